@@ -1,0 +1,127 @@
+//! The seam through which every request of the generated client passes.
+//!
+//! Progenitor calls `ClientHooks::exec` for every request; the impl below (which must live in
+//! this crate, next to `Client`) hands the request to the [`Transport`] held in the client's
+//! inner value, together with the [`Operation`] metadata of the call. The default inner value
+//! has no transport and simply sends the request with the client's `reqwest::Client`.
+//! `governance-ext` supplies a transport that adds authentication, throttling, retries and
+//! tracing; this crate knows nothing about them.
+//!
+//! # How failures inside a transport reach the caller
+//!
+//! `exec` can only return a `reqwest::Error`, which cannot be built outside reqwest. A
+//! transport that fails for its own reasons (token endpoint refused, retries exhausted,
+//! deadline passed) therefore answers with a *synthetic response* built by
+//! [`failure_response`]: status 599 (never sent by Okta, declared by no operation, so the
+//! generated code returns it untouched as `Error::UnexpectedResponse`) carrying the typed
+//! error in the response's extensions. [`take_failure`] gets it back. The typed error travels
+//! intact, never flattened to a string, and a caller who does not know about it still sees a
+//! clearly marked unexpected response.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+
+use crate::operation::{by_rust_method, Operation};
+use crate::Client;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Sends one request of one operation. Implemented by the ext crate's layer stack.
+pub trait Transport: Send + Sync + 'static {
+    /// Sends `request` for `operation` (`None` only for a request the metadata does not know),
+    /// using `client` or anything else.
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: Option<&'static Operation>,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+}
+
+/// The client's inner value: the transport every request goes through.
+#[derive(Clone, Default)]
+pub struct Inner {
+    transport: Option<Arc<dyn Transport>>,
+}
+
+impl Inner {
+    /// Routes every request through `transport`.
+    pub fn with_transport(transport: Arc<dyn Transport>) -> Self {
+        Self {
+            transport: Some(transport),
+        }
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner")
+            .field("transport", &self.transport.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+impl ClientHooks<Inner> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match &self.inner().transport {
+            Some(transport) => {
+                transport
+                    .execute(self.client(), request, by_rust_method(info.operation_id))
+                    .await
+            }
+            None => self.client().execute(request).await,
+        }
+    }
+}
+
+/// Status of the synthetic responses that carry a transport failure.
+pub const FAILURE_STATUS: u16 = 599;
+
+/// A transport failure riding in a synthetic response's extensions.
+#[derive(Clone)]
+struct Failure(Arc<dyn Any + Send + Sync>);
+
+/// Builds the synthetic response that carries `error` back through the generated code.
+pub fn failure_response<E: Any + Send + Sync>(error: E) -> reqwest::Response {
+    let mut response = http::Response::new(reqwest::Body::from(Vec::<u8>::new()));
+    *response.status_mut() =
+        http::StatusCode::from_u16(FAILURE_STATUS).expect("599 is a valid status code");
+    response.extensions_mut().insert(Failure(Arc::new(error)));
+    reqwest::Response::from(response)
+}
+
+/// The error a transport put into a synthetic response with [`failure_response`], if this is
+/// one and the error has type `E`.
+pub fn take_failure<E: Any + Send + Sync>(response: &reqwest::Response) -> Option<Arc<E>> {
+    let failure = response.extensions().get::<Failure>()?;
+    failure.0.clone().downcast::<E>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Boom(&'static str);
+
+    #[test]
+    fn failures_round_trip_through_a_synthetic_response() {
+        let response = failure_response(Boom("token endpoint said no"));
+        assert_eq!(response.status().as_u16(), FAILURE_STATUS);
+        assert_eq!(
+            take_failure::<Boom>(&response).as_deref(),
+            Some(&Boom("token endpoint said no"))
+        );
+        assert!(take_failure::<String>(&response).is_none());
+    }
+}

@@ -1,0 +1,123 @@
+//! `cargo xtask`: see `cargo xtask --help`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use xtask::{diff, generate, spec};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Developer tasks of the Okta Identity Governance SDK workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Obtain, verify and move the pinned spec.
+    #[command(subcommand)]
+    Spec(SpecCommand),
+    /// Normalise the spec and regenerate the committed client files.
+    Generate {
+        /// Generate from this spec file instead of the pinned one (no hash check).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Do not write: fail with a diff when the committed files differ.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the normalisation report (every change each rule makes) for a spec.
+    Normalise {
+        /// Spec file; defaults to the pinned one.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+    },
+    /// Markdown changelog between two spec versions.
+    Diff {
+        /// Older spec file.
+        old: PathBuf,
+        /// Newer spec file.
+        new: PathBuf,
+    },
+    /// Run every test of the workspace (fetches the spec and starts the local servers first).
+    Test {
+        /// Extra arguments passed to `cargo test`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SpecCommand {
+    /// Download (or copy) the pinned spec, verify its sha256 and cache it.
+    Fetch {
+        /// A local path or an http(s) URL instead of the pinned URL.
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Move the pin to a new spec file and print the change summary.
+    Pin {
+        /// Path or URL of the new spec.
+        path: String,
+        /// Commit-pinned upstream URL to record (defaults to PATH when it is a URL).
+        #[arg(long)]
+        url: Option<String>,
+        /// Release label (YYYY-MM-DD); inferred from the file name when absent.
+        #[arg(long)]
+        label: Option<String>,
+        /// Upstream commit; inferred from the URL when absent.
+        #[arg(long)]
+        commit: Option<String>,
+    },
+}
+
+fn label_of(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| {
+            s.to_string_lossy()
+                .trim_start_matches("okta-governance-")
+                .to_string()
+        })
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Spec(SpecCommand::Fetch { from }) => {
+            spec::fetch(from.as_deref())?;
+        }
+        Command::Spec(SpecCommand::Pin {
+            path,
+            url,
+            label,
+            commit,
+        }) => {
+            spec::pin(&path, url.as_deref(), label.as_deref(), commit.as_deref())?;
+        }
+        Command::Generate { spec, check } => generate::run(spec.as_deref(), check)?,
+        Command::Normalise { spec } => {
+            let path = match spec {
+                Some(path) => path,
+                None => spec::pinned_spec_path()?,
+            };
+            let mut doc = spec::load_document(&path)?;
+            let report = xtask::normalise::normalise(&mut doc);
+            println!("{}", report.detailed());
+        }
+        Command::Diff { old, new } => {
+            let old_doc = spec::load_document(&old)?;
+            let new_doc = spec::load_document(&new)?;
+            print!(
+                "{}",
+                diff::changelog(&old_doc, &new_doc, &label_of(&old), &label_of(&new))
+            );
+        }
+        Command::Test { args } => xtask::test::run(&args)?,
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! Rewrites of progenitor's syntax tree before formatting.
+//!
+//! `open-enums`: every string enum of `types` gets a last variant
+//! `#[serde(untagged)] Unrecognized(String)`, so a value the spec does not list (the live API
+//! sends some, and the spec's own examples use others) decodes and re-encodes unchanged instead
+//! of failing the whole response. Enums of a single value are constants that tell the variants
+//! of a union apart, and stay closed. `FromStr`/`TryFrom<&str>` stay strict: a caller typing a
+//! value gets an error for an unknown one; only decoding is open.
+
+use quote::quote;
+use syn::{parse_quote, Fields, Item, ItemEnum, ItemImpl};
+
+/// Name of the catch-all variant (a suffix is added if an enum already uses it).
+const CATCH_ALL: &str = "Unrecognized";
+
+/// Applies every rewrite.
+pub fn apply(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let Item::Mod(module) = item {
+            if module.ident == "types" {
+                if let Some((_, items)) = &mut module.content {
+                    open_enums(items);
+                }
+            }
+        }
+    }
+}
+
+fn is_string_enum(item: &ItemEnum) -> bool {
+    let serde_derived = item
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("Deserialize"));
+    serde_derived
+        // A single value is a constant (usually a union's tag), not a vocabulary: it stays
+        // closed so untagged unions can still tell their variants apart.
+        && item.variants.len() > 1
+        && item
+            .variants
+            .iter()
+            .all(|v| matches!(v.fields, Fields::Unit))
+        && !item
+            .attrs
+            .iter()
+            .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains("tag"))
+}
+
+fn open_enums(items: &mut [Item]) {
+    let mut opened = std::collections::BTreeMap::new();
+    for item in items.iter_mut() {
+        let Item::Enum(e) = item else { continue };
+        if !is_string_enum(e) {
+            continue;
+        }
+        let mut name = CATCH_ALL.to_string();
+        while e.variants.iter().any(|v| v.ident == name) {
+            name.push('_');
+        }
+        let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
+        e.variants.push(parse_quote! {
+            /// A value this version of the spec does not list, kept as received.
+            #[serde(untagged)]
+            #ident(::std::string::String)
+        });
+        // A `String` payload rules out `Copy`.
+        for attr in &mut e.attrs {
+            if attr.path().is_ident("derive") {
+                if let Ok(list) = attr.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                ) {
+                    let kept: Vec<&syn::Path> =
+                        list.iter().filter(|p| !p.is_ident("Copy")).collect();
+                    *attr = parse_quote!(#[derive(#(#kept),*)]);
+                }
+            }
+        }
+        opened.insert(e.ident.to_string(), ident);
+    }
+    // `Display` matches every variant: add the catch-all's arm.
+    for item in items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        let Some(ident) = display_target(imp).and_then(|t| opened.get(&t)) else {
+            continue;
+        };
+        for impl_item in &mut imp.items {
+            let syn::ImplItem::Fn(f) = impl_item else {
+                continue;
+            };
+            for stmt in &mut f.block.stmts {
+                if let syn::Stmt::Expr(syn::Expr::Match(m), _) = stmt {
+                    m.arms.push(parse_quote! {
+                        Self::#ident(ref value) => f.write_str(value),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The type name of an `impl Display for X`.
+fn display_target(imp: &ItemImpl) -> Option<String> {
+    let (_, path, _) = imp.trait_.as_ref()?;
+    if path.segments.last()?.ident != "Display" {
+        return None;
+    }
+    let syn::Type::Path(ty) = imp.self_ty.as_ref() else {
+        return None;
+    };
+    Some(ty.path.segments.last()?.ident.to_string())
+}

@@ -1,0 +1,257 @@
+//! The spec pin (`openapi/pin.toml`), fetching, hash verification and the local cache.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::workspace_root;
+
+/// What `openapi/pin.toml` says about the spec the client is generated from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Pin {
+    /// Release label (the date of the upstream commit).
+    pub label: String,
+    /// `info.version` of the document.
+    pub api_version: String,
+    /// Upstream commit the file was taken from.
+    pub commit: String,
+    /// Commit-pinned download URL.
+    pub url: String,
+    /// Lower-case hex sha256 of the file's bytes.
+    pub sha256: String,
+    /// Number of operations in the document.
+    pub operations: usize,
+}
+
+const PIN_HEADER: &str = "\
+# The pinned upstream Okta Identity Governance OpenAPI spec.
+#
+# The spec itself is not committed: `cargo xtask spec fetch` downloads it from `url`
+# (or takes it from `--from PATH_OR_URL`), checks `sha256` and caches it under
+# `openapi/.cache/`. Move the pin with `cargo xtask spec pin PATH --url URL`;
+# see openapi/README.md.
+
+";
+
+pub fn pin_path() -> PathBuf {
+    workspace_root().join("openapi/pin.toml")
+}
+
+pub fn load_pin() -> Result<Pin> {
+    let path = pin_path();
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+fn save_pin(pin: &Pin) -> Result<()> {
+    let body = toml::to_string(pin)?;
+    fs::write(pin_path(), format!("{PIN_HEADER}{body}"))?;
+    Ok(())
+}
+
+/// Where the verified copy of a spec with this hash lives.
+pub fn cache_path(sha256: &str) -> PathBuf {
+    workspace_root()
+        .join("openapi/.cache")
+        .join(format!("{sha256}.yaml"))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a spec from a local path or an http(s) URL.
+pub fn read_source(source: &str) -> Result<Vec<u8>> {
+    if source.starts_with("https://") || source.starts_with("http://") {
+        let response = reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?
+            .get(source)
+            .send()
+            .with_context(|| format!("downloading {source}"))?;
+        let status = response.status();
+        if !status.is_success() {
+            bail!("downloading {source}: HTTP {status}");
+        }
+        Ok(response.bytes()?.to_vec())
+    } else {
+        fs::read(source).with_context(|| format!("reading {source}"))
+    }
+}
+
+/// Checks `bytes` against the pinned hash; the error names both hashes.
+pub fn verify(bytes: &[u8], pin: &Pin, source: &str) -> Result<()> {
+    let actual = sha256_hex(bytes);
+    if actual != pin.sha256 {
+        bail!(
+            "sha256 mismatch for {source}:\n  expected {} (openapi/pin.toml, spec {})\n  actual   {actual}\n\
+             The file is not the pinned spec. To move the pin deliberately, run `cargo xtask spec pin {source}`.",
+            pin.sha256,
+            pin.label,
+        );
+    }
+    Ok(())
+}
+
+/// `cargo xtask spec fetch`: obtain the pinned spec, verify it and store it in the cache.
+pub fn fetch(from: Option<&str>) -> Result<PathBuf> {
+    let pin = load_pin()?;
+    let target = cache_path(&pin.sha256);
+    let source = from.unwrap_or(&pin.url);
+    let bytes = read_source(source)?;
+    verify(&bytes, &pin, source)?;
+    fs::create_dir_all(target.parent().expect("cache path has a parent"))?;
+    fs::write(&target, &bytes)?;
+    eprintln!(
+        "spec {} verified (sha256 {}) and cached at {}",
+        pin.label,
+        pin.sha256,
+        target.display()
+    );
+    Ok(target)
+}
+
+/// The cached pinned spec, verified again (the cache is a plain folder anyone can edit).
+pub fn pinned_spec_path() -> Result<PathBuf> {
+    let pin = load_pin()?;
+    let path = cache_path(&pin.sha256);
+    let bytes = fs::read(&path).with_context(|| {
+        format!(
+            "the pinned spec is not in the cache ({}); run `cargo xtask spec fetch [--from PATH_OR_URL]` first",
+            path.display()
+        )
+    })?;
+    verify(&bytes, &pin, &path.display().to_string())?;
+    Ok(path)
+}
+
+/// Parses a YAML or JSON OpenAPI document into JSON values.
+pub fn load_document(path: &Path) -> Result<Value> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_document(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+pub fn parse_document(text: &str) -> Result<Value> {
+    let value: Value = serde_yaml_ng::from_str(text)?;
+    if value.get("openapi").and_then(Value::as_str).is_none() {
+        bail!("not an OpenAPI 3 document (no `openapi` field)");
+    }
+    Ok(value)
+}
+
+/// Number of operations (method entries under `paths`).
+pub fn count_operations(doc: &Value) -> usize {
+    crate::meta::operations(doc).len()
+}
+
+/// `cargo xtask spec pin PATH`: move the pin to a new file and print what changed.
+pub fn pin(path: &str, url: Option<&str>, label: Option<&str>, commit: Option<&str>) -> Result<()> {
+    let old = load_pin()?;
+    let bytes = read_source(path)?;
+    let text = String::from_utf8(bytes.clone()).context("spec is not UTF-8")?;
+    let new_doc = parse_document(&text)?;
+    let label = match label {
+        Some(label) => label.to_string(),
+        None => date_label(path).with_context(|| {
+            format!("cannot infer a release label from {path}; pass --label YYYY-MM-DD")
+        })?,
+    };
+    let url = url.map(str::to_string).unwrap_or_else(|| {
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            old.url.clone()
+        }
+    });
+    let commit = commit
+        .map(str::to_string)
+        .or_else(|| commit_in_url(&url))
+        .unwrap_or_default();
+    let new = Pin {
+        label,
+        api_version: new_doc["info"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        commit,
+        url,
+        sha256: sha256_hex(&bytes),
+        operations: count_operations(&new_doc),
+    };
+    if let Ok(old_path) = pinned_spec_path() {
+        let old_doc = load_document(&old_path)?;
+        println!(
+            "{}",
+            crate::diff::changelog(&old_doc, &new_doc, &old.label, &new.label)
+        );
+    } else {
+        eprintln!("(old pinned spec not cached; no change summary)");
+    }
+    let target = cache_path(&new.sha256);
+    fs::create_dir_all(target.parent().expect("cache path has a parent"))?;
+    fs::write(&target, &bytes)?;
+    save_pin(&new)?;
+    eprintln!(
+        "pin moved: {} ({}) -> {} ({}); now run `cargo xtask generate` and review the snapshots",
+        old.label, old.sha256, new.label, new.sha256
+    );
+    Ok(())
+}
+
+fn date_label(path: &str) -> Option<String> {
+    let name = path.rsplit('/').next()?;
+    let bytes = name.as_bytes();
+    (0..bytes.len().saturating_sub(9)).find_map(|i| {
+        let candidate = name.get(i..i + 10)?;
+        let ok = candidate.chars().enumerate().all(|(j, c)| match j {
+            4 | 7 => c == '-',
+            _ => c.is_ascii_digit(),
+        });
+        ok.then(|| candidate.to_string())
+    })
+}
+
+fn commit_in_url(url: &str) -> Option<String> {
+    url.split('/')
+        .find(|part| part.len() == 40 && part.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_commits_are_found() {
+        assert_eq!(
+            date_label("../shared/openapi/okta-governance-2026-03-16.yaml").as_deref(),
+            Some("2026-03-16")
+        );
+        assert_eq!(date_label("spec.yaml"), None);
+        assert_eq!(
+            commit_in_url("https://x/o/r/39e0de688fcd72f5a2ea8f687a561653d7663234/a.yaml")
+                .as_deref(),
+            Some("39e0de688fcd72f5a2ea8f687a561653d7663234")
+        );
+    }
+
+    #[test]
+    fn wrong_hash_names_both() {
+        let pin = Pin {
+            label: "x".into(),
+            api_version: "1".into(),
+            commit: String::new(),
+            url: String::new(),
+            sha256: "00".repeat(32),
+            operations: 0,
+        };
+        let err = verify(b"hello", &pin, "f.yaml").unwrap_err().to_string();
+        assert!(err.contains(&"00".repeat(32)), "{err}");
+        assert!(err.contains(&sha256_hex(b"hello")), "{err}");
+    }
+}

@@ -1,0 +1,325 @@
+//! The generated client's surface, read back from the generated syntax tree: for each operation
+//! its Rust method, parameters with Rust types, body and success types. It feeds the generated
+//! metadata (`operations.rs`), the round-trip decoders of the tests and the surface snapshot.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use anyhow::{bail, Result};
+use heck::{ToShoutySnakeCase, ToSnakeCase};
+use quote::ToTokens;
+use syn::{FnArg, ImplItem, Item, ReturnType, Type};
+
+use crate::meta::Operation;
+
+/// One operation as the generated client exposes it.
+#[derive(Debug, Clone)]
+pub struct OpSurface {
+    pub meta: Operation,
+    pub rust_method: String,
+    pub ext_trait: String,
+    pub builder: String,
+    /// `(spec name, location, required, Rust type)`.
+    pub params: Vec<(String, String, bool, String)>,
+    pub body: Option<String>,
+    pub success: String,
+    pub error: String,
+}
+
+/// Renders a type as compact readable Rust (`Option<String>`, `types::Label`).
+pub fn type_string(ty: &impl ToTokens) -> String {
+    let raw = ty.to_token_stream().to_string();
+    let mut s = raw
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" <", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& '", "&'");
+    for prefix in [
+        "::std::string::",
+        "::std::vec::",
+        "::std::option::",
+        "::std::collections::",
+        "super::",
+    ] {
+        s = s.replace(prefix, "");
+    }
+    s.trim_start_matches("::").to_string()
+}
+
+/// The type arguments of a path type (`Result<A, B>` -> `[A, B]`).
+fn generic_args(ty: &Type) -> Option<Vec<Type>> {
+    let Type::Path(path) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
+    Some(
+        args.args
+            .iter()
+            .filter_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+fn strip_result(ty: &str) -> String {
+    ty.strip_prefix("Result<")
+        .and_then(|s| s.strip_suffix(", String>"))
+        .unwrap_or(ty)
+        .replace("types::builder::", "types::")
+}
+
+fn find_operation_id(tokens: &str) -> Option<String> {
+    let start = tokens.find("operation_id :")? + "operation_id :".len();
+    let rest = tokens[start..].trim_start();
+    let rest = rest.strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// Reads the builders and the per-tag extension traits of a generated file.
+pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSurface>> {
+    // builder struct -> (method, trait)
+    let mut methods: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // builder struct -> fields
+    let mut fields: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    // operation id -> (builder, success, error)
+    let mut sends: BTreeMap<String, (String, String, String)> = BTreeMap::new();
+
+    for item in &file.items {
+        match item {
+            Item::Impl(imp) => {
+                let Some((_, path, _)) = &imp.trait_ else {
+                    continue;
+                };
+                let trait_name = path.to_token_stream().to_string();
+                if !trait_name.starts_with("Client") {
+                    continue;
+                }
+                for item in &imp.items {
+                    if let ImplItem::Fn(f) = item {
+                        if let ReturnType::Type(_, ty) = &f.sig.output {
+                            let builder = type_string(ty);
+                            let builder = builder.trim_start_matches("builder::");
+                            let builder = builder.split('<').next().unwrap_or(builder).to_string();
+                            methods.insert(builder, (f.sig.ident.to_string(), trait_name.clone()));
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) if m.ident == "builder" => {
+                for item in m.content.iter().flat_map(|(_, items)| items) {
+                    match item {
+                        Item::Struct(s) => {
+                            let list = s
+                                .fields
+                                .iter()
+                                .filter_map(|f| {
+                                    let name = f.ident.as_ref()?.to_string();
+                                    (name != "client")
+                                        .then(|| (name, strip_result(&type_string(&f.ty))))
+                                })
+                                .collect();
+                            fields.insert(s.ident.to_string(), list);
+                        }
+                        Item::Impl(imp) => {
+                            let Type::Path(self_ty) = imp.self_ty.as_ref() else {
+                                continue;
+                            };
+                            let Some(builder) = self_ty.path.segments.last() else {
+                                continue;
+                            };
+                            for item in &imp.items {
+                                let ImplItem::Fn(f) = item else { continue };
+                                if f.sig.ident != "send"
+                                    || !matches!(f.sig.inputs.first(), Some(FnArg::Receiver(_)))
+                                {
+                                    continue;
+                                }
+                                let ReturnType::Type(_, ret) = &f.sig.output else {
+                                    continue;
+                                };
+                                let Some([ok, err]) =
+                                    generic_args(ret).and_then(|a| <[Type; 2]>::try_from(a).ok())
+                                else {
+                                    continue;
+                                };
+                                let success = generic_args(&ok)
+                                    .and_then(|a| a.into_iter().next())
+                                    .map(|t| type_string(&t))
+                                    .unwrap_or_default();
+                                let error = generic_args(&err)
+                                    .and_then(|a| a.into_iter().next())
+                                    .map(|t| type_string(&t))
+                                    .unwrap_or_default();
+                                let body = f.block.to_token_stream().to_string();
+                                if let Some(id) = find_operation_id(&body) {
+                                    sends.insert(id, (builder.ident.to_string(), success, error));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let mut out = Vec::new();
+    for op in operations {
+        let Some((builder, success, error)) = sends.get(&op.id.to_snake_case()) else {
+            bail!("operation {} has no generated builder", op.id);
+        };
+        let Some((rust_method, ext_trait)) = methods.get(builder) else {
+            bail!("builder {builder} ({}) has no client method", op.id);
+        };
+        let mut params = Vec::new();
+        let mut body = None;
+        for (field, ty) in fields.get(builder).into_iter().flatten() {
+            if field == "body" {
+                body = Some(ty.clone());
+                continue;
+            }
+            let spec = op
+                .parameters
+                .iter()
+                .find(|(_, name, _, _)| name.to_snake_case() == field.trim_end_matches('_'));
+            match spec {
+                Some((location, name, required, _)) => {
+                    params.push((name.clone(), location.clone(), *required, ty.clone()))
+                }
+                None => params.push((field.clone(), "?".into(), false, ty.clone())),
+            }
+        }
+        out.push(OpSurface {
+            rust_method: rust_method.clone(),
+            ext_trait: ext_trait.clone(),
+            builder: builder.clone(),
+            params,
+            body,
+            success: success.clone(),
+            error: error.clone(),
+            meta: op,
+        });
+    }
+    Ok(out)
+}
+
+fn lifecycle_variant(lifecycle: &str) -> &'static str {
+    match lifecycle {
+        "GA" => "Ga",
+        "BETA" => "Beta",
+        "EA" => "Ea",
+        "LIMITED_GA" => "LimitedGa",
+        _ => "Other",
+    }
+}
+
+/// `governance-client/src/operations.rs`.
+pub fn render_operations_rs(ops: &[OpSurface]) -> String {
+    let mut out = String::new();
+    out.push_str("use crate::operation::{Lifecycle, Operation, Param, ParamLocation};\n\n");
+    let mut sorted: Vec<&OpSurface> = ops.iter().collect();
+    sorted.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+    for op in &sorted {
+        let m = &op.meta;
+        let scopes: Vec<String> = m.scopes.iter().map(|s| format!("{s:?}")).collect();
+        let params: Vec<String> = op
+            .params
+            .iter()
+            .map(|(name, location, required, ty)| {
+                let location = match location.as_str() {
+                    "path" => "Path",
+                    "query" => "Query",
+                    "header" => "Header",
+                    _ => "Other",
+                };
+                format!(
+                    "Param {{ name: {name:?}, location: ParamLocation::{location}, required: {required}, rust_type: {ty:?} }}"
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "/// `{} {}`: {}\npub const {}: Operation = Operation {{\n    id: {:?},\n    method: {:?},\n    path: {:?},\n    tag: {:?},\n    summary: {:?},\n    scopes: &[{}],\n    ssws: {},\n    lifecycle: Lifecycle::{},\n    paginated: {},\n    rust_method: {:?},\n    params: &[{}],\n    body_type: {},\n    success_type: {:?},\n}};\n",
+            m.method,
+            m.path,
+            m.summary,
+            m.id.to_shouty_snake_case(),
+            m.id,
+            m.method,
+            m.path,
+            m.tag,
+            m.summary,
+            scopes.join(", "),
+            m.ssws,
+            lifecycle_variant(&m.lifecycle),
+            m.paginated,
+            op.rust_method,
+            params.join(", "),
+            op.body.as_ref().map(|b| format!("Some({b:?})")).unwrap_or_else(|| "None".into()),
+            op.success,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "/// Every operation of the spec, sorted by operation id."
+    );
+    let _ = writeln!(out, "pub const OPERATIONS: &[&Operation] = &[");
+    for op in &sorted {
+        let _ = writeln!(out, "    &{},", op.meta.id.to_shouty_snake_case());
+    }
+    out.push_str("];\n");
+    out
+}
+
+fn decodable(ty: &str) -> bool {
+    ty != "()" && !ty.contains("ByteStream") && !ty.is_empty()
+}
+
+/// `tests/src/decoders.rs`.
+pub fn render_decoders_rs(ops: &[OpSurface]) -> String {
+    let mut types = BTreeSet::new();
+    for op in ops {
+        if let Some(body) = &op.body {
+            if decodable(body) {
+                types.insert(body.clone());
+            }
+        }
+        if decodable(&op.success) {
+            types.insert(op.success.clone());
+        }
+    }
+    let mut out = String::new();
+    out.push_str(
+        "use governance_client::types;\n\n\
+         /// Decodes `value` as the named generated type and encodes it again; `None` when the\n\
+         /// type is not a request-body or success type of any operation.\n\
+         pub fn roundtrip(\n    type_name: &str,\n    value: &serde_json::Value,\n) -> Option<Result<serde_json::Value, String>> {\n    Some(match type_name {\n",
+    );
+    for ty in &types {
+        let _ = writeln!(out, "        {ty:?} => crate::roundtrip::<{ty}>(value),");
+    }
+    out.push_str("        _ => return None,\n    })\n}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_render_compactly() {
+        let ty: syn::Type =
+            syn::parse_str("Result<ResponseValue<types::CampaignsList>, Error<types::Error>>")
+                .unwrap();
+        assert_eq!(
+            type_string(&ty),
+            "Result<ResponseValue<types::CampaignsList>, Error<types::Error>>"
+        );
+    }
+}
