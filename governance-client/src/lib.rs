@@ -24,9 +24,11 @@
 pub mod hooks;
 pub mod operation;
 
+#[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused)]
 mod generated;
-#[allow(missing_docs)]
+/// Metadata of every operation (generated).
+#[rustfmt::skip]
 pub mod operations;
 
 pub use generated::*;

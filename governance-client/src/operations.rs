@@ -10,8 +10,7 @@ use crate::operation::{Lifecycle, Operation, Param, ParamLocation};
 pub const ACTIVATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     id: "activateResourceRequestConditionV2",
     method: "POST",
-    path:
-        "/governance/api/v2/resources/{resourceId}/request-conditions/{requestConditionId}/activate",
+    path: "/governance/api/v2/resources/{resourceId}/request-conditions/{requestConditionId}/activate",
     tag: "Request Conditions",
     summary: "Activate the request condition",
     scopes: &["okta.accessRequests.condition.manage"],
@@ -19,20 +18,7 @@ pub const ACTIVATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "activate_resource_request_condition_v2",
-    params: &[
-        Param {
-            name: "resourceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "requestConditionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::RequestConditionId",
-        },
-    ],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
     body_type: None,
     success_type: "types::RequestConditionFull",
 };
@@ -49,12 +35,7 @@ pub const ADD_MY_SECURITY_ACCESS_REVIEW_COMMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "add_my_security_access_review_comment",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::SecurityAccessReviewCommentRequest"),
     success_type: "()",
 };
@@ -71,12 +52,7 @@ pub const ADD_RESOURCES_TO_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "add_resources_to_collection",
-    params: &[Param {
-        name: "collectionId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("Vec<types::CollectionResourceCreatable>"),
     success_type: "types::CollectionResourcesList",
 };
@@ -93,12 +69,7 @@ pub const ADD_SECURITY_ACCESS_REVIEW_COMMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "add_security_access_review_comment",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::SecurityAccessReviewCommentRequest"),
     success_type: "()",
 };
@@ -115,12 +86,7 @@ pub const ASSIGN_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "assign_collection",
-    params: &[Param {
-        name: "collectionId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::AddPrincipalsToCollection"),
     success_type: "Vec<types::AssignedPrincipalFull>",
 };
@@ -273,12 +239,7 @@ pub const CREATE_MY_REQUEST_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "create_my_request_v2",
-    params: &[Param {
-        name: "entryId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::CatalogEntryId",
-    }],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }],
     body_type: Some("types::MyRequestCreatable"),
     success_type: "types::RequestFull2",
 };
@@ -312,12 +273,7 @@ pub const CREATE_REQUEST_MESSAGE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "create_request_message",
-    params: &[Param {
-        name: "requestId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::RequestId",
-    }],
+    params: &[Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RequestId" }],
     body_type: Some("types::RequestMessageCreatable"),
     success_type: "()",
 };
@@ -334,12 +290,7 @@ pub const CREATE_REQUEST_MESSAGE_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "create_request_message_v2",
-    params: &[Param {
-        name: "requestId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::RcarRequestId",
-    }],
+    params: &[Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RcarRequestId" }],
     body_type: Some("types::RequestMessageCreatable"),
     success_type: "()",
 };
@@ -390,12 +341,7 @@ pub const CREATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "create_resource_request_condition_v2",
-    params: &[Param {
-        name: "resourceId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::RequestConditionCreatable"),
     success_type: "types::RequestConditionFull",
 };
@@ -463,12 +409,7 @@ pub const DELETE_CAMPAIGN: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_campaign",
-    params: &[Param {
-        name: "campaignId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -485,12 +426,7 @@ pub const DELETE_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_collection",
-    params: &[Param {
-        name: "collectionId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -507,20 +443,7 @@ pub const DELETE_COLLECTION_RESOURCE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_collection_resource",
-    params: &[
-        Param {
-            name: "collectionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "resourceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-    ],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -537,12 +460,7 @@ pub const DELETE_ENTITLEMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_entitlement",
-    params: &[Param {
-        name: "entitlementId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -559,12 +477,7 @@ pub const DELETE_ENTITLEMENT_BUNDLE: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_entitlement_bundle",
-    params: &[Param {
-        name: "entitlementBundleId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "entitlementBundleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -581,12 +494,7 @@ pub const DELETE_LABEL: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_label",
-    params: &[Param {
-        name: "labelId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "labelId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -603,20 +511,7 @@ pub const DELETE_PRINCIPAL_ASSIGNMENT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_principal_assignment",
-    params: &[
-        Param {
-            name: "collectionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "assignmentId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-    ],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "assignmentId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -633,12 +528,7 @@ pub const DELETE_REQUEST_SEQUENCE_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_request_sequence_v2",
-    params: &[Param {
-        name: "sequenceId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::SequenceId",
-    }],
+    params: &[Param { name: "sequenceId", location: ParamLocation::Path, required: true, rust_type: "types::SequenceId" }],
     body_type: None,
     success_type: "()",
 };
@@ -655,12 +545,7 @@ pub const DELETE_REQUEST_TYPE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_request_type",
-    params: &[Param {
-        name: "requestTypeId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::RequestTypeId",
-    }],
+    params: &[Param { name: "requestTypeId", location: ParamLocation::Path, required: true, rust_type: "types::RequestTypeId" }],
     body_type: None,
     success_type: "()",
 };
@@ -677,20 +562,7 @@ pub const DELETE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_resource_request_condition_v2",
-    params: &[
-        Param {
-            name: "resourceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "requestConditionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::RequestConditionId",
-        },
-    ],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
     body_type: None,
     success_type: "()",
 };
@@ -707,12 +579,7 @@ pub const DELETE_RISK_RULE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_risk_rule",
-    params: &[Param {
-        name: "ruleId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "ruleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -729,12 +596,7 @@ pub const END_CAMPAIGN: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "end_campaign",
-    params: &[Param {
-        name: "campaignId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::CampaignEndSkipRemediation"),
     success_type: "()",
 };
@@ -768,12 +630,7 @@ pub const EXECUTE_MY_SECURITY_ACCESS_REVIEW_ACTION: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "execute_my_security_access_review_action",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::SecurityAccessReviewActionRequest"),
     success_type: "()",
 };
@@ -807,12 +664,7 @@ pub const EXECUTE_SECURITY_ACCESS_REVIEW_ACTION: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "execute_security_access_review_action",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::SecurityAccessReviewActionRequest"),
     success_type: "()",
 };
@@ -846,12 +698,7 @@ pub const GENERATE_MY_SECURITY_ACCESS_REVIEW_SUMMARY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "generate_my_security_access_review_summary",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::AiMessage",
 };
@@ -902,12 +749,7 @@ pub const GENERATE_SECURITY_ACCESS_REVIEW_SUMMARY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "generate_security_access_review_summary",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::AiMessage",
 };
@@ -924,12 +766,7 @@ pub const GET_CAMPAIGN: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_campaign",
-    params: &[Param {
-        name: "campaignId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::CampaignFull",
 };
@@ -946,20 +783,7 @@ pub const GET_CATALOG_ENTRY_REQUEST_FIELDS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_catalog_entry_request_fields_v2",
-    params: &[
-        Param {
-            name: "entryId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::CatalogEntryId",
-        },
-        Param {
-            name: "userId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::GetCatalogEntryRequestFieldsV2UserId",
-        },
-    ],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "userId", location: ParamLocation::Path, required: true, rust_type: "types::GetCatalogEntryRequestFieldsV2UserId" }],
     body_type: None,
     success_type: "types::CatalogEntryRequestFields",
 };
@@ -976,12 +800,7 @@ pub const GET_CATALOG_ENTRY_V2: Operation = Operation {
     lifecycle: Lifecycle::Ea,
     paginated: false,
     rust_method: "get_catalog_entry_v2",
-    params: &[Param {
-        name: "entryId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::CatalogEntryId",
-    }],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }],
     body_type: None,
     success_type: "types::RcarEntryGet",
 };
@@ -998,12 +817,7 @@ pub const GET_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_collection",
-    params: &[Param {
-        name: "collectionId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::CollectionFull",
 };
@@ -1020,20 +834,7 @@ pub const GET_COLLECTION_RESOURCE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_collection_resource",
-    params: &[
-        Param {
-            name: "collectionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "resourceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-    ],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::CollectionResourceFull",
 };
@@ -1050,12 +851,7 @@ pub const GET_ENTITLEMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_entitlement",
-    params: &[Param {
-        name: "entitlementId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::EntitlementsFullWithParent",
 };
@@ -1072,20 +868,7 @@ pub const GET_ENTITLEMENT_BUNDLE: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_entitlement_bundle",
-    params: &[
-        Param {
-            name: "entitlementBundleId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "include",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<Vec<types::GetEntitlementBundleIncludeItem>>",
-        },
-    ],
+    params: &[Param { name: "entitlementBundleId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::GetEntitlementBundleIncludeItem>>" }],
     body_type: None,
     success_type: "types::EntitlementBundleFullWithEntitlements",
 };
@@ -1102,12 +885,7 @@ pub const GET_ENTITLEMENT_SETTINGS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_entitlement_settings",
-    params: &[Param {
-        name: "resourceOrn",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "resourceOrn", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::EntitlementSettingsFull",
 };
@@ -1124,20 +902,7 @@ pub const GET_ENTITLEMENT_VALUE: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_entitlement_value",
-    params: &[
-        Param {
-            name: "entitlementId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "valueId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-    ],
+    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "valueId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::EntitlementValue2",
 };
@@ -1154,20 +919,7 @@ pub const GET_GRANT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_grant",
-    params: &[
-        Param {
-            name: "grantId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "include",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<Vec<types::GetGrantIncludeItem>>",
-        },
-    ],
+    params: &[Param { name: "grantId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::GetGrantIncludeItem>>" }],
     body_type: None,
     success_type: "types::GetGrantResponse",
 };
@@ -1184,12 +936,7 @@ pub const GET_LABEL: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_label",
-    params: &[Param {
-        name: "labelId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "labelId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::Label",
 };
@@ -1206,12 +953,7 @@ pub const GET_MY_CATALOG_ENTRY_REQUEST_FIELDS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_catalog_entry_request_fields_v2",
-    params: &[Param {
-        name: "entryId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::CatalogEntryId",
-    }],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }],
     body_type: None,
     success_type: "types::CatalogEntryRequestFields",
 };
@@ -1228,20 +970,7 @@ pub const GET_MY_CATALOG_ENTRY_USER_REQUEST_FIELDS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_catalog_entry_user_request_fields_v2",
-    params: &[
-        Param {
-            name: "entryId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::CatalogEntryId",
-        },
-        Param {
-            name: "userId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::GetMyCatalogEntryUserRequestFieldsV2UserId",
-        },
-    ],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "userId", location: ParamLocation::Path, required: true, rust_type: "types::GetMyCatalogEntryUserRequestFieldsV2UserId" }],
     body_type: None,
     success_type: "types::CatalogEntryRequestFields",
 };
@@ -1258,12 +987,7 @@ pub const GET_MY_ENTRY_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_entry_v2",
-    params: &[Param {
-        name: "entryId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::CatalogEntryId",
-    }],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }],
     body_type: None,
     success_type: "types::RcarEntryGet",
 };
@@ -1280,20 +1004,7 @@ pub const GET_MY_REQUEST_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_request_v2",
-    params: &[
-        Param {
-            name: "entryId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::CatalogEntryId",
-        },
-        Param {
-            name: "requestId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::RcarRequestId",
-        },
-    ],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RcarRequestId" }],
     body_type: None,
     success_type: "types::RequestFull2",
 };
@@ -1310,12 +1021,7 @@ pub const GET_MY_SECURITY_ACCESS_REVIEW: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_security_access_review",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::SecurityAccessReview",
 };
@@ -1332,12 +1038,7 @@ pub const GET_MY_SECURITY_ACCESS_REVIEW_PRINCIPAL_DETAILS: Operation = Operation
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_security_access_review_principal_details",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewPrincipal",
 };
@@ -1422,12 +1123,7 @@ pub const GET_PRINCIPAL_ACCESS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_principal_access",
-    params: &[Param {
-        name: "filter",
-        location: ParamLocation::Query,
-        required: true,
-        rust_type: "types::ScimFilter",
-    }],
+    params: &[Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }],
     body_type: None,
     success_type: "types::PrincipalAccess",
 };
@@ -1444,12 +1140,7 @@ pub const GET_PRINCIPAL_ENTITLEMENTS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_principal_entitlements",
-    params: &[Param {
-        name: "filter",
-        location: ParamLocation::Query,
-        required: true,
-        rust_type: "types::ScimFilter",
-    }],
+    params: &[Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }],
     body_type: None,
     success_type: "types::PrincipalEntitlementsList",
 };
@@ -1466,12 +1157,7 @@ pub const GET_PRINCIPAL_ENTITLEMENTS_CHANGES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_principal_entitlements_changes",
-    params: &[Param {
-        name: "principalEntitlementsChangeId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "principalEntitlementsChangeId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::PrincipalEntitlementsChange",
 };
@@ -1488,32 +1174,7 @@ pub const GET_PRINCIPAL_ENTITLEMENTS_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "get_principal_entitlements_history",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "types::ScimFilter",
-        },
-        Param {
-            name: "include",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<Vec<types::GetPrincipalEntitlementsHistoryIncludeItem>>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::GetPrincipalEntitlementsHistoryIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::PrincipalEntitlementsHistory",
 };
@@ -1530,12 +1191,7 @@ pub const GET_REQUEST: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_request",
-    params: &[Param {
-        name: "requestId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::RequestId",
-    }],
+    params: &[Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RequestId" }],
     body_type: None,
     success_type: "types::RequestFull",
 };
@@ -1552,12 +1208,7 @@ pub const GET_REQUEST_SETTINGS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_request_settings_v2",
-    params: &[Param {
-        name: "resourceId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::RequestSettings",
 };
@@ -1574,12 +1225,7 @@ pub const GET_REQUEST_TYPE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_request_type",
-    params: &[Param {
-        name: "requestTypeId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::RequestTypeId",
-    }],
+    params: &[Param { name: "requestTypeId", location: ParamLocation::Path, required: true, rust_type: "types::RequestTypeId" }],
     body_type: None,
     success_type: "types::RequestTypeFull",
 };
@@ -1596,12 +1242,7 @@ pub const GET_REQUEST_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_request_v2",
-    params: &[Param {
-        name: "requestId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::RcarRequestId",
-    }],
+    params: &[Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RcarRequestId" }],
     body_type: None,
     success_type: "types::RequestFull2",
 };
@@ -1618,20 +1259,7 @@ pub const GET_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_resource_request_condition_v2",
-    params: &[
-        Param {
-            name: "resourceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "requestConditionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::RequestConditionId",
-        },
-    ],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
     body_type: None,
     success_type: "types::RequestConditionFull",
 };
@@ -1648,20 +1276,7 @@ pub const GET_RESOURCE_REQUEST_SEQUENCE_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_resource_request_sequence_v2",
-    params: &[
-        Param {
-            name: "resourceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "sequenceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::SequenceId",
-        },
-    ],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "sequenceId", location: ParamLocation::Path, required: true, rust_type: "types::SequenceId" }],
     body_type: None,
     success_type: "types::RequestSequence",
 };
@@ -1678,12 +1293,7 @@ pub const GET_REVIEW: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_review",
-    params: &[Param {
-        name: "reviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "reviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::ReviewFull",
 };
@@ -1700,12 +1310,7 @@ pub const GET_RISK_RULE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_risk_rule",
-    params: &[Param {
-        name: "ruleId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "ruleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::RiskRuleResponse",
 };
@@ -1722,12 +1327,7 @@ pub const GET_SECURITY_ACCESS_REVIEW: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_security_access_review",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::SecurityAccessReview",
 };
@@ -1744,12 +1344,7 @@ pub const GET_SECURITY_ACCESS_REVIEW_PRINCIPAL_DETAILS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_security_access_review_principal_details",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewPrincipal",
 };
@@ -1783,20 +1378,7 @@ pub const GET_UNASSIGNED_USERS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_unassigned_users",
-    params: &[
-        Param {
-            name: "collectionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-    ],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }],
     body_type: None,
     success_type: "types::ListCatalogUsers",
 };
@@ -1813,12 +1395,7 @@ pub const LAUNCH_CAMPAIGN: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "launch_campaign",
-    params: &[Param {
-        name: "campaignId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "()",
 };
@@ -1835,32 +1412,7 @@ pub const LIST_ALL_DEFAULT_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ea,
     paginated: true,
     rust_method: "list_all_default_entries_v2",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::CatalogEntryId>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "match",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ListAllDefaultEntriesV2Match>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListAllDefaultEntriesV2Match>" }],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
@@ -1877,38 +1429,7 @@ pub const LIST_ALL_DEFAULT_USER_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_default_user_entries_v2",
-    params: &[
-        Param {
-            name: "userId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::ListAllDefaultUserEntriesV2UserId",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::CatalogEntryId>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "match",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ListAllDefaultUserEntriesV2Match>",
-        },
-    ],
+    params: &[Param { name: "userId", location: ParamLocation::Path, required: true, rust_type: "types::ListAllDefaultUserEntriesV2UserId" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListAllDefaultUserEntriesV2Match>" }],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
@@ -1925,32 +1446,7 @@ pub const LIST_ALL_ENTITLEMENT_VALUES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_entitlement_values",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "types::ScimFilter",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::EntitlementValuesList",
 };
@@ -1967,26 +1463,7 @@ pub const LIST_ALL_REQUEST_TEAMS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_request_teams",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::TeamId>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::TeamId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::TeamsList",
 };
@@ -2003,32 +1480,7 @@ pub const LIST_ALL_REQUEST_TYPES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_request_types",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::RequestTypeId>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::OrderBy>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RequestTypeId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
     body_type: None,
     success_type: "types::RequestTypesList",
 };
@@ -2045,32 +1497,7 @@ pub const LIST_ALL_REQUESTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_requests",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::RequestId>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::OrderBy>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RequestId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
     body_type: None,
     success_type: "types::RequestList",
 };
@@ -2087,32 +1514,7 @@ pub const LIST_ALL_REQUESTS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_requests_v2",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::RcarRequestId>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::OrderBy>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RcarRequestId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
     body_type: None,
     success_type: "types::RequestList2",
 };
@@ -2129,32 +1531,7 @@ pub const LIST_CAMPAIGNS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_campaigns",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::CampaignsList",
 };
@@ -2171,32 +1548,7 @@ pub const LIST_COLLECTION_ASSIGNMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collection_assignments",
-    params: &[
-        Param {
-            name: "collectionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListAssignedPrincipals",
 };
@@ -2213,32 +1565,7 @@ pub const LIST_COLLECTION_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collection_resources",
-    params: &[
-        Param {
-            name: "collectionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "include",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<Vec<types::ListCollectionResourcesIncludeItem>>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListCollectionResourcesIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::CollectionResourcesList",
 };
@@ -2255,32 +1582,7 @@ pub const LIST_COLLECTIONS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collections",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ListCollectionsFilter>",
-        },
-        Param {
-            name: "include",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<Vec<types::ListCollectionsIncludeItem>>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListCollectionsFilter>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListCollectionsIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::CollectionsList",
 };
@@ -2297,26 +1599,7 @@ pub const LIST_COLLECTIONS_ASSIGNMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collections_assignments",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListAssignedPrincipals",
 };
@@ -2333,26 +1616,7 @@ pub const LIST_DELEGATE_APPOINTMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_delegate_appointments",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::DelegateAppointmentList",
 };
@@ -2369,38 +1633,7 @@ pub const LIST_ENTITLEMENT_BUNDLES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlement_bundles",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::EntitlementBundleId>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-        Param {
-            name: "include",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<Vec<types::ListEntitlementBundlesIncludeItem>>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::OrderBy>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::EntitlementBundleId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListEntitlementBundlesIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
     body_type: None,
     success_type: "types::EntitlementBundlesListWithEntitlements",
 };
@@ -2417,38 +1650,7 @@ pub const LIST_ENTITLEMENT_VALUES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlement_values",
-    params: &[
-        Param {
-            name: "entitlementId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ScimFilter>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::EntitlementValuesList",
 };
@@ -2465,32 +1667,7 @@ pub const LIST_ENTITLEMENTS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlements",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "types::ScimFilter",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::EntitlementsList",
 };
@@ -2507,32 +1684,7 @@ pub const LIST_GRANTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_grants",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::Id>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "include",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<Vec<types::ListGrantsIncludeItem>>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::Id>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListGrantsIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListGrantsResponse",
 };
@@ -2549,26 +1701,7 @@ pub const LIST_LABEL_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_label_resources",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "types::ScimFilter",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListResourceLabels",
 };
@@ -2585,12 +1718,7 @@ pub const LIST_LABELS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "list_labels",
-    params: &[Param {
-        name: "filter",
-        location: ParamLocation::Query,
-        required: false,
-        rust_type: "Option<types::ScimFilter>",
-    }],
+    params: &[Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }],
     body_type: None,
     success_type: "types::ListLabels",
 };
@@ -2607,32 +1735,7 @@ pub const LIST_MY_DEFAULT_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_default_entries_v2",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::CatalogEntryId>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "match",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<types::ListMyDefaultEntriesV2Match>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListMyDefaultEntriesV2Match>" }],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
@@ -2649,26 +1752,7 @@ pub const LIST_MY_DELEGATE_USERS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_my_delegate_users",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::DelegateUsersList",
 };
@@ -2685,32 +1769,7 @@ pub const LIST_MY_ENTRY_USERS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_entry_users_v2",
-    params: &[
-        Param {
-            name: "entryId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::CatalogEntryId",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::EntryUsersList",
 };
@@ -2744,38 +1803,7 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_review_accesses",
-    params: &[
-        Param {
-            name: "securityAccessReviewId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewAccessItems",
 };
@@ -2809,12 +1837,7 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACTIONS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_my_security_access_review_actions",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewActions",
 };
@@ -2831,26 +1854,7 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_review_history",
-    params: &[
-        Param {
-            name: "securityAccessReviewId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewHistoryItems",
 };
@@ -2884,32 +1888,7 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_reviews",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviews",
 };
@@ -2926,26 +1905,7 @@ pub const LIST_RESOURCE_OWNER_CATALOG_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_resource_owner_catalog_resources",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "types::ScimFilter",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::ResourceOwnersCatalogResourcesResponse",
 };
@@ -2962,32 +1922,7 @@ pub const LIST_RESOURCE_OWNERS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_resource_owners",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: true,
-            rust_type: "types::ScimFilter",
-        },
-        Param {
-            name: "include",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<Vec<types::ListResourceOwnersIncludeItem>>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListResourceOwnersIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::ResourceOwnersListResponse",
 };
@@ -3004,12 +1939,7 @@ pub const LIST_RESOURCE_REQUEST_CONDITIONS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_resource_request_conditions_v2",
-    params: &[Param {
-        name: "resourceId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::RequestConditionsList",
 };
@@ -3026,12 +1956,7 @@ pub const LIST_RESOURCE_REQUEST_SEQUENCES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_resource_request_sequences_v2",
-    params: &[Param {
-        name: "resourceId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::RequestSequencesList",
 };
@@ -3048,32 +1973,7 @@ pub const LIST_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_reviews",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::ReviewList",
 };
@@ -3090,26 +1990,7 @@ pub const LIST_RISK_RULES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_risk_rules",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListRiskRuleResponse",
 };
@@ -3126,38 +2007,7 @@ pub const LIST_SECURITY_ACCESS_REVIEW_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_review_accesses",
-    params: &[
-        Param {
-            name: "securityAccessReviewId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewAccessItems",
 };
@@ -3191,12 +2041,7 @@ pub const LIST_SECURITY_ACCESS_REVIEW_ACTIONS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_security_access_review_actions",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewActions",
 };
@@ -3213,26 +2058,7 @@ pub const LIST_SECURITY_ACCESS_REVIEW_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_review_history",
-    params: &[
-        Param {
-            name: "securityAccessReviewId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-    ],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewHistoryItems",
 };
@@ -3266,32 +2092,7 @@ pub const LIST_SECURITY_ACCESS_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_reviews",
-    params: &[
-        Param {
-            name: "after",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "filter",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<String>",
-        },
-        Param {
-            name: "limit",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<::std::num::NonZeroU64>",
-        },
-        Param {
-            name: "orderBy",
-            location: ParamLocation::Query,
-            required: false,
-            rust_type: "Option<[String ; 1usize]>",
-        },
-    ],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviews",
 };
@@ -3308,12 +2109,7 @@ pub const PUBLISH_REQUEST_TYPE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "publish_request_type",
-    params: &[Param {
-        name: "requestTypeId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::RequestTypeId",
-    }],
+    params: &[Param { name: "requestTypeId", location: ParamLocation::Path, required: true, rust_type: "types::RequestTypeId" }],
     body_type: None,
     success_type: "types::RequestTypeFull",
 };
@@ -3330,12 +2126,7 @@ pub const REASSIGN_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "reassign_reviews",
-    params: &[Param {
-        name: "campaignId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::ReviewsReassign"),
     success_type: "types::ReviewReassignList",
 };
@@ -3369,12 +2160,7 @@ pub const REPLACE_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "replace_collection",
-    params: &[Param {
-        name: "collectionId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::CollectionUpdatable"),
     success_type: "types::CollectionFull",
 };
@@ -3391,20 +2177,7 @@ pub const REPLACE_COLLECTION_RESOURCE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "replace_collection_resource",
-    params: &[
-        Param {
-            name: "collectionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "resourceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-    ],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::CollectionResourceUpdatable"),
     success_type: "types::CollectionResourceFull",
 };
@@ -3421,12 +2194,7 @@ pub const REPLACE_ENTITLEMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "replace_entitlement",
-    params: &[Param {
-        name: "entitlementId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::EntitlementsFullWithParent"),
     success_type: "types::EntitlementsFullWithParent",
 };
@@ -3443,12 +2211,7 @@ pub const REPLACE_ENTITLEMENT_BUNDLE: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "replace_entitlement_bundle",
-    params: &[Param {
-        name: "entitlementBundleId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "entitlementBundleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::EntitlementBundleUpdatable"),
     success_type: "types::EntitlementBundleFull",
 };
@@ -3465,12 +2228,7 @@ pub const REPLACE_GRANT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "replace_grant",
-    params: &[Param {
-        name: "grantId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "grantId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::GrantFull"),
     success_type: "types::GrantFull",
 };
@@ -3487,12 +2245,7 @@ pub const REPLACE_RISK_RULE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "replace_risk_rule",
-    params: &[Param {
-        name: "ruleId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "ruleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::UpdateRiskRuleRequest"),
     success_type: "types::RiskRuleResponse",
 };
@@ -3526,12 +2279,7 @@ pub const UNPUBLISH_REQUEST_TYPE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "unpublish_request_type",
-    params: &[Param {
-        name: "requestTypeId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "types::RequestTypeId",
-    }],
+    params: &[Param { name: "requestTypeId", location: ParamLocation::Path, required: true, rust_type: "types::RequestTypeId" }],
     body_type: None,
     success_type: "types::RequestTypeFull",
 };
@@ -3548,12 +2296,7 @@ pub const UPDATE_ENTITLEMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "update_entitlement",
-    params: &[Param {
-        name: "entitlementId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::EntitlementPatch"),
     success_type: "types::EntitlementsFullWithParent",
 };
@@ -3570,12 +2313,7 @@ pub const UPDATE_ENTITLEMENT_SETTINGS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_entitlement_settings",
-    params: &[Param {
-        name: "resourceOrn",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "resourceOrn", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::EntitlementSettingsUpdatable"),
     success_type: "types::EntitlementSettingsFull",
 };
@@ -3592,12 +2330,7 @@ pub const UPDATE_GRANT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_grant",
-    params: &[Param {
-        name: "grantId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "grantId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::GrantPatch"),
     success_type: "types::GrantFull",
 };
@@ -3614,12 +2347,7 @@ pub const UPDATE_LABEL: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_label",
-    params: &[Param {
-        name: "labelId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "labelId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::PatchLabels"),
     success_type: "types::Label",
 };
@@ -3687,20 +2415,7 @@ pub const UPDATE_PRINCIPAL_ASSIGNMENT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_principal_assignment",
-    params: &[
-        Param {
-            name: "collectionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "assignmentId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-    ],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "assignmentId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::AssignmentPatch"),
     success_type: "()",
 };
@@ -3717,12 +2432,7 @@ pub const UPDATE_PRINCIPAL_SETTINGS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_principal_settings",
-    params: &[Param {
-        name: "targetPrincipalId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "targetPrincipalId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::PrincipalSettingsPatchable"),
     success_type: "types::PrincipalSettings",
 };
@@ -3756,20 +2466,7 @@ pub const UPDATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "update_resource_request_condition_v2",
-    params: &[
-        Param {
-            name: "resourceId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "String",
-        },
-        Param {
-            name: "requestConditionId",
-            location: ParamLocation::Path,
-            required: true,
-            rust_type: "types::RequestConditionId",
-        },
-    ],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
     body_type: Some("types::RequestConditionPatchable"),
     success_type: "types::RequestConditionFull",
 };
@@ -3786,12 +2483,7 @@ pub const UPDATE_RESOURCE_REQUEST_SETTINGS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "update_resource_request_settings_v2",
-    params: &[Param {
-        name: "resourceId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::ResourceRequestSettingsPatchable"),
     success_type: "types::RequestSettings",
 };
@@ -3808,12 +2500,7 @@ pub const UPDATE_SECURITY_ACCESS_REVIEW: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "update_security_access_review",
-    params: &[Param {
-        name: "securityAccessReviewId",
-        location: ParamLocation::Path,
-        required: true,
-        rust_type: "String",
-    }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
     body_type: Some("types::SecurityAccessReviewUpdateRequest"),
     success_type: "types::SecurityAccessReview",
 };

@@ -1,5 +1,6 @@
 //! Workspace-level tests: the generated surface, spec-example decoding, conformance.
 
+#[rustfmt::skip]
 pub mod decoders;
 
 /// Decodes `value` as `T` and encodes it again.

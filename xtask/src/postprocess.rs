@@ -7,7 +7,11 @@
 //! of a union apart, and stay closed. `FromStr`/`TryFrom<&str>` stay strict: a caller typing a
 //! value gets an error for an unknown one; only decoding is open.
 
+use std::collections::BTreeSet;
+
 use quote::quote;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Fields, Item, ItemEnum, ItemImpl};
 
 /// Name of the catch-all variant (a suffix is added if an enum already uses it).
@@ -15,6 +19,7 @@ const CATCH_ALL: &str = "Unrecognized";
 
 /// Applies every rewrite.
 pub fn apply(file: &mut syn::File) {
+    prelude_paths(file);
     for item in &mut file.items {
         if let Item::Mod(module) = item {
             if module.ident == "types" {
@@ -95,6 +100,66 @@ fn open_enums(items: &mut [Item]) {
             }
         }
     }
+}
+
+/// `prelude-paths`: `::std::string::String` becomes `String` (and likewise for the other
+/// prelude items) wherever no generated item of that name could shadow it. The code is the
+/// same; it reads better and is about a fifth shorter once formatted.
+fn prelude_paths(file: &mut syn::File) {
+    const PRELUDE: [(&str, &str); 9] = [
+        ("string", "String"),
+        ("result", "Result"),
+        ("option", "Option"),
+        ("vec", "Vec"),
+        ("boxed", "Box"),
+        ("convert", "TryInto"),
+        ("convert", "TryFrom"),
+        ("convert", "From"),
+        ("default", "Default"),
+    ];
+    struct Defined(BTreeSet<String>);
+    impl<'ast> Visit<'ast> for Defined {
+        fn visit_item(&mut self, item: &'ast Item) {
+            let ident = match item {
+                Item::Struct(i) => Some(&i.ident),
+                Item::Enum(i) => Some(&i.ident),
+                Item::Type(i) => Some(&i.ident),
+                Item::Trait(i) => Some(&i.ident),
+                Item::Fn(i) => Some(&i.sig.ident),
+                _ => None,
+            };
+            if let Some(ident) = ident {
+                self.0.insert(ident.to_string());
+            }
+            syn::visit::visit_item(self, item);
+        }
+    }
+    struct Shorten(BTreeSet<(&'static str, &'static str)>);
+    impl VisitMut for Shorten {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            syn::visit_mut::visit_path_mut(self, path);
+            if path.leading_colon.is_none() || path.segments.len() != 3 {
+                return;
+            }
+            let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let hit = self.0.iter().any(|(module, name)| {
+                names[0] == "std" && names[1] == *module && names[2] == *name
+            });
+            if hit {
+                let last = path.segments.pop().expect("three segments").into_value();
+                path.segments.clear();
+                path.leading_colon = None;
+                path.segments.push(last);
+            }
+        }
+    }
+    let mut defined = Defined(BTreeSet::new());
+    defined.visit_file(file);
+    let allowed = PRELUDE
+        .into_iter()
+        .filter(|(_, name)| !defined.0.contains(*name))
+        .collect();
+    Shorten(allowed).visit_file_mut(file);
 }
 
 /// The type name of an `impl Display for X`.

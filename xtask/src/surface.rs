@@ -323,3 +323,49 @@ mod tests {
         );
     }
 }
+
+/// One line per public type of the generated `types` module: `struct Name { fields }` or
+/// `enum Name { variants }`, sorted by name. Input is the generated file's source.
+pub fn public_types(source: &str) -> Result<String> {
+    let file = syn::parse_file(source)?;
+    let mut lines = Vec::new();
+    for item in &file.items {
+        let Item::Mod(module) = item else { continue };
+        if module.ident != "types" {
+            continue;
+        }
+        for item in module.content.iter().flat_map(|(_, items)| items) {
+            match item {
+                Item::Struct(s) => {
+                    let fields: Vec<String> = match &s.fields {
+                        syn::Fields::Named(named) => named
+                            .named
+                            .iter()
+                            .filter_map(|f| f.ident.as_ref())
+                            .map(|i| i.to_string())
+                            .collect(),
+                        syn::Fields::Unnamed(unnamed) => {
+                            unnamed.unnamed.iter().map(|f| type_string(&f.ty)).collect()
+                        }
+                        syn::Fields::Unit => Vec::new(),
+                    };
+                    let shape = if matches!(s.fields, syn::Fields::Unnamed(_)) {
+                        format!("({})", fields.join(", "))
+                    } else {
+                        format!(" {{ {} }}", fields.join(", "))
+                    };
+                    lines.push(format!("struct {}{shape}", s.ident));
+                }
+                Item::Enum(e) => {
+                    let variants: Vec<String> =
+                        e.variants.iter().map(|v| v.ident.to_string()).collect();
+                    lines.push(format!("enum {} {{ {} }}", e.ident, variants.join(", ")));
+                }
+                Item::Type(t) => lines.push(format!("type {} = {}", t.ident, type_string(&t.ty))),
+                _ => {}
+            }
+        }
+    }
+    lines.sort();
+    Ok(lines.join("\n") + "\n")
+}
