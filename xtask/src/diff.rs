@@ -113,6 +113,7 @@ struct SchemaShape {
     required: BTreeSet<String>,
     enum_values: BTreeSet<String>,
     kind: String,
+    default: Option<String>,
 }
 
 fn shape(doc: &Value, schema: &Value) -> SchemaShape {
@@ -133,6 +134,7 @@ fn shape(doc: &Value, schema: &Value) -> SchemaShape {
             })
             .collect(),
         kind: meta::schema_summary(schema),
+        default: schema.get("default").map(Value::to_string),
     }
 }
 
@@ -172,6 +174,13 @@ fn schema_changes(old: &SchemaShape, new: &SchemaShape) -> Vec<String> {
             out.push(format!("field `{name}`: now optional"));
         }
     }
+    if old.default != new.default {
+        out.push(format!(
+            "default: {} → {}",
+            old.default.as_deref().unwrap_or("none"),
+            new.default.as_deref().unwrap_or("none")
+        ));
+    }
     let (added, removed) = set_diff(&old.enum_values, &new.enum_values);
     if !added.is_empty() {
         out.push(format!("enum values added: {}", quoted(&added)));
@@ -180,6 +189,13 @@ fn schema_changes(old: &SchemaShape, new: &SchemaShape) -> Vec<String> {
         out.push(format!("enum values removed: {}", quoted(&removed)));
     }
     out
+}
+
+/// Writes `- none` under an empty section so the markdown stays readable.
+fn none_if_empty(out: &mut String, count: usize) {
+    if count == 0 {
+        out.push_str("- none\n");
+    }
 }
 
 fn quoted(values: &[String]) -> String {
@@ -246,10 +262,12 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
             op.summary
         );
     }
+    none_if_empty(&mut out, added.len());
     let _ = writeln!(out, "\n### Removed ({})\n", removed.len());
     for op in &removed {
         let _ = writeln!(out, "- `{}` `{} {}`", op.id, op.method, op.path);
     }
+    none_if_empty(&mut out, removed.len());
     let _ = writeln!(out, "\n### Changed ({})\n", changed.len());
     for (id, changes) in &changed {
         let _ = writeln!(out, "- `{id}`");
@@ -258,6 +276,7 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
         }
     }
 
+    none_if_empty(&mut out, changed.len());
     let old_names = schema_names(old);
     let new_names = schema_names(new);
     let (added, removed) = set_diff(&old_names, &new_names);
@@ -267,10 +286,12 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
         let s = shape(new, &new["components"]["schemas"][name]);
         let _ = writeln!(out, "- `{name}` ({})", describe(&s));
     }
+    none_if_empty(&mut out, added.len());
     let _ = writeln!(out, "\n### Removed ({})\n", removed.len());
     for name in &removed {
         let _ = writeln!(out, "- `{name}`");
     }
+    none_if_empty(&mut out, removed.len());
     let mut changed_schemas = Vec::new();
     for name in old_names.intersection(&new_names) {
         let changes = schema_changes(
@@ -288,6 +309,7 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
             let _ = writeln!(out, "  - {change}");
         }
     }
+    none_if_empty(&mut out, changed_schemas.len());
     out
 }
 
