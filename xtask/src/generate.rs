@@ -76,10 +76,7 @@ pub fn generate_from(doc: &Value, spec_label: &str) -> Result<Generated> {
     );
     let lines = client.lines().count();
 
-    if std::env::var_os("XTASK_DUMP").is_some() {
-        fs::write("/tmp/gen.rs", &client)?;
-    }
-    let surface = surface::extract(&file, doc_operations(&doc))?;
+    let surface = surface::extract(&file, crate::meta::operations(&doc))?;
     let operations = format!(
         "{}{}",
         header(
@@ -124,10 +121,6 @@ pub fn generate_from(doc: &Value, spec_label: &str) -> Result<Generated> {
         report,
         lines,
     })
-}
-
-fn doc_operations(doc: &Value) -> Vec<crate::meta::Operation> {
-    crate::meta::operations(doc)
 }
 
 /// `cargo xtask generate [--spec PATH] [--check]`.

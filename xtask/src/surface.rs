@@ -308,22 +308,6 @@ pub fn render_decoders_rs(ops: &[OpSurface]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn types_render_compactly() {
-        let ty: syn::Type =
-            syn::parse_str("Result<ResponseValue<types::CampaignsList>, Error<types::Error>>")
-                .unwrap();
-        assert_eq!(
-            type_string(&ty),
-            "Result<ResponseValue<types::CampaignsList>, Error<types::Error>>"
-        );
-    }
-}
-
 /// One line per public type of the generated `types` module: `struct Name { fields }` or
 /// `enum Name { variants }`, sorted by name. Input is the generated file's source.
 pub fn public_types(source: &str) -> Result<String> {
@@ -368,4 +352,20 @@ pub fn public_types(source: &str) -> Result<String> {
     }
     lines.sort();
     Ok(lines.join("\n") + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_render_compactly() {
+        let ty: syn::Type =
+            syn::parse_str("Result<ResponseValue<types::CampaignsList>, Error<types::Error>>")
+                .unwrap();
+        assert_eq!(
+            type_string(&ty),
+            "Result<ResponseValue<types::CampaignsList>, Error<types::Error>>"
+        );
+    }
 }

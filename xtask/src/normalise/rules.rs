@@ -607,7 +607,7 @@ impl Rule for RichestVariantFirst {
                     .drain(..)
                     .map(|v| (richness(&snapshot, &v, 0, &mut BTreeSet::new()), v))
                     .collect();
-                keyed.sort_by(|a, b| b.0.cmp(&a.0));
+                keyed.sort_by_key(|entry| std::cmp::Reverse(entry.0));
                 variants.extend(keyed.into_iter().map(|(_, v)| v));
                 let after: Vec<String> = variants.iter().map(meta::schema_summary).collect();
                 if before != after {

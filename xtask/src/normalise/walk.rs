@@ -23,9 +23,7 @@ fn walk_document(ptr: String, value: &mut Value, f: &mut dyn FnMut(&str, &mut Ma
                     continue;
                 }
                 let child_ptr = format!("{ptr}/{}", escape(key));
-                if key == "schema" {
-                    walk_schema(child_ptr, child, f);
-                } else if ptr == "/components/schemas" {
+                if key == "schema" || ptr == "/components/schemas" {
                     walk_schema(child_ptr, child, f);
                 } else {
                     walk_document(child_ptr, child, f);
