@@ -20,6 +20,7 @@ const CATCH_ALL: &str = "Unrecognized";
 /// Applies every rewrite.
 pub fn apply(file: &mut syn::File) {
     prelude_paths(file);
+    optional_json_schema(file);
     for item in &mut file.items {
         if let Item::Mod(module) = item {
             if module.ident == "types" {
@@ -160,6 +161,52 @@ fn prelude_paths(file: &mut syn::File) {
         .filter(|(_, name)| !defined.0.contains(*name))
         .collect();
     Shorten(allowed).visit_file_mut(file);
+}
+
+/// `optional-json-schema`: the `schemars::JsonSchema` derive moves behind the crate's
+/// `schemars` feature (`#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]`):
+/// it adds about a fifth to the crate's build time and most users do not need it.
+fn optional_json_schema(file: &mut syn::File) {
+    struct Gate;
+    fn gate(attrs: &mut Vec<syn::Attribute>) {
+        let mut had = false;
+        for attr in attrs.iter_mut() {
+            if !attr.path().is_ident("derive") {
+                continue;
+            }
+            let Ok(list) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            ) else {
+                continue;
+            };
+            let is_schema =
+                |p: &syn::Path| p.segments.last().is_some_and(|s| s.ident == "JsonSchema");
+            if list.iter().any(is_schema) {
+                had = true;
+                let kept: Vec<&syn::Path> = list.iter().filter(|p| !is_schema(p)).collect();
+                *attr = parse_quote!(#[derive(#(#kept),*)]);
+            }
+        }
+        if had {
+            let position = attrs
+                .iter()
+                .rposition(|a| a.path().is_ident("derive"))
+                .map_or(0, |i| i + 1);
+            attrs.insert(
+                position,
+                parse_quote!(#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]),
+            );
+        }
+    }
+    impl VisitMut for Gate {
+        fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+            gate(&mut item.attrs);
+        }
+        fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
+            gate(&mut item.attrs);
+        }
+    }
+    Gate.visit_file_mut(file);
 }
 
 /// The type name of an `impl Display for X`.

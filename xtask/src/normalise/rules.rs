@@ -29,7 +29,7 @@ pub fn all_rules() -> Vec<Box<dyn Rule>> {
 fn first_sentence(text: &str) -> String {
     let line = text.trim().lines().next().unwrap_or_default();
     let end = line.find(". ").map(|i| i + 1).unwrap_or(line.len());
-    line[..end].trim().trim_end_matches('.').to_string()
+    line[..end].trim().trim_end_matches(['.', ':']).to_string()
 }
 
 /// `operation-docs`: operation descriptions become a short block of facts.
