@@ -1,0 +1,253 @@
+//! Private keys for `private_key_jwt`: RSA (RS256) and EC P-256 (ES256), from PEM (PKCS#1,
+//! PKCS#8, SEC1) or from a private JWK.
+//!
+//! The key material is kept in zeroizing buffers; a `jsonwebtoken::EncodingKey` is built from
+//! it for each signature and dropped right after.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::error::ConfigError;
+
+#[derive(Clone)]
+enum Material {
+    Pem(Zeroizing<String>),
+    /// PKCS#1 (RSA) or PKCS#8 (EC) DER.
+    Der(Zeroizing<Vec<u8>>),
+}
+
+/// A private signing key and its JWS algorithm.
+#[derive(Clone)]
+pub struct SigningKey {
+    alg: Algorithm,
+    material: Material,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SigningKey({:?}, ***)", self.alg)
+    }
+}
+
+fn invalid(reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: "privateKey (OKTA_CLIENT_PRIVATEKEY)",
+        reason: reason.into(),
+    }
+}
+
+impl SigningKey {
+    /// A PEM private key: RSA (`BEGIN RSA PRIVATE KEY` or PKCS#8) or EC P-256 (PKCS#8 or
+    /// `BEGIN EC PRIVATE KEY`).
+    pub fn from_pem(pem: &str) -> Result<Self, ConfigError> {
+        let pem = Zeroizing::new(pem.trim().to_string());
+        if !pem.contains("PRIVATE KEY") {
+            return Err(invalid("not a PEM private key (no `PRIVATE KEY` block)"));
+        }
+        for alg in [Algorithm::RS256, Algorithm::ES256] {
+            let key = Self {
+                alg,
+                material: Material::Pem(pem.clone()),
+            };
+            if key.encoding_key().is_ok() && key.check().is_ok() {
+                return Ok(key);
+            }
+        }
+        Err(invalid(
+            "the PEM key is neither an RSA key nor an EC P-256 key usable for signing",
+        ))
+    }
+
+    /// A private JWK (`{"kty":"RSA","n","e","d","p","q","dp","dq","qi"}` or
+    /// `{"kty":"EC","crv":"P-256","x","y","d"}`).
+    pub fn from_jwk(json: &str) -> Result<Self, ConfigError> {
+        let jwk: PrivateJwk =
+            serde_json::from_str(json).map_err(|e| invalid(format!("not a JWK: {e}")))?;
+        let key = match jwk.kty.as_str() {
+            "RSA" => Self {
+                alg: Algorithm::RS256,
+                material: Material::Der(rsa_pkcs1_der(&jwk)?),
+            },
+            "EC" => {
+                if jwk.crv.as_deref() != Some("P-256") {
+                    return Err(invalid("only EC keys on curve P-256 (ES256) are supported"));
+                }
+                Self {
+                    alg: Algorithm::ES256,
+                    material: Material::Der(ec_pkcs8_der(&jwk)?),
+                }
+            }
+            other => return Err(invalid(format!("JWK key type `{other}` is not RSA or EC"))),
+        };
+        key.check()?;
+        Ok(key)
+    }
+
+    /// PEM or JWK text, or the path of a file holding one (the Okta SDKs' `privateKey` setting).
+    pub fn from_text_or_path(value: &str) -> Result<Self, ConfigError> {
+        let trimmed = value.trim();
+        if trimmed.starts_with("-----BEGIN") {
+            return Self::from_pem(trimmed);
+        }
+        if trimmed.starts_with('{') {
+            return Self::from_jwk(trimmed);
+        }
+        let text = Zeroizing::new(
+            std::fs::read_to_string(trimmed)
+                .map_err(|e| invalid(format!("cannot read key file {trimmed}: {e}")))?,
+        );
+        if text.trim_start().starts_with('{') {
+            Self::from_jwk(&text)
+        } else {
+            Self::from_pem(&text)
+        }
+    }
+
+    /// The JWS algorithm (`RS256` or `ES256`).
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    pub(crate) fn encoding_key(&self) -> Result<EncodingKey, jsonwebtoken::errors::Error> {
+        match (&self.material, self.alg) {
+            (Material::Pem(pem), Algorithm::RS256) => EncodingKey::from_rsa_pem(pem.as_bytes()),
+            (Material::Pem(pem), _) => EncodingKey::from_ec_pem(pem.as_bytes()),
+            (Material::Der(der), Algorithm::RS256) => Ok(EncodingKey::from_rsa_der(der)),
+            (Material::Der(der), _) => Ok(EncodingKey::from_ec_der(der)),
+        }
+    }
+
+    /// Signs a throw-away token so that a bad key fails at configuration time.
+    fn check(&self) -> Result<(), ConfigError> {
+        let key = self.encoding_key().map_err(|e| invalid(e.to_string()))?;
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(self.alg),
+            &serde_json::json!({}),
+            &key,
+        )
+        .map(drop)
+        .map_err(|e| invalid(format!("the key cannot sign {:?}: {e}", self.alg)))
+    }
+}
+
+#[derive(Deserialize)]
+struct PrivateJwk {
+    kty: String,
+    crv: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+    d: Option<String>,
+    p: Option<String>,
+    q: Option<String>,
+    dp: Option<String>,
+    dq: Option<String>,
+    qi: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+}
+
+fn member(value: &Option<String>, name: &str) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
+    let value = value.as_deref().ok_or_else(|| {
+        invalid(format!(
+            "JWK member `{name}` is missing (a private key is needed)"
+        ))
+    })?;
+    URL_SAFE_NO_PAD
+        .decode(value)
+        .map(Zeroizing::new)
+        .map_err(|e| invalid(format!("JWK member `{name}` is not base64url: {e}")))
+}
+
+/// RSAPrivateKey (PKCS#1) DER from the JWK members.
+fn rsa_pkcs1_der(jwk: &PrivateJwk) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
+    use num_bigint::{BigInt, Sign};
+    use simple_asn1::ASN1Block;
+    let int = |value: &Option<String>, name: &str| -> Result<ASN1Block, ConfigError> {
+        let bytes = member(value, name)?;
+        Ok(ASN1Block::Integer(
+            0,
+            BigInt::from_bytes_be(Sign::Plus, &bytes),
+        ))
+    };
+    let blocks = vec![
+        ASN1Block::Integer(0, BigInt::from(0)),
+        int(&jwk.n, "n")?,
+        int(&jwk.e, "e")?,
+        int(&jwk.d, "d")?,
+        int(&jwk.p, "p")?,
+        int(&jwk.q, "q")?,
+        int(&jwk.dp, "dp")?,
+        int(&jwk.dq, "dq")?,
+        int(&jwk.qi, "qi")?,
+    ];
+    simple_asn1::to_der(&ASN1Block::Sequence(0, blocks))
+        .map(Zeroizing::new)
+        .map_err(|e| invalid(format!("cannot encode the RSA key: {e}")))
+}
+
+/// PKCS#8 DER of a P-256 key from the JWK members.
+fn ec_pkcs8_der(jwk: &PrivateJwk) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let d = member(&jwk.d, "d")?;
+    let mut point = vec![4u8];
+    point.extend_from_slice(&member(&jwk.x, "x")?);
+    point.extend_from_slice(&member(&jwk.y, "y")?);
+    let pair =
+        EcdsaKeyPair::from_private_key_and_public_key(&ECDSA_P256_SHA256_FIXED_SIGNING, &d, &point)
+            .map_err(|_| invalid("the EC JWK's d, x and y do not form a P-256 key pair"))?;
+    let doc = pair
+        .to_pkcs8v1()
+        .map_err(|_| invalid("cannot encode the EC key"))?;
+    Ok(Zeroizing::new(doc.as_ref().to_vec()))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A freshly generated EC P-256 key as PKCS#8 PEM.
+    pub(crate) fn ec_pem() -> String {
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+        let doc =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(doc.as_ref());
+        format!("-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n")
+    }
+
+    #[test]
+    fn ec_pem_keys_sign_es256() {
+        let key = SigningKey::from_pem(&ec_pem()).unwrap();
+        assert_eq!(key.algorithm(), Algorithm::ES256);
+        assert_eq!(format!("{key:?}"), "SigningKey(ES256, ***)");
+    }
+
+    #[test]
+    fn bad_keys_are_refused_with_the_setting_named() {
+        for bad in [
+            "",
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+            "{\"kty\":\"oct\"}",
+            "{\"kty\":\"EC\",\"crv\":\"P-384\"}",
+        ] {
+            let err = SigningKey::from_text_or_path(if bad.is_empty() {
+                "/nonexistent/key.pem"
+            } else {
+                bad
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("privateKey"), "{bad}: {err}");
+        }
+        let err = SigningKey::from_jwk(r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`d` is missing"), "{err}");
+    }
+}

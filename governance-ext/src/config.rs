@@ -1,0 +1,470 @@
+//! Configuration: the org URL, the credentials and the scopes, from a builder, the environment
+//! or `okta.yaml`, with the precedence of the other Okta SDKs.
+//!
+//! Sources, lowest precedence first: `~/.okta/okta.yaml`, `./okta.yaml`, `OKTA_CLIENT_*`
+//! environment variables, explicit builder calls. A value set by a later source replaces the
+//! same value from an earlier one.
+//!
+//! | okta.yaml (`okta.client.…`) | environment | meaning |
+//! |---|---|---|
+//! | `orgUrl` | `OKTA_CLIENT_ORGURL` | `https://{org}.okta.com` |
+//! | `authorizationMode` | `OKTA_CLIENT_AUTHORIZATIONMODE` | `SSWS`, `Bearer`, `PrivateKey` or `JWT` |
+//! | `clientId` | `OKTA_CLIENT_CLIENTID` | service app client id |
+//! | `scopes` | `OKTA_CLIENT_SCOPES` | list, or comma/space separated |
+//! | `privateKey` | `OKTA_CLIENT_PRIVATEKEY` | PEM or JWK text, or a path to a file holding one |
+//! | `privateKeyId` | `OKTA_CLIENT_PRIVATEKEYID` | `kid` of the key |
+//! | `token` | `OKTA_CLIENT_TOKEN` | SSWS API token or bearer access token |
+//! | `clientAssertion` | `OKTA_CLIENT_CLIENTASSERTION` | pre-signed client assertion (mode `JWT`) |
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+use crate::auth::{Credentials, DpopMode, PrivateKeyJwt, SigningKey};
+use crate::error::ConfigError;
+use crate::scopes::Scopes;
+use crate::secret::Secret;
+
+/// A validated Okta org URL: `https`, a host, no path, query or credentials. Plain `http` is
+/// accepted only for loopback hosts (local tests and the simulator). A trailing slash is fine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgUrl(Url);
+
+impl OrgUrl {
+    /// Parses and validates an org URL.
+    pub fn parse(value: &str) -> Result<Self, ConfigError> {
+        let invalid = |reason: &str| ConfigError::InvalidOrgUrl {
+            value: value.to_string(),
+            reason: reason.to_string(),
+        };
+        let url = Url::parse(value.trim()).map_err(|e| invalid(&e.to_string()))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| invalid("it has no host"))?
+            .to_string();
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&host) => {}
+            "http" => return Err(invalid("https is required (http only for loopback hosts)")),
+            other => return Err(invalid(&format!("scheme `{other}` is not https"))),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid("it must not contain credentials"));
+        }
+        if url.path() != "/" && !url.path().is_empty() {
+            return Err(invalid(
+                "it must not have a path (use https://{org}.okta.com)",
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid("it must not have a query or fragment"));
+        }
+        Ok(Self(url))
+    }
+
+    /// `https://{org}.okta.com` without the trailing slash.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+
+    /// The org's token endpoint (`{org}/oauth2/v1/token`).
+    pub fn token_endpoint(&self) -> Url {
+        self.0
+            .join("/oauth2/v1/token")
+            .expect("a path joins onto a valid URL")
+    }
+
+    /// The org's authorize endpoint (`{org}/oauth2/v1/authorize`).
+    pub fn authorize_endpoint(&self) -> Url {
+        self.0
+            .join("/oauth2/v1/authorize")
+            .expect("a path joins onto a valid URL")
+    }
+
+    /// Whether `url` points at this org (same scheme, host and port): the only place credentials
+    /// may be sent.
+    pub fn is_same_origin(&self, url: &Url) -> bool {
+        url.scheme() == self.0.scheme()
+            && url.host_str() == self.0.host_str()
+            && url.port_or_known_default() == self.0.port_or_known_default()
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Everything the client needs to reach an org.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The org.
+    pub org: OrgUrl,
+    /// How requests are authenticated.
+    pub credentials: Credentials,
+    /// Scopes requested for OAuth 2.0 access tokens.
+    pub scopes: Scopes,
+    /// Whether OAuth 2.0 tokens are DPoP-bound.
+    pub dpop: DpopMode,
+    /// Refresh an access token this long before it expires.
+    pub refresh_margin: Duration,
+    /// Timeout of one HTTP request.
+    pub request_timeout: Duration,
+}
+
+impl Config {
+    /// A builder with nothing set.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Configuration from `~/.okta/okta.yaml`, `./okta.yaml` and `OKTA_CLIENT_*` (see the module
+    /// docs for precedence).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        ConfigBuilder::from_sources()?.build()
+    }
+}
+
+/// Builds a [`Config`]; every setter overrides what files and environment said.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigBuilder {
+    org_url: Option<String>,
+    mode: Option<String>,
+    client_id: Option<String>,
+    scopes: Option<Scopes>,
+    private_key: Option<Secret>,
+    private_key_id: Option<String>,
+    token: Option<Secret>,
+    client_assertion: Option<Secret>,
+    credentials: Option<Credentials>,
+    dpop: Option<DpopMode>,
+    refresh_margin: Option<Duration>,
+    request_timeout: Option<Duration>,
+}
+
+/// The raw settings of one source.
+type Settings = BTreeMap<String, String>;
+
+impl ConfigBuilder {
+    /// A builder pre-filled from `~/.okta/okta.yaml`, `./okta.yaml` and the environment.
+    pub fn from_sources() -> Result<Self, ConfigError> {
+        let mut builder = Self::default();
+        if let Some(home) = std::env::var_os("HOME") {
+            builder.apply_file(&PathBuf::from(home).join(".okta/okta.yaml"))?;
+        }
+        builder.apply_file(Path::new("okta.yaml"))?;
+        builder.apply(env_settings(std::env::vars()));
+        Ok(builder)
+    }
+
+    /// Applies an `okta.yaml` file if it exists.
+    pub fn apply_file(&mut self, path: &Path) -> Result<&mut Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let settings = yaml_settings(&text).map_err(|reason| ConfigError::File {
+                    path: path.to_path_buf(),
+                    reason,
+                })?;
+                self.apply(settings);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(ConfigError::File {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                })
+            }
+        }
+        Ok(self)
+    }
+
+    fn apply(&mut self, settings: Settings) {
+        for (key, value) in settings {
+            match key.as_str() {
+                "orgurl" => self.org_url = Some(value),
+                "authorizationmode" => self.mode = Some(value),
+                "clientid" => self.client_id = Some(value),
+                "scopes" => self.scopes = Some(Scopes::parse_list(&value)),
+                "privatekey" => self.private_key = Some(Secret::new(value)),
+                "privatekeyid" => self.private_key_id = Some(value),
+                "token" => self.token = Some(Secret::new(value)),
+                "clientassertion" => self.client_assertion = Some(Secret::new(value)),
+                _ => {}
+            }
+        }
+    }
+
+    /// The org URL (`https://{org}.okta.com`).
+    pub fn org_url(mut self, url: impl Into<String>) -> Self {
+        self.org_url = Some(url.into());
+        self
+    }
+
+    /// Authenticate with an SSWS API token.
+    pub fn ssws_token(mut self, token: impl Into<Secret>) -> Self {
+        self.credentials = Some(Credentials::Ssws(token.into()));
+        self
+    }
+
+    /// Authenticate with an access token you obtained yourself.
+    pub fn bearer_token(mut self, token: impl Into<Secret>) -> Self {
+        self.credentials = Some(Credentials::Bearer(token.into()));
+        self
+    }
+
+    /// Authenticate as a service app with `private_key_jwt`.
+    pub fn private_key(mut self, client_id: impl Into<String>, key: SigningKey) -> Self {
+        self.credentials = Some(Credentials::PrivateKey(PrivateKeyJwt::new(client_id, key)));
+        self
+    }
+
+    /// Any credentials, including the user-based ones of [`crate::auth::user`].
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The `kid` of the private key (required when the app has several keys).
+    pub fn key_id(mut self, kid: impl Into<String>) -> Self {
+        self.private_key_id = Some(kid.into());
+        self
+    }
+
+    /// Scopes to request (default: every OIG scope, [`Scopes::all_governance`]).
+    pub fn scopes(mut self, scopes: Scopes) -> Self {
+        self.scopes = Some(scopes);
+        self
+    }
+
+    /// DPoP: [`DpopMode::Auto`] (default) turns it on when the token endpoint requires it.
+    pub fn dpop(mut self, mode: DpopMode) -> Self {
+        self.dpop = Some(mode);
+        self
+    }
+
+    /// Refresh access tokens this long before they expire (default 60 s).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = Some(margin);
+        self
+    }
+
+    /// Timeout of one HTTP request (default 30 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Validates everything and builds the configuration.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let org_url = self.org_url.ok_or(ConfigError::Missing {
+            field: "orgUrl (OKTA_CLIENT_ORGURL)",
+        })?;
+        let org = OrgUrl::parse(&org_url)?;
+        let credentials = match self.credentials {
+            Some(mut credentials) => {
+                if let (Credentials::PrivateKey(jwt), Some(kid)) =
+                    (&mut credentials, &self.private_key_id)
+                {
+                    jwt.key_id = Some(kid.clone());
+                }
+                credentials
+            }
+            None => credentials_from_settings(
+                self.mode.as_deref(),
+                self.client_id,
+                self.private_key,
+                self.private_key_id,
+                self.token,
+                self.client_assertion,
+            )?,
+        };
+        Ok(Config {
+            org,
+            credentials,
+            scopes: self.scopes.unwrap_or_else(Scopes::all_governance),
+            dpop: self.dpop.unwrap_or_default(),
+            refresh_margin: self.refresh_margin.unwrap_or(Duration::from_secs(60)),
+            request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(30)),
+        })
+    }
+}
+
+fn credentials_from_settings(
+    mode: Option<&str>,
+    client_id: Option<String>,
+    private_key: Option<Secret>,
+    private_key_id: Option<String>,
+    token: Option<Secret>,
+    client_assertion: Option<Secret>,
+) -> Result<Credentials, ConfigError> {
+    let given = mode.unwrap_or_default().to_string();
+    let mode = match mode {
+        Some(mode) => mode.to_ascii_lowercase(),
+        None if private_key.is_some() => "privatekey".into(),
+        None if token.is_some() => "ssws".into(),
+        None => {
+            return Err(ConfigError::Missing {
+                field: "authorizationMode (OKTA_CLIENT_AUTHORIZATIONMODE)",
+            })
+        }
+    };
+    let client_id = || {
+        client_id.clone().ok_or(ConfigError::Missing {
+            field: "clientId (OKTA_CLIENT_CLIENTID)",
+        })
+    };
+    match mode.as_str() {
+        "ssws" => Ok(Credentials::Ssws(token.ok_or(ConfigError::Missing {
+            field: "token (OKTA_CLIENT_TOKEN)",
+        })?)),
+        "bearer" => Ok(Credentials::Bearer(token.ok_or(ConfigError::Missing {
+            field: "token (OKTA_CLIENT_TOKEN)",
+        })?)),
+        "privatekey" => {
+            let key = private_key.ok_or(ConfigError::Missing {
+                field: "privateKey (OKTA_CLIENT_PRIVATEKEY)",
+            })?;
+            let key = SigningKey::from_text_or_path(key.expose())?;
+            let mut jwt = PrivateKeyJwt::new(client_id()?, key);
+            jwt.key_id = private_key_id;
+            Ok(Credentials::PrivateKey(jwt))
+        }
+        "jwt" => Ok(Credentials::ClientAssertion {
+            client_id: client_id()?,
+            assertion: client_assertion.ok_or(ConfigError::Missing {
+                field: "clientAssertion (OKTA_CLIENT_CLIENTASSERTION)",
+            })?,
+        }),
+        _ => Err(ConfigError::Invalid {
+            field: "authorizationMode",
+            reason: format!("`{given}` is not one of SSWS, Bearer, PrivateKey, JWT"),
+        }),
+    }
+}
+
+/// `OKTA_CLIENT_*` variables as settings (keys lower-cased without the prefix).
+fn env_settings(vars: impl Iterator<Item = (String, String)>) -> Settings {
+    vars.filter_map(|(key, value)| {
+        let key = key.strip_prefix("OKTA_CLIENT_")?;
+        (!value.is_empty()).then(|| (key.to_ascii_lowercase(), value))
+    })
+    .collect()
+}
+
+/// `okta.client.*` of an `okta.yaml` as settings.
+fn yaml_settings(text: &str) -> Result<Settings, String> {
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = Settings::new();
+    let Some(client) = doc.get("okta").and_then(|o| o.get("client")) else {
+        return Ok(out);
+    };
+    let Some(map) = client.as_mapping() else {
+        return Err("`okta.client` is not a mapping".into());
+    };
+    for (key, value) in map {
+        let Some(key) = key.as_str() else { continue };
+        let value = match value {
+            serde_yaml_ng::Value::String(s) => s.clone(),
+            serde_yaml_ng::Value::Sequence(items) => items
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            serde_yaml_ng::Value::Number(n) => n.to_string(),
+            serde_yaml_ng::Value::Bool(b) => b.to_string(),
+            _ => continue,
+        };
+        out.insert(key.to_ascii_lowercase(), value);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn org_urls_are_validated() {
+        assert_eq!(
+            OrgUrl::parse("https://acme.okta.com/").unwrap().as_str(),
+            "https://acme.okta.com"
+        );
+        assert!(OrgUrl::parse("http://127.0.0.1:8080").is_ok());
+        assert!(OrgUrl::parse("http://localhost:1").is_ok());
+        for (bad, needle) in [
+            ("http://acme.okta.com", "https is required"),
+            (
+                "https://acme.okta.com/oauth2/default",
+                "must not have a path",
+            ),
+            ("https://user:pw@acme.okta.com", "credentials"),
+            ("https://acme.okta.com?x=1", "query"),
+            ("acme.okta.com", "relative URL"),
+            ("ftp://acme.okta.com", "not https"),
+        ] {
+            let err = OrgUrl::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(needle) && err.contains(bad), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn same_origin_only() {
+        let org = OrgUrl::parse("https://acme.okta.com").unwrap();
+        assert!(org.is_same_origin(
+            &Url::parse("https://acme.okta.com/governance/api/v1/labels").unwrap()
+        ));
+        assert!(!org.is_same_origin(&Url::parse("https://acme-admin.okta.com/x").unwrap()));
+        assert!(!org.is_same_origin(&Url::parse("http://acme.okta.com/x").unwrap()));
+        assert!(!org.is_same_origin(&Url::parse("https://acme.okta.com:444/x").unwrap()));
+    }
+
+    #[test]
+    fn precedence_is_file_then_env_then_explicit() {
+        let mut builder = ConfigBuilder::default();
+        builder.apply(
+            yaml_settings(
+                "okta:\n  client:\n    orgUrl: https://file.okta.com\n    authorizationMode: SSWS\n    token: from-file\n    scopes:\n      - okta.governance.labels.read\n",
+            )
+            .unwrap(),
+        );
+        builder.apply(env_settings(
+            [(
+                "OKTA_CLIENT_ORGURL".to_string(),
+                "https://env.okta.com".to_string(),
+            )]
+            .into_iter(),
+        ));
+        let config = builder.clone().build().unwrap();
+        assert_eq!(config.org.as_str(), "https://env.okta.com");
+        assert!(matches!(&config.credentials, Credentials::Ssws(t) if t.expose() == "from-file"));
+        assert_eq!(config.scopes.to_string(), "okta.governance.labels.read");
+        let explicit = builder
+            .org_url("https://explicit.okta.com")
+            .build()
+            .unwrap();
+        assert_eq!(explicit.org.as_str(), "https://explicit.okta.com");
+    }
+
+    #[test]
+    fn missing_and_invalid_settings_name_the_field() {
+        let err = Config::builder().build().unwrap_err().to_string();
+        assert!(err.contains("OKTA_CLIENT_ORGURL"), "{err}");
+        let mut builder = Config::builder().org_url("https://a.okta.com");
+        builder.mode = Some("Magic".into());
+        let err = builder.build().unwrap_err().to_string();
+        assert!(
+            err.contains("authorizationMode") && err.contains("Magic"),
+            "{err}"
+        );
+        let mut builder = Config::builder().org_url("https://a.okta.com");
+        builder.mode = Some("PrivateKey".into());
+        let err = builder.build().unwrap_err().to_string();
+        assert!(err.contains("OKTA_CLIENT_PRIVATEKEY"), "{err}");
+    }
+}

@@ -1,0 +1,95 @@
+//! [`Governance`]: the generated client wired to the ext crate's stack.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use governance_client::hooks::Inner;
+use governance_client::Client;
+
+use crate::auth::Authenticator;
+use crate::config::{Config, OrgUrl};
+use crate::error::Error;
+use crate::transport::AuthTransport;
+
+/// The OIG client: every generated operation (through `Deref` to the raw [`Client`]), with
+/// authentication and the rest of the stack applied to each request.
+///
+/// ```no_run
+/// use governance_ext::client::prelude::*;
+/// # async fn run() -> Result<(), governance_ext::Error> {
+/// let okta = governance_ext::Governance::from_env()?;
+/// let labels = okta.list_labels().send().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Governance {
+    client: Client,
+    auth: Arc<Authenticator>,
+    org: OrgUrl,
+}
+
+impl std::fmt::Debug for Governance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Governance")
+            .field("org", &self.org.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Governance {
+    /// A client for `config`.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        let org = config.org.clone();
+        let redirect_org = org.clone();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
+            .timeout(config.request_timeout)
+            .connect_timeout(config.request_timeout)
+            // Redirects are followed only within the org; credentials never leave it.
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() >= 5 {
+                    attempt.error("too many redirects")
+                } else if redirect_org.is_same_origin(attempt.url()) {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
+            .build()
+            .map_err(|e| Error::Transport(e.to_string()))?;
+        let auth = Arc::new(Authenticator::new(config, http.clone()));
+        let transport = Arc::new(AuthTransport {
+            auth: auth.clone(),
+            org: org.clone(),
+        });
+        let client = Client::new_with_client(org.as_str(), http, Inner::with_transport(transport));
+        Ok(Self { client, auth, org })
+    }
+
+    /// A client configured from `okta.yaml` files and `OKTA_CLIENT_*` variables.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// The generated client (also reachable through `Deref`).
+    pub fn raw(&self) -> &Client {
+        &self.client
+    }
+
+    /// The org this client talks to.
+    pub fn org(&self) -> &OrgUrl {
+        &self.org
+    }
+
+    /// How many token requests this client has made.
+    pub fn token_requests(&self) -> usize {
+        self.auth.token_requests()
+    }
+}
+
+impl Deref for Governance {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
