@@ -6,10 +6,16 @@
 //!    changed without review fails the run, like `cargo insta test --check`.
 //! 3. Fails if any `.snap.new` file was left behind.
 //!
-//! Later work adds the local servers the tests need (started here, stopped by PID).
+//! Local servers the tests need are installed and started here, and stopped (by PID, when the
+//! guard drops) after the tests: `tests/servers/oidc` (oidc-provider, a real OpenID provider, as
+//! a fake org's authorization server). Their addresses reach the tests through environment
+//! variables. With `CI` set, a server that cannot start fails the run; elsewhere the tests that
+//! need it skip with a notice.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
@@ -23,14 +29,32 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let root = workspace_root();
     remove_pending_snapshots(&root)?;
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
         .current_dir(&root)
         .args(["test", "--workspace"])
         .args(args)
         .env("INSTA_UPDATE", "no")
-        .env_remove("INSTA_FORCE_PASS")
-        .status()
-        .context("running cargo test")?;
+        .env_remove("INSTA_FORCE_PASS");
+    let _oidc = match start_oidc(&root) {
+        Ok(server) => {
+            eprintln!("oidc-provider listening on {}", server.url);
+            command
+                .env("OIG_OIDC_URL", &server.url)
+                .env("OIG_OIDC_KEYS", &server.keys);
+            Some(server)
+        }
+        Err(error) if std::env::var_os("CI").is_some() => {
+            return Err(error.context("the local OpenID provider must run in CI"));
+        }
+        Err(error) => {
+            eprintln!(
+                "WARNING: local OpenID provider not started ({error:#}); its tests will skip"
+            );
+            None
+        }
+    };
+    let status = command.status().context("running cargo test")?;
     let pending = pending_snapshots(&root)?;
     if !pending.is_empty() {
         bail!(
@@ -72,4 +96,71 @@ fn remove_pending_snapshots(root: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A running local server, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    keys: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Installs (npm ci, from the committed lockfile) and starts `tests/servers/oidc`.
+fn start_oidc(root: &Path) -> Result<Server> {
+    let dir = root.join("tests/servers/oidc");
+    if !dir.join("node_modules/oidc-provider").exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .context("running npm ci (is Node.js installed?)")?;
+        if !status.success() {
+            bail!("npm ci failed in {}", dir.display());
+        }
+    }
+    let keys = root.join("target/oidc-keys.json");
+    std::fs::create_dir_all(root.join("target"))?;
+    let mut child = Command::new("node")
+        .arg("server.mjs")
+        .current_dir(&dir)
+        .env("OIG_OIDC_PORT", "0")
+        .env("OIG_OIDC_KEYS", &keys)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting node server.mjs")?;
+    let stdout = child.stdout.take().context("server stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(port) = line.strip_prefix("READY ") {
+                let _ = tx.send(port.trim().to_string());
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut server = Server {
+        child,
+        url: String::new(),
+        keys: keys.display().to_string(),
+    };
+    loop {
+        if let Ok(port) = rx.recv_timeout(Duration::from_millis(200)) {
+            server.url = format!("http://127.0.0.1:{port}");
+            return Ok(server);
+        }
+        if let Some(status) = server.child.try_wait()? {
+            bail!("the OpenID provider exited at start ({status})");
+        }
+        if Instant::now() > deadline {
+            bail!("the OpenID provider did not start within 30 s");
+        }
+    }
 }

@@ -49,6 +49,9 @@ impl SigningKey {
         if !pem.contains("PRIVATE KEY") {
             return Err(invalid("not a PEM private key (no `PRIVATE KEY` block)"));
         }
+        if pem.contains("BEGIN EC PRIVATE KEY") {
+            return Self::from_sec1_pem(&pem);
+        }
         for alg in [Algorithm::RS256, Algorithm::ES256] {
             let key = Self {
                 alg,
@@ -61,6 +64,24 @@ impl SigningKey {
         Err(invalid(
             "the PEM key is neither an RSA key nor an EC P-256 key usable for signing",
         ))
+    }
+
+    /// SEC1 (`BEGIN EC PRIVATE KEY`), re-encoded as PKCS#8.
+    fn from_sec1_pem(pem: &str) -> Result<Self, ConfigError> {
+        use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+        let block = pem::parse(pem).map_err(|e| invalid(format!("bad PEM: {e}")))?;
+        let der = Zeroizing::new(block.into_contents());
+        let pair = EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+            .map_err(|_| invalid("the EC PRIVATE KEY is not a P-256 key"))?;
+        let doc = pair
+            .to_pkcs8v1()
+            .map_err(|_| invalid("cannot encode the EC key"))?;
+        let key = Self {
+            alg: Algorithm::ES256,
+            material: Material::Der(Zeroizing::new(doc.as_ref().to_vec())),
+        };
+        key.check()?;
+        Ok(key)
     }
 
     /// A private JWK (`{"kty":"RSA","n","e","d","p","q","dp","dq","qi"}` or

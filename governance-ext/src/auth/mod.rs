@@ -98,9 +98,9 @@ pub enum Credentials {
     /// OAuth 2.0 client credentials, authenticated with `private_key_jwt`.
     PrivateKey(PrivateKeyJwt),
     /// OAuth 2.0 client credentials with a client assertion you signed yourself (reused until
-    /// the server refuses it).
+    /// the server refuses it; the server reads the client from its `iss`).
     ClientAssertion {
-        /// The app's client id.
+        /// The app's client id (for your records and logs; the assertion names the client).
         client_id: String,
         /// The signed assertion.
         assertion: Secret,
@@ -278,16 +278,12 @@ impl Authenticator {
                     )
                     .await
                 }
-                Credentials::ClientAssertion {
-                    client_id,
-                    assertion,
-                } => {
+                Credentials::ClientAssertion { assertion, .. } => {
                     let scopes = self.config.scopes.to_string();
                     let form = || {
                         Ok(vec![
                             ("grant_type", Secret::new("client_credentials")),
                             ("scope", Secret::new(scopes.clone())),
-                            ("client_id", Secret::new(client_id.clone())),
                             ("client_assertion_type", Secret::new(ASSERTION_TYPE)),
                             ("client_assertion", assertion.clone()),
                         ])

@@ -1,0 +1,482 @@
+//! Authentication against a real OpenID provider (oidc-provider, `tests/servers/oidc`), started
+//! by `cargo xtask test` and configured as strictly as Okta. Its address comes in
+//! `OIG_OIDC_URL`; its generated keys in the file named by `OIG_OIDC_KEYS`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use governance_ext::client::prelude::*;
+use governance_ext::{
+    AuthError, Config, ConfigBuilder, Credentials, DpopMode, Error, Governance, Scopes, Secret,
+    SigningKey,
+};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+
+struct Org {
+    url: String,
+    keys: Value,
+}
+
+/// The running provider, or `None` (with a notice) outside CI; in CI its absence fails.
+fn org() -> Option<Org> {
+    match (
+        std::env::var("OIG_OIDC_URL"),
+        std::env::var("OIG_OIDC_KEYS"),
+    ) {
+        (Ok(url), Ok(keys)) => {
+            let keys = std::fs::read_to_string(keys).expect("keys file");
+            Some(Org {
+                url,
+                keys: serde_json::from_str(&keys).expect("keys JSON"),
+            })
+        }
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("OIG_OIDC_URL is not set: run the tests with `cargo xtask test`")
+        }
+        _ => {
+            eprintln!("SKIPPED: no local OpenID provider (run `cargo xtask test`)");
+            None
+        }
+    }
+}
+
+impl Org {
+    fn pem(&self, key: &str, form: &str) -> String {
+        self.keys[key]["pem"][form]
+            .as_str()
+            .expect("pem")
+            .to_string()
+    }
+    fn jwk(&self, key: &str) -> String {
+        self.keys[key]["privateJwk"].to_string()
+    }
+    fn token_endpoint(&self) -> String {
+        format!("{}/oauth2/v1/token", self.url)
+    }
+    fn builder(&self) -> ConfigBuilder {
+        Config::builder()
+            .org_url(&self.url)
+            .scopes(Scopes::new(["okta.governance.labels.read"]))
+    }
+    fn service(&self, client_id: &str, key: SigningKey, kid: &str) -> Governance {
+        Governance::new(
+            self.builder()
+                .private_key(client_id, key)
+                .key_id(kid)
+                .build()
+                .unwrap(),
+        )
+        .unwrap()
+    }
+    async fn token_requests(&self, client_id: &str) -> u64 {
+        let stats: Value = reqwest::get(format!("{}/test/stats", self.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stats["token"][client_id].as_u64().unwrap_or(0)
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A client assertion with every knob exposed, for the refusal cases.
+struct Assertion<'a> {
+    key: EncodingKey,
+    alg: Algorithm,
+    kid: Option<&'a str>,
+    iss: &'a str,
+    aud: String,
+    iat: u64,
+    exp: u64,
+    jti: String,
+}
+
+impl<'a> Assertion<'a> {
+    fn valid(org: &Org, client_id: &'a str) -> Self {
+        Self {
+            key: EncodingKey::from_rsa_pem(org.pem("rsa", "pkcs8").as_bytes()).unwrap(),
+            alg: Algorithm::RS256,
+            kid: Some("rsa-1"),
+            iss: client_id,
+            aud: org.token_endpoint(),
+            iat: now(),
+            exp: now() + 300,
+            jti: format!("jti-{}-{}", now(), rand_suffix()),
+        }
+    }
+    fn sign(&self) -> Secret {
+        let mut header = Header::new(self.alg);
+        header.kid = self.kid.map(str::to_string);
+        let claims = json!({"iss": self.iss, "sub": self.iss, "aud": self.aud, "iat": self.iat, "exp": self.exp, "jti": self.jti});
+        Secret::new(jsonwebtoken::encode(&header, &claims, &self.key).unwrap())
+    }
+}
+
+/// Changes one thing of a valid assertion.
+type Spoiler = Box<dyn Fn(&mut Assertion)>;
+
+fn rand_suffix() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+async fn list_with_assertion(org: &Org, client_id: &str, assertion: Secret) -> Result<(), Error> {
+    let config = org
+        .builder()
+        .credentials(Credentials::ClientAssertion {
+            client_id: client_id.into(),
+            assertion,
+        })
+        .build()
+        .unwrap();
+    Governance::new(config)?
+        .list_labels()
+        .send()
+        .await
+        .map(drop)
+        .map_err(Error::from)
+}
+
+fn assert_invalid_client(result: Result<(), Error>, case: &str) {
+    match result {
+        Err(Error::Auth(AuthError::TokenEndpoint {
+            status,
+            error,
+            description,
+        })) => {
+            assert_eq!(status, 401, "{case}");
+            assert_eq!(error, "invalid_client", "{case}");
+            assert!(
+                description.is_some(),
+                "{case}: the server's description is kept"
+            );
+        }
+        other => panic!("{case}: expected invalid_client, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_key_form_gets_a_token_and_calls_the_api() {
+    let Some(org) = org() else { return };
+    let cases = [
+        (
+            "rsa-client",
+            SigningKey::from_pem(&org.pem("rsa", "pkcs1")).unwrap(),
+            "rsa-1",
+        ),
+        (
+            "rsa-client",
+            SigningKey::from_pem(&org.pem("rsa", "pkcs8")).unwrap(),
+            "rsa-1",
+        ),
+        (
+            "rsa-client",
+            SigningKey::from_jwk(&org.jwk("rsa")).unwrap(),
+            "rsa-1",
+        ),
+        (
+            "ec-client",
+            SigningKey::from_pem(&org.pem("ec", "pkcs8")).unwrap(),
+            "ec-1",
+        ),
+        (
+            "ec-client",
+            SigningKey::from_pem(&org.pem("ec", "sec1")).unwrap(),
+            "ec-1",
+        ),
+        (
+            "ec-client",
+            SigningKey::from_jwk(&org.jwk("ec")).unwrap(),
+            "ec-1",
+        ),
+    ];
+    for (client, key, kid) in cases {
+        let alg = key.algorithm();
+        let okta = org.service(client, key, kid);
+        let labels = okta
+            .list_labels()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{client} {alg:?}: {e:?}"));
+        assert_eq!(labels.data[0].name.as_str(), "Crown Jewel");
+        assert_eq!(okta.token_requests(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_pre_signed_assertion_and_a_static_bearer_token_work() {
+    let Some(org) = org() else { return };
+    list_with_assertion(
+        &org,
+        "rsa-client",
+        Assertion::valid(&org, "rsa-client").sign(),
+    )
+    .await
+    .unwrap();
+
+    // A token obtained by hand, then used as a static bearer token.
+    let form = [
+        ("grant_type", "client_credentials".to_string()),
+        ("scope", "okta.governance.labels.read".into()),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+        ),
+        (
+            "client_assertion",
+            Assertion::valid(&org, "rsa-client")
+                .sign()
+                .expose()
+                .to_string(),
+        ),
+    ];
+    let token: Value = reqwest::Client::new()
+        .post(org.token_endpoint())
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = token["access_token"].as_str().unwrap().to_string();
+    let okta = Governance::new(org.builder().bearer_token(bearer).build().unwrap()).unwrap();
+    okta.list_labels().send().await.unwrap();
+    assert_eq!(okta.token_requests(), 0);
+}
+
+#[tokio::test]
+async fn bad_assertions_are_refused_with_the_servers_code() {
+    let Some(org) = org() else { return };
+    let stranger = EncodingKey::from_rsa_pem(org.pem("stranger", "pkcs8").as_bytes()).unwrap();
+    let cases: Vec<(&str, Spoiler)> = vec![
+        (
+            "wrong key",
+            Box::new(move |a: &mut Assertion| a.key = stranger.clone()),
+        ),
+        (
+            "unknown kid",
+            Box::new(|a: &mut Assertion| a.kid = Some("no-such-kid")),
+        ),
+        ("no kid", Box::new(|a: &mut Assertion| a.kid = None)),
+        (
+            "expired",
+            Box::new(|a: &mut Assertion| {
+                a.iat = now() - 7200;
+                a.exp = now() - 3600;
+            }),
+        ),
+        (
+            "lives over an hour",
+            Box::new(|a: &mut Assertion| a.exp = a.iat + 7200),
+        ),
+        (
+            "aud is the issuer",
+            Box::new(|a: &mut Assertion| {
+                a.aud = a.aud.trim_end_matches("/oauth2/v1/token").to_string()
+            }),
+        ),
+        (
+            "iss is another client",
+            Box::new(|a: &mut Assertion| a.iss = "ec-client"),
+        ),
+        (
+            "HS256",
+            Box::new(|a: &mut Assertion| {
+                a.key = EncodingKey::from_secret(b"a shared secret that Okta does not allow");
+                a.alg = Algorithm::HS256;
+            }),
+        ),
+    ];
+    for (case, spoil) in cases {
+        let mut assertion = Assertion::valid(&org, "rsa-client");
+        spoil(&mut assertion);
+        assert_invalid_client(
+            list_with_assertion(&org, "rsa-client", assertion.sign()).await,
+            case,
+        );
+    }
+    // A replayed jti: the same assertion works once.
+    let once = Assertion::valid(&org, "rsa-client").sign();
+    list_with_assertion(&org, "rsa-client", once.clone())
+        .await
+        .unwrap();
+    assert_invalid_client(
+        list_with_assertion(&org, "rsa-client", once).await,
+        "replayed jti",
+    );
+}
+
+#[tokio::test]
+async fn scope_errors_are_typed() {
+    let Some(org) = org() else { return };
+    let key = || SigningKey::from_pem(&org.pem("rsa", "pkcs8")).unwrap();
+    // The token endpoint refuses a scope the app was not granted, and says why.
+    let config = org
+        .builder()
+        .private_key("rsa-client", key())
+        .key_id("rsa-1")
+        .scopes(Scopes::new(["okta.users.manage"]))
+        .build()
+        .unwrap();
+    match Governance::new(config)
+        .unwrap()
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+    {
+        Err(Error::Auth(AuthError::TokenEndpoint {
+            error, description, ..
+        })) => {
+            assert_eq!(error, "invalid_scope");
+            assert!(description.is_some(), "the server's description is kept");
+        }
+        other => panic!("expected invalid_scope, got {other:?}"),
+    }
+    // A token without the operation's scope: 403 insufficient_scope becomes MissingScope.
+    let config = org
+        .builder()
+        .private_key("scope-client", key())
+        .key_id("rsa-1")
+        .scopes(Scopes::new(["okta.governance.labels.manage"]))
+        .build()
+        .unwrap();
+    match Governance::new(config)
+        .unwrap()
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+    {
+        Err(Error::Auth(AuthError::MissingScope { operation, scopes })) => {
+            assert_eq!(operation, "listLabels");
+            assert_eq!(scopes, "okta.governance.labels.read");
+        }
+        other => panic!("expected MissingScope, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dpop_is_detected_and_nonces_are_answered_at_both_ends() {
+    let Some(org) = org() else { return };
+    let key = || SigningKey::from_pem(&org.pem("dpop", "pkcs8")).unwrap();
+    let before = org.token_requests("dpop-client").await;
+    let okta = org.service("dpop-client", key(), "dpop-1");
+    let labels = okta
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
+    assert_eq!(labels.data.len(), 1);
+    // Without DPoP (refused: DPoP required), with DPoP (refused: use_dpop_nonce), with nonce.
+    assert_eq!(org.token_requests("dpop-client").await - before, 3);
+    // The resource server demanded its own nonce on the first call; later calls reuse it.
+    okta.list_labels().send().await.unwrap();
+    assert_eq!(
+        okta.token_requests(),
+        2,
+        "one switch to DPoP, then one token for both calls"
+    );
+
+    let config = org
+        .builder()
+        .private_key("dpop-client", key())
+        .key_id("dpop-1")
+        .dpop(DpopMode::Never)
+        .build()
+        .unwrap();
+    match Governance::new(config)
+        .unwrap()
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+    {
+        Err(Error::Auth(AuthError::TokenEndpoint {
+            error, description, ..
+        })) => {
+            assert_eq!(error, "invalid_dpop_proof");
+            assert!(description.unwrap().contains("DPoP"));
+        }
+        other => panic!("expected the DPoP requirement, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn one_token_request_for_a_hundred_concurrent_calls() {
+    let Some(org) = org() else { return };
+    let okta = org.service(
+        "flight-client",
+        SigningKey::from_jwk(&org.jwk("rsa")).unwrap(),
+        "rsa-1",
+    );
+    let before = org.token_requests("flight-client").await;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..100 {
+        let okta = okta.clone();
+        calls.spawn(async move {
+            okta.list_labels()
+                .send()
+                .await
+                .map(drop)
+                .map_err(Error::from)
+        });
+    }
+    while let Some(result) = calls.join_next().await {
+        result.unwrap().unwrap();
+    }
+    assert_eq!(org.token_requests("flight-client").await - before, 1);
+    assert_eq!(okta.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_replaced_once() {
+    let Some(org) = org() else { return };
+    let okta = org.service(
+        "refresh-client",
+        SigningKey::from_pem(&org.pem("rsa", "pkcs1")).unwrap(),
+        "rsa-1",
+    );
+    okta.list_labels().send().await.unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/test/revoke?client=refresh-client", org.url))
+        .send()
+        .await
+        .unwrap();
+    okta.list_labels().send().await.unwrap();
+    assert_eq!(okta.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn secrets_never_show_in_debug_output() {
+    let Some(org) = org() else { return };
+    let pem = org.pem("rsa", "pkcs8");
+    let config = org
+        .builder()
+        .private_key("rsa-client", SigningKey::from_pem(&pem).unwrap())
+        .key_id("rsa-1")
+        .build()
+        .unwrap();
+    let okta = Governance::new(config.clone()).unwrap();
+    let printed = format!("{config:?} {okta:?} {:?}", config.credentials);
+    let key_body: String = pem.lines().nth(1).unwrap().chars().take(24).collect();
+    assert!(!printed.contains(&key_body), "key material in {printed}");
+    assert!(printed.contains("***"));
+    let bearer = Config::builder()
+        .org_url(&org.url)
+        .bearer_token("tok-visible-nowhere")
+        .build()
+        .unwrap();
+    assert!(!format!("{bearer:?}").contains("tok-visible-nowhere"));
+}
