@@ -366,9 +366,35 @@ async fn scope_errors_are_typed() {
     }
 }
 
+/// Captures everything logged (at every level) while the returned guard lives.
+fn capture_logs() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    tracing::subscriber::DefaultGuard,
+) {
+    #[derive(Clone)]
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Sink(logs.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
+
 #[tokio::test]
 async fn dpop_is_detected_and_nonces_are_answered_at_both_ends() {
     let Some(org) = org() else { return };
+    let (logs, _guard) = capture_logs();
     let key = || SigningKey::from_pem(&org.pem("dpop", "pkcs8")).unwrap();
     let before = org.token_requests("dpop-client").await;
     let okta = org.service("dpop-client", key(), "dpop-1");
@@ -387,6 +413,15 @@ async fn dpop_is_detected_and_nonces_are_answered_at_both_ends() {
         okta.token_requests(),
         2,
         "one switch to DPoP, then one token for both calls"
+    );
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("switching to DPoP-bound tokens"),
+        "the switch is announced: {logs}"
+    );
+    assert!(
+        !logs.contains("eyJ"),
+        "no JWT (assertion or proof) in the logs: {logs}"
     );
 
     let config = org
@@ -479,4 +514,126 @@ async fn secrets_never_show_in_debug_output() {
         .build()
         .unwrap();
     assert!(!format!("{bearer:?}").contains("tok-visible-nowhere"));
+}
+
+/// Drives the provider's sign-in pages like a browser would and returns the callback's
+/// `code` and `state`.
+async fn sign_in_as_a_user(org: &Org, authorize: &url::Url) -> (String, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut cookies = std::collections::BTreeMap::new();
+    let mut next = authorize.to_string();
+    let mut form: Option<Vec<(&str, &str)>> = None;
+    for _ in 0..12 {
+        let cookie = cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let request = match form.take() {
+            Some(fields) => http.post(&next).form(&fields),
+            None => http.get(&next),
+        };
+        let response = request.header("cookie", cookie).send().await.unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let pair = value.to_str().unwrap().split(';').next().unwrap();
+            if let Some((name, value)) = pair.split_once('=') {
+                cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        if let Some(location) = response.headers().get("location") {
+            let target = url::Url::parse(&next)
+                .unwrap()
+                .join(location.to_str().unwrap())
+                .unwrap();
+            if target.path() == "/callback" {
+                let query: std::collections::HashMap<_, _> =
+                    target.query_pairs().into_owned().collect();
+                return (query["code"].clone(), query["state"].clone());
+            }
+            next = target.to_string();
+            continue;
+        }
+        let page = response.text().await.unwrap();
+        assert!(
+            next.contains("/interaction/"),
+            "unexpected page at {next}: {page}"
+        );
+        form = Some(if page.contains("name=\"login\"") {
+            vec![("prompt", "login"), ("login", "alice"), ("password", "any")]
+        } else {
+            vec![("prompt", "consent")]
+        });
+    }
+    panic!(
+        "sign-in did not reach the callback (last URL {next}, org {})",
+        org.url
+    );
+}
+
+#[tokio::test]
+async fn a_user_signs_in_with_pkce_and_tokens_refresh() {
+    use governance_ext::auth::user::UserSignIn;
+    let Some(org) = org() else { return };
+    let org_url = governance_ext::OrgUrl::parse(&org.url).unwrap();
+    let sign_in = UserSignIn::new(&org_url, "user-client", "http://127.0.0.1/callback").unwrap();
+    let request = sign_in.authorize_url(&Scopes::new([
+        "openid",
+        "offline_access",
+        "okta.governance.labels.read",
+    ]));
+    assert!(request.url.as_str().contains("code_challenge_method=S256"));
+    // oidc-provider grants offline_access only with an explicit consent prompt (Okta does not
+    // need it); the test adds it.
+    let mut authorize = request.url.clone();
+    authorize.query_pairs_mut().append_pair("prompt", "consent");
+    let (code, state) = sign_in_as_a_user(&org, &authorize).await;
+
+    // A forged state is refused before the code is used.
+    let forged = sign_in.authorize_url(&Scopes::new(["openid"]));
+    let error = sign_in
+        .exchange(&reqwest::Client::new(), &code, "forged", forged)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, AuthError::User(_)), "{error:?}");
+
+    let tokens = sign_in
+        .exchange(&reqwest::Client::new(), &code, &state, request)
+        .await
+        .unwrap();
+    assert!(
+        tokens.refresh_token().is_some(),
+        "offline_access gives a refresh token"
+    );
+    let config = Config::builder()
+        .org_url(&org.url)
+        .credentials(Credentials::User(tokens))
+        .build()
+        .unwrap();
+    let okta = Governance::new(config).unwrap();
+    okta.list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
+    assert_eq!(
+        okta.token_requests(),
+        1,
+        "the sign-in's access token is used first"
+    );
+
+    // Revoked: the client refreshes with the refresh token and retries once.
+    reqwest::Client::new()
+        .post(format!("{}/test/revoke?client=user-client", org.url))
+        .send()
+        .await
+        .unwrap();
+    okta.list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
+    assert_eq!(okta.token_requests(), 2);
 }

@@ -93,6 +93,14 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
     devInteractions: { enabled: true },
     dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
+    // Tokens are for the governance API (an opaque token carrying the OIG scopes), as Okta's
+    // org authorization server issues them.
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => `${issuer}/governance`,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({ scope: `${labelScopes} okta.users.manage`, accessTokenFormat: 'opaque', accessTokenTTL: 3600 }),
+    },
   },
   pkce: { required: () => true },
   issueRefreshToken: async (ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),

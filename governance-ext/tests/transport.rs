@@ -1,0 +1,135 @@
+//! The ext crate's request path against local test servers: which credentials go where.
+
+use governance_ext::client::prelude::*;
+use governance_ext::{ApiError, Config, Error, Governance};
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn labels() -> serde_json::Value {
+    json!({
+        "data": [{
+            "labelId": "lbc11keklyNa6KhMi1d7",
+            "name": "Crown Jewel",
+            "values": [{"labelValueId": "lbl12h191hy4H2f711d7", "name": "Crown Jewel"}],
+            "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/labels/lbc11keklyNa6KhMi1d7"}}
+        }],
+        "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/labels"}}
+    })
+}
+
+fn ssws(org: &MockServer) -> Governance {
+    Governance::new(
+        Config::builder()
+            .org_url(org.uri())
+            .ssws_token("00ssws-token")
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn ssws_tokens_are_sent_as_ssws() {
+    let org = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/governance/api/v1/labels"))
+        .and(header("authorization", "SSWS 00ssws-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(labels()))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let labels = ssws(&org).list_labels().send().await.unwrap();
+    assert_eq!(labels.data[0].name.as_str(), "Crown Jewel");
+}
+
+#[tokio::test]
+async fn redirects_to_another_host_are_not_followed() {
+    let org = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/steal", elsewhere.uri())),
+        )
+        .mount(&org)
+        .await;
+    let error = ssws(&org)
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Api(api) if api.status == 302),
+        "{error:?}"
+    );
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "nothing may reach the other host"
+    );
+}
+
+#[tokio::test]
+async fn redirects_within_the_org_keep_working() {
+    let org = MockServer::start().await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/moved/labels", org.uri())),
+        )
+        .mount(&org)
+        .await;
+    Mock::given(path("/moved/labels"))
+        .and(header("authorization", "SSWS 00ssws-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(labels()))
+        .expect(1)
+        .mount(&org)
+        .await;
+    ssws(&org).list_labels().send().await.unwrap();
+}
+
+#[tokio::test]
+async fn okta_error_bodies_become_typed_errors() {
+    let org = MockServer::start().await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("x-okta-request-id", "req-123")
+                .insert_header("www-authenticate", "SSWS realm=\"IOKTA\"")
+                .set_body_json(json!({
+                    "errorCode": "E0000011",
+                    "errorSummary": "Invalid token provided",
+                    "errorLink": "E0000011",
+                    "errorId": "oae123",
+                    "errorCauses": []
+                })),
+        )
+        .expect(1)
+        .mount(&org)
+        .await;
+    let error = ssws(&org)
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        **api,
+        ApiError {
+            status: 401,
+            error_code: Some("E0000011".into()),
+            error_summary: Some("Invalid token provided".into()),
+            error_id: Some("oae123".into()),
+            error_causes: vec![],
+            request_id: Some("req-123".into()),
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "Okta answered 401 E0000011: Invalid token provided (request req-123)"
+    );
+}
