@@ -24,6 +24,7 @@ use url::Url;
 
 use crate::auth::{Credentials, DpopMode, PrivateKeyJwt, SigningKey};
 use crate::error::ConfigError;
+use crate::retry::RetryConfig;
 use crate::scopes::Scopes;
 use crate::secret::Secret;
 
@@ -116,6 +117,8 @@ pub struct Config {
     pub refresh_margin: Duration,
     /// Timeout of one HTTP request.
     pub request_timeout: Duration,
+    /// Retries, backoff and the deadline of one call.
+    pub retry: RetryConfig,
 }
 
 impl Config {
@@ -146,6 +149,7 @@ pub struct ConfigBuilder {
     dpop: Option<DpopMode>,
     refresh_margin: Option<Duration>,
     request_timeout: Option<Duration>,
+    retry: Option<RetryConfig>,
 }
 
 /// The raw settings of one source.
@@ -260,6 +264,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// Retries, backoff and the per-call deadline (default [`RetryConfig::default`]).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
     /// Validates everything and builds the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
         let org_url = self.org_url.ok_or(ConfigError::Missing {
@@ -291,6 +301,7 @@ impl ConfigBuilder {
             dpop: self.dpop.unwrap_or_default(),
             refresh_margin: self.refresh_margin.unwrap_or(Duration::from_secs(60)),
             request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(30)),
+            retry: self.retry.unwrap_or_default(),
         })
     }
 }

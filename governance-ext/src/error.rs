@@ -115,9 +115,23 @@ pub enum Error {
     /// The request was refused before it was sent (a value broke a limit of the spec).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// The server could not be reached or the connection broke.
+    /// The server could not be reached or the connection broke (after retries, where safe).
     #[error("transport: {0}")]
     Transport(String),
+    /// Still rate limited after the allowed retries (or the reset lies past the deadline).
+    #[error("rate limited by Okta after {retries} retries{}", reset_in.map(|r| format!("; the window resets in {} s", r.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// Retries made.
+        retries: u32,
+        /// Time until the window resets, when Okta said.
+        reset_in: Option<std::time::Duration>,
+    },
+    /// The call's deadline passed (all attempts and waits included).
+    #[error("no answer within the deadline ({} ms)", after.as_millis())]
+    Timeout {
+        /// Time spent.
+        after: std::time::Duration,
+    },
     /// The response did not decode.
     #[error("cannot decode the response: {0}")]
     Decode(String),

@@ -9,7 +9,8 @@ use governance_client::Client;
 use crate::auth::Authenticator;
 use crate::config::{Config, OrgUrl};
 use crate::error::Error;
-use crate::transport::AuthTransport;
+use crate::throttle::Throttle;
+use crate::transport::StackTransport;
 
 /// The OIG client: every generated operation (through `Deref` to the raw [`Client`]), with
 /// authentication and the rest of the stack applied to each request.
@@ -40,6 +41,7 @@ impl Governance {
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Self, Error> {
         let org = config.org.clone();
+        let retry = config.retry;
         let redirect_org = org.clone();
         let http = reqwest::Client::builder()
             .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
@@ -58,9 +60,11 @@ impl Governance {
             .build()
             .map_err(|e| Error::Transport(e.to_string()))?;
         let auth = Arc::new(Authenticator::new(config, http.clone()));
-        let transport = Arc::new(AuthTransport {
+        let transport = Arc::new(StackTransport {
             auth: auth.clone(),
             org: org.clone(),
+            throttle: Arc::new(Throttle::default()),
+            retry,
         });
         let client = Client::new_with_client(org.as_str(), http, Inner::with_transport(transport));
         Ok(Self { client, auth, org })

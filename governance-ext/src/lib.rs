@@ -5,8 +5,10 @@ pub mod auth;
 pub mod config;
 pub mod error;
 mod governance;
+pub mod retry;
 pub mod scopes;
 pub mod secret;
+mod throttle;
 mod transport;
 
 pub use auth::{Credentials, DpopMode, PrivateKeyJwt, SigningKey};
@@ -14,5 +16,6 @@ pub use config::{Config, ConfigBuilder, OrgUrl};
 pub use error::{ApiError, AuthError, ConfigError, Error};
 pub use governance::Governance;
 pub use governance_client as client;
+pub use retry::RetryConfig;
 pub use scopes::Scopes;
 pub use secret::Secret;
