@@ -23,6 +23,7 @@
 
 pub mod hooks;
 pub mod operation;
+pub mod paging;
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused)]
@@ -30,6 +31,8 @@ mod generated;
 /// Metadata of every operation (generated).
 #[rustfmt::skip]
 pub mod operations;
+#[rustfmt::skip]
+mod paginated;
 
 pub use generated::*;
 pub use operation::{Lifecycle, Operation, Param, ParamLocation};

@@ -115,6 +115,16 @@ pub enum Error {
     /// The request was refused before it was sent (a value broke a limit of the spec).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A value given to the SDK breaks a documented limit; nothing was sent.
+    #[error("invalid {field} `{value}`: must be {limit}")]
+    Validation {
+        /// The field.
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// The limit it breaks.
+        limit: &'static str,
+    },
     /// The server could not be reached or the connection broke (after retries, where safe).
     #[error("transport: {0}")]
     Transport(String),

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 mod governance;
+pub mod paginate;
 pub mod retry;
 pub mod scopes;
 pub mod secret;

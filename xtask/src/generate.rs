@@ -12,9 +12,10 @@ use serde_json::Value;
 use crate::{normalise, postprocess, spec, surface, workspace_root};
 
 /// The files `generate` writes, relative to the workspace root.
-pub const OUTPUTS: [&str; 4] = [
+pub const OUTPUTS: [&str; 5] = [
     "governance-client/src/generated.rs",
     "governance-client/src/operations.rs",
+    "governance-client/src/paginated.rs",
     "tests/src/decoders.rs",
     "openapi/NORMALISATION-REPORT.md",
 ];
@@ -85,6 +86,21 @@ pub fn generate_from(doc: &Value, spec_label: &str) -> Result<Generated> {
         ),
         surface::render_operations_rs(&surface)
     );
+    let (paginated, skipped) = surface::render_paginated_rs(&file, &surface);
+    if !skipped.is_empty() {
+        eprintln!(
+            "paginated operations without a page shape (no Stream): {}",
+            skipped.join(", ")
+        );
+    }
+    let paginated = format!(
+        "{}{}",
+        header(
+            spec_label,
+            "`Paginated` for the builder of every paginated operation."
+        ),
+        paginated
+    );
     let decoders = format!(
         "{}{}",
         header(
@@ -111,10 +127,14 @@ pub fn generate_from(doc: &Value, spec_label: &str) -> Result<Generated> {
             },
             Output {
                 path: OUTPUTS[2],
-                content: decoders,
+                content: paginated,
             },
             Output {
                 path: OUTPUTS[3],
+                content: decoders,
+            },
+            Output {
+                path: OUTPUTS[4],
                 content: report_md,
             },
         ],

@@ -354,6 +354,117 @@ pub fn public_types(source: &str) -> Result<String> {
     Ok(lines.join("\n") + "\n")
 }
 
+/// Named-field structs of the generated `types` module: name -> [(field, type)].
+fn type_fields(file: &syn::File) -> BTreeMap<String, Vec<(String, syn::Type)>> {
+    let mut out = BTreeMap::new();
+    for item in &file.items {
+        let Item::Mod(module) = item else { continue };
+        if module.ident != "types" {
+            continue;
+        }
+        for item in module.content.iter().flat_map(|(_, items)| items) {
+            if let Item::Struct(s) = item {
+                if let syn::Fields::Named(named) = &s.fields {
+                    let fields = named
+                        .named
+                        .iter()
+                        .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
+                        .collect();
+                    out.insert(s.ident.to_string(), fields);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `Option<X>` -> `(true, X)`, `X` -> `(false, X)`.
+fn unwrap_option(ty: &Type) -> (bool, Type) {
+    if let Type::Path(path) = ty {
+        if path
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Option")
+        {
+            if let Some(inner) = generic_args(ty).and_then(|a| a.into_iter().next()) {
+                return (true, inner);
+            }
+        }
+    }
+    (false, ty.clone())
+}
+
+fn last_ident(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    Some(path.path.segments.last()?.ident.to_string())
+}
+
+/// `governance-client/src/paginated.rs`: an `impl Paginated` for the builder of every
+/// operation with `after` and `limit` whose success type is `{ data: Vec<Item>, _links: { next } }`.
+/// Returns the file and the ids of paginated operations it could not cover.
+pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<String>) {
+    let types = type_fields(file);
+    let mut out = String::from(
+        "use std::num::NonZeroU64;\n\nuse crate::builder;\nuse crate::paging::{PageFuture, Paginated};\nuse crate::types;\n\n",
+    );
+    let mut skipped = Vec::new();
+    let mut sorted: Vec<&OpSurface> = ops.iter().filter(|op| op.meta.paginated).collect();
+    sorted.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+    for op in sorted {
+        let page = op.success.trim_start_matches("types::").to_string();
+        let split = (|| {
+            let fields = types.get(&page)?;
+            let (_, data_ty) = fields.iter().find(|(name, _)| name == "data")?;
+            let item = generic_args(data_ty)?.into_iter().next()?;
+            let (links_optional, links_ty) =
+                unwrap_option(&fields.iter().find(|(name, _)| name == "links")?.1);
+            let links_fields = types.get(&last_ident(&links_ty)?)?;
+            let (next_optional, next_ty) =
+                unwrap_option(&links_fields.iter().find(|(name, _)| name == "next")?.1);
+            let next_fields = types.get(&last_ident(&next_ty)?)?;
+            let (href_optional, _) =
+                unwrap_option(&next_fields.iter().find(|(name, _)| name == "href")?.1);
+            let mut next = String::from("page.links");
+            next.push_str(if links_optional {
+                ".and_then(|links| links.next)"
+            } else {
+                ".next"
+            });
+            match (links_optional || next_optional, href_optional) {
+                (true, false) => next.push_str(".map(|next| next.href)"),
+                (true, true) => next.push_str(".and_then(|next| next.href)"),
+                (false, false) => next = format!("Some({next}.href)"),
+                (false, true) => next.push_str(".href"),
+            }
+            if links_optional && !next_optional {
+                next = next.replace(
+                    ".and_then(|links| links.next).map",
+                    ".map(|links| links.next).map",
+                );
+            }
+            Some((
+                format!(
+                    "types::{}",
+                    type_string(&item).trim_start_matches("types::")
+                ),
+                next,
+            ))
+        })();
+        let Some((item, next)) = split else {
+            skipped.push(op.meta.id.clone());
+            continue;
+        };
+        let builder = &op.builder;
+        let _ = writeln!(
+            out,
+            "impl<'a> Paginated<'a> for builder::{builder}<'a> {{\n    type Page = types::{page};\n    type Item = {item};\n    type Error = {error};\n\n    fn with_after(self, cursor: String) -> Self {{\n        self.after(cursor)\n    }}\n\n    fn with_limit(self, limit: NonZeroU64) -> Self {{\n        self.limit(limit)\n    }}\n\n    fn send_page(self) -> PageFuture<'a, Self> {{\n        Box::pin(self.send())\n    }}\n\n    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {{\n        let next = {next}.map(String::from);\n        (page.data, next)\n    }}\n}}\n",
+            error = op.error,
+        );
+    }
+    (out, skipped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

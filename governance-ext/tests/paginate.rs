@@ -1,0 +1,123 @@
+//! Paging through a local server whose links point at the `-admin` host, as Okta's do.
+
+use futures_util::TryStreamExt;
+use governance_ext::client::prelude::*;
+use governance_ext::paginate::Paginate;
+use governance_ext::{Config, Error, Governance};
+use serde_json::json;
+use wiremock::matchers::{path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TEAMS: &str = "/governance/api/v1/teams";
+// This operation's cursor is a team id (24 hex digits).
+const C1: &str = "0000000000000000000000c1";
+const C2: &str = "0000000000000000000000c2";
+
+fn team(n: u32) -> serde_json::Value {
+    json!({"id": format!("{n:024x}"), "name": format!("Team {n}"), "created": "2025-01-01T00:00:00Z", "lastUpdated": "2025-01-02T00:00:00Z"})
+}
+
+fn page(items: Vec<serde_json::Value>, next: Option<&str>) -> serde_json::Value {
+    let mut links =
+        json!({"self": {"href": "https://acme-admin.okta.com/governance/api/v1/teams"}});
+    if let Some(after) = next {
+        links["next"] = json!({"href": format!("https://acme-admin.okta.com/governance/api/v1/teams?after={after}&limit=2")});
+    }
+    json!({"data": items, "_links": links})
+}
+
+fn client(org: &MockServer) -> Governance {
+    Governance::new(
+        Config::builder()
+            .org_url(org.uri())
+            .ssws_token("00tok")
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn items_stream_across_pages_without_leaving_the_org() {
+    let org = MockServer::start().await;
+    // Page 1: the cursor only in the Link header (pointing at the -admin host).
+    Mock::given(path(TEAMS))
+        .and(query_param_is_missing("after"))
+        .and(query_param("limit", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", "<https://acme-admin.okta.com/governance/api/v1/teams?after=0000000000000000000000c1&limit=2>; rel=\"next\"")
+                .set_body_json(page(vec![team(1), team(2)], None)),
+        )
+        .expect(1)
+        .mount(&org)
+        .await;
+    // Page 2: the cursor only in the body's _links.next.
+    Mock::given(path(TEAMS))
+        .and(query_param("after", C1))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(page(vec![team(3), team(4)], Some(C2))),
+        )
+        .expect(1)
+        .mount(&org)
+        .await;
+    // Page 3: last.
+    Mock::given(path(TEAMS))
+        .and(query_param("after", C2))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(vec![team(5)], None)))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let okta = client(&org);
+    let names: Vec<String> = okta
+        .list_all_request_teams()
+        .items(2)
+        .unwrap()
+        .map_ok(|team| team.name.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(names, ["Team 1", "Team 2", "Team 3", "Team 4", "Team 5"]);
+    let seen = org.received_requests().await.unwrap();
+    assert_eq!(
+        seen.len(),
+        3,
+        "one request per page, all to the configured org"
+    );
+    assert!(seen
+        .iter()
+        .all(|r| r.headers.get("authorization").is_some()));
+}
+
+#[tokio::test]
+async fn pages_are_fetched_only_as_the_stream_is_polled() {
+    let org = MockServer::start().await;
+    Mock::given(path(TEAMS))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(page(vec![team(1), team(2)], Some(C1))),
+        )
+        .mount(&org)
+        .await;
+    let okta = client(&org);
+    let mut pages = okta.list_all_request_teams().pages(2).unwrap();
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(first.items.len(), 2);
+    assert_eq!(first.next_cursor.as_deref(), Some(C1));
+    assert_eq!(
+        org.received_requests().await.unwrap().len(),
+        1,
+        "no page is fetched ahead"
+    );
+}
+
+#[tokio::test]
+async fn a_page_size_over_200_is_refused_before_sending() {
+    let org = MockServer::start().await;
+    let okta = client(&org);
+    let error = okta.list_all_request_teams().items(201).err().unwrap();
+    assert!(
+        matches!(error, Error::Validation { field: "limit", .. }),
+        "{error:?}"
+    );
+    assert!(org.received_requests().await.unwrap().is_empty());
+}
