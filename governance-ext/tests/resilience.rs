@@ -348,3 +348,65 @@ async fn an_exhausted_budget_is_waited_out_instead_of_drawing_a_429() {
     );
     assert_eq!(requests(&org).await.len(), 2);
 }
+
+#[tokio::test]
+async fn every_request_gets_a_span_with_its_facts_and_no_secrets() {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let sink = Sink(logs.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let org = MockServer::start().await;
+    Mock::given(path(LABELS))
+        .respond_with(rate_limited("req", 0))
+        .up_to_n_times(1)
+        .mount(&org)
+        .await;
+    Mock::given(path(LABELS))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-rate-limit-remaining", "41")
+                .insert_header("x-rate-limit-reset", epoch(60).as_str())
+                .set_body_json(labels_body()),
+        )
+        .mount(&org)
+        .await;
+    client(&org.uri(), fast_retries())
+        .list_labels()
+        .send()
+        .await
+        .unwrap();
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    for needle in [
+        "okta.request",
+        "operation=\"listLabels\"",
+        "method=GET",
+        "path=\"/governance/api/v1/labels\"",
+        "status=200",
+        "attempt=2",
+        "rate_limit_remaining=41",
+        "waiting for the rate-limit reset",
+    ] {
+        assert!(logs.contains(needle), "missing {needle} in:\n{logs}");
+    }
+    assert!(
+        !logs.contains("00tok"),
+        "the token leaked into the logs:\n{logs}"
+    );
+}

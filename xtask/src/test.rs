@@ -54,6 +54,20 @@ pub fn run(args: &[String]) -> Result<()> {
             None
         }
     };
+    let _prism = match start_prism(&root) {
+        Ok(server) => {
+            eprintln!("Prism listening on {}", server.url);
+            command.env("OIG_PRISM_URL", &server.url);
+            Some(server)
+        }
+        Err(error) if std::env::var_os("CI").is_some() => {
+            return Err(error.context("the Prism conformance server must run in CI"));
+        }
+        Err(error) => {
+            eprintln!("WARNING: Prism not started ({error:#}); the conformance tests will skip");
+            None
+        }
+    };
     let status = command.status().context("running cargo test")?;
     let pending = pending_snapshots(&root)?;
     if !pending.is_empty() {
@@ -112,19 +126,62 @@ impl Drop for Server {
     }
 }
 
-/// Installs (npm ci, from the committed lockfile) and starts `tests/servers/oidc`.
+/// `npm ci` (from the committed lockfile) when `marker` is not installed yet.
+fn npm_ci(dir: &Path, marker: &str) -> Result<()> {
+    if dir.join("node_modules").join(marker).exists() {
+        return Ok(());
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .status()
+        .context("running npm ci (is Node.js installed?)")?;
+    if !status.success() {
+        bail!("npm ci failed in {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Starts Stoplight Prism (`tests/servers/prism`) as a validating mock of the pinned spec.
+fn start_prism(root: &Path) -> Result<Server> {
+    let dir = root.join("tests/servers/prism");
+    npm_ci(&dir, "@stoplight/prism-cli")?;
+    let spec = spec::pinned_spec_path()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let child = Command::new(dir.join("node_modules/.bin/prism"))
+        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+        .arg(&spec)
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting prism")?;
+    let mut server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        keys: String::new(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(server);
+        }
+        if let Some(status) = server.child.try_wait()? {
+            bail!("Prism exited at start ({status})");
+        }
+        if Instant::now() > deadline {
+            bail!("Prism did not start within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Installs and starts `tests/servers/oidc`.
 fn start_oidc(root: &Path) -> Result<Server> {
     let dir = root.join("tests/servers/oidc");
-    if !dir.join("node_modules/oidc-provider").exists() {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .context("running npm ci (is Node.js installed?)")?;
-        if !status.success() {
-            bail!("npm ci failed in {}", dir.display());
-        }
-    }
+    npm_ci(&dir, "oidc-provider")?;
     let keys = root.join("target/oidc-keys.json");
     std::fs::create_dir_all(root.join("target"))?;
     let mut child = Command::new("node")
