@@ -88,7 +88,14 @@ impl Throttle {
     /// Records what a response said about `bucket`.
     pub fn record(&self, bucket: &str, limit: RateLimit) {
         let mut buckets = self.buckets.lock().expect("throttle lock");
-        let reset_at = Instant::now() + limit.reset_in;
+        // `Date` has one-second resolution: a reset in "0 s" may still be most of a second
+        // away on the server, so an exhausted window is given that second.
+        let reset_in = if limit.remaining == 0 {
+            limit.reset_in.max(Duration::from_secs(1))
+        } else {
+            limit.reset_in
+        };
+        let reset_at = Instant::now() + reset_in;
         let entry = buckets.entry(bucket.to_string()).or_insert(Bucket {
             remaining: limit.remaining,
             reset_at,

@@ -86,9 +86,10 @@ impl StackTransport {
         }
         let method = request.method().as_str().to_string();
         let url = request.url().clone();
-        let bucket = match operation {
-            Some(op) => format!("{} {}", op.method, op.path),
-            None => format!("{method} {}", url.path()),
+        // Operation ids name their method + path template one to one.
+        let bucket: std::borrow::Cow<'static, str> = match operation {
+            Some(op) => op.id.into(),
+            None => format!("{method} {}", url.path()).into(),
         };
         let started = Instant::now();
         let deadline = started + self.retry.deadline;

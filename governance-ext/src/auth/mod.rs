@@ -141,6 +141,8 @@ pub(crate) struct Authenticator {
     token_nonce: Arc<std::sync::Mutex<Option<String>>>,
     resource_nonce: std::sync::Mutex<Option<String>>,
     token_requests: AtomicUsize,
+    /// The `Authorization` value of SSWS and bearer credentials, built once.
+    static_header: Option<Secret>,
 }
 
 /// The headers one request needs.
@@ -158,7 +160,13 @@ impl Authenticator {
             Credentials::User(tokens) => Some(tokens.clone()),
             _ => None,
         };
+        let static_header = match &config.credentials {
+            Credentials::Ssws(token) => Some(Secret::new(format!("SSWS {}", token.expose()))),
+            Credentials::Bearer(token) => Some(Secret::new(format!("Bearer {}", token.expose()))),
+            _ => None,
+        };
         Self {
+            static_header,
             config,
             http,
             cache: tokio::sync::Mutex::new(None),
@@ -199,13 +207,11 @@ impl Authenticator {
     /// The headers for a request of `method` to `url`.
     pub async fn headers(&self, method: &str, url: &Url) -> Result<AuthHeaders, AuthError> {
         match &self.config.credentials {
-            Credentials::Ssws(token) => Ok(AuthHeaders {
-                authorization: Secret::new(format!("SSWS {}", token.expose())),
-                dpop: None,
-                token: None,
-            }),
-            Credentials::Bearer(token) => Ok(AuthHeaders {
-                authorization: Secret::new(format!("Bearer {}", token.expose())),
+            Credentials::Ssws(_) | Credentials::Bearer(_) => Ok(AuthHeaders {
+                authorization: self
+                    .static_header
+                    .clone()
+                    .expect("set for static credentials"),
                 dpop: None,
                 token: None,
             }),
