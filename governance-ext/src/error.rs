@@ -142,9 +142,14 @@ pub enum Error {
         /// Time spent.
         after: std::time::Duration,
     },
-    /// The response did not decode.
-    #[error("cannot decode the response: {0}")]
-    Decode(String),
+    /// A 2xx response did not decode into the operation's type.
+    #[error("cannot decode the response: {message}; body starts: {excerpt}")]
+    Decode {
+        /// What serde said (with line and column).
+        message: String,
+        /// The first 200 characters of the body.
+        excerpt: String,
+    },
 }
 
 /// An error answer from Okta.
@@ -215,14 +220,22 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 if let Some(failure) = governance_client::hooks::take_failure::<Error>(&response) {
                     return (*failure).clone();
                 }
+                // Statuses the spec does not declare: the stack kept the parsed body.
+                let body = response
+                    .extensions()
+                    .get::<crate::transport::ErrorBody>()
+                    .map(|body| body.0.clone());
                 Error::Api(Box::new(ApiError::from_parts(
                     response.status().as_u16(),
                     response.headers(),
-                    None,
+                    body,
                 )))
             }
             E::CommunicationError(e) => Error::Transport(e.without_url().to_string()),
-            E::InvalidResponsePayload(_, e) => Error::Decode(e.to_string()),
+            E::InvalidResponsePayload(bytes, e) => Error::Decode {
+                message: e.to_string(),
+                excerpt: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            },
             E::ResponseBodyError(e) => Error::Transport(e.without_url().to_string()),
             E::InvalidUpgrade(e) => Error::Transport(e.without_url().to_string()),
             E::Custom(message) => Error::Transport(message),

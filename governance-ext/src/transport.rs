@@ -56,9 +56,20 @@ struct Buffered {
     body: bytes::Bytes,
 }
 
+/// The parsed body of an error response, kept for statuses the generated code does not
+/// decode (statuses the spec does not declare for the operation).
+#[derive(Clone, Debug)]
+pub(crate) struct ErrorBody(pub serde_json::Value);
+
 impl Buffered {
     fn into_response(self) -> reqwest::Response {
+        let error_body = (self.status.is_client_error() || self.status.is_server_error())
+            .then(|| serde_json::from_slice::<serde_json::Value>(&self.body).ok())
+            .flatten();
         let mut response = http::Response::new(reqwest::Body::from(self.body));
+        if let Some(body) = error_body {
+            response.extensions_mut().insert(ErrorBody(body));
+        }
         *response.status_mut() = self.status;
         *response.version_mut() = self.version;
         *response.headers_mut() = self.headers;

@@ -133,3 +133,45 @@ async fn okta_error_bodies_become_typed_errors() {
         "Okta answered 401 E0000011: Invalid token provided (request req-123)"
     );
 }
+
+#[tokio::test]
+async fn undeclared_error_statuses_still_come_back_typed() {
+    // createSecurityAccessReview declares no 400; Okta sends one for a bad request.
+    let org = MockServer::start().await;
+    Mock::given(path("/governance/api/v2/security-access-reviews"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("x-okta-request-id", "req-400")
+                .set_body_json(json!({
+                    "errorCode": "E0000001",
+                    "errorSummary": "Api validation failed: endTime",
+                    "errorId": "oae400",
+                    "errorCauses": [{"errorSummary": "endTime must be at least 1 day in the future"}]
+                })),
+        )
+        .mount(&org)
+        .await;
+    let body: governance_ext::client::types::SecurityAccessReviewRequest = serde_json::from_value(json!({
+        "principalId": "00ucpjbi6JMmDvdN40g4",
+        "name": "Review",
+        "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": ["00ucpjbi6JMmDvdN40g5"]}}
+    }))
+    .unwrap();
+    let error = ssws(&org)
+        .create_security_access_review()
+        .body(body)
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.status, 400);
+    assert_eq!(api.error_code.as_deref(), Some("E0000001"));
+    assert_eq!(
+        api.error_causes,
+        ["endTime must be at least 1 day in the future"]
+    );
+    assert_eq!(api.request_id.as_deref(), Some("req-400"));
+}
