@@ -2,7 +2,11 @@
 //! by `cargo xtask test` and configured as strictly as Okta. Its address comes in
 //! `OIG_OIDC_URL`; its generated keys in the file named by `OIG_OIDC_KEYS`.
 
+mod common;
+
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::capture_logs;
 
 use governance_ext::client::prelude::*;
 use governance_ext::{
@@ -364,31 +368,6 @@ async fn scope_errors_are_typed() {
         }
         other => panic!("expected MissingScope, got {other:?}"),
     }
-}
-
-/// Captures everything logged (at every level) while the returned guard lives.
-fn capture_logs() -> (
-    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    tracing::subscriber::DefaultGuard,
-) {
-    #[derive(Clone)]
-    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let sink = Sink(logs.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! Faults a real org produces, against local servers; each test counts the requests made and
 //! checks the typed result.
 
+mod common;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use governance_ext::client::prelude::*;
@@ -354,26 +356,7 @@ async fn an_exhausted_budget_is_waited_out_instead_of_drawing_a_429() {
 
 #[tokio::test]
 async fn every_request_gets_a_span_with_its_facts_and_no_secrets() {
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let logs = Arc::new(Mutex::new(Vec::new()));
-    let sink = Sink(logs.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = common::capture_logs();
 
     let org = MockServer::start().await;
     Mock::given(path(LABELS))

@@ -265,33 +265,22 @@ impl Authenticator {
             };
             self.token_requests.fetch_add(1, Ordering::Relaxed);
             let result = match &self.config.credentials {
-                Credentials::PrivateKey(jwt) => {
+                Credentials::PrivateKey(_) | Credentials::ClientAssertion { .. } => {
                     let scopes = self.config.scopes.to_string();
-                    let form = || {
-                        Ok(vec![
-                            ("grant_type", Secret::new("client_credentials")),
-                            ("scope", Secret::new(scopes.clone())),
-                            ("client_assertion_type", Secret::new(ASSERTION_TYPE)),
-                            ("client_assertion", jwt.assertion(&endpoint)?),
-                        ])
+                    // A fresh assertion per attempt (each `jti` is single use) or the caller's.
+                    let assertion = || match &self.config.credentials {
+                        Credentials::PrivateKey(jwt) => jwt.assertion(&endpoint),
+                        Credentials::ClientAssertion { assertion, .. } => Ok(assertion.clone()),
+                        _ => Err(AuthError::User(
+                            "these credentials sign no client assertion".into(),
+                        )),
                     };
-                    token::exchange(
-                        &self.http,
-                        &endpoint,
-                        &form,
-                        key.as_deref(),
-                        &self.token_nonce,
-                    )
-                    .await
-                }
-                Credentials::ClientAssertion { assertion, .. } => {
-                    let scopes = self.config.scopes.to_string();
                     let form = || {
                         Ok(vec![
                             ("grant_type", Secret::new("client_credentials")),
                             ("scope", Secret::new(scopes.clone())),
                             ("client_assertion_type", Secret::new(ASSERTION_TYPE)),
-                            ("client_assertion", assertion.clone()),
+                            ("client_assertion", assertion()?),
                         ])
                     };
                     token::exchange(
