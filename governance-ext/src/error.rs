@@ -116,7 +116,7 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// A value given to the SDK breaks a documented limit; nothing was sent.
-    #[error("invalid {field} `{value}`: must be {limit}")]
+    #[error("invalid {field} `{value}`: {limit}")]
     Validation {
         /// The field.
         field: &'static str,
@@ -128,6 +128,12 @@ pub enum Error {
     /// The server could not be reached or the connection broke (after retries, where safe).
     #[error("transport: {0}")]
     Transport(String),
+    /// A security access review reached the `ERROR` state.
+    #[error("security access review {id} failed to generate (status ERROR)")]
+    ReviewFailed {
+        /// The review's id.
+        id: String,
+    },
     /// Still rate limited after the allowed retries (or the reset lies past the deadline).
     #[error("rate limited by Okta after {retries} retries{}", reset_in.map(|r| format!("; the window resets in {} s", r.as_secs())).unwrap_or_default())]
     RateLimited {

@@ -4,9 +4,12 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod filter;
 mod governance;
+pub mod orn;
 pub mod paginate;
 pub mod retry;
+pub mod reviews;
 pub mod scopes;
 pub mod secret;
 mod throttle;

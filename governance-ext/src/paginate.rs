@@ -79,7 +79,7 @@ fn check_limit(limit: u32) -> Result<NonZeroU64, Error> {
         _ => Err(Error::Validation {
             field: "limit",
             value: limit.to_string(),
-            limit: "1 to 200 items per page",
+            limit: "must be 1 to 200 items per page",
         }),
     }
 }
