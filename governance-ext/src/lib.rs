@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod filter;
 mod governance;
+pub mod labels;
 pub mod orn;
 pub mod paginate;
 pub mod retry;

@@ -26,7 +26,14 @@ fn review(status: &str) -> serde_json::Value {
 }
 
 fn client(org: &MockServer) -> Governance {
-    Governance::new(Config::builder().org_url(org.uri()).bearer_token("token").build().unwrap()).unwrap()
+    Governance::new(
+        Config::builder()
+            .org_url(org.uri())
+            .bearer_token("token")
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -44,17 +51,40 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
         .mount(&org)
         .await;
     let detail = format!("/governance/api/v2/security-access-reviews/{ID}");
-    Mock::given(method("GET")).and(path(&detail)).respond_with(ResponseTemplate::new(200).set_body_json(review("PENDING"))).up_to_n_times(1).mount(&org).await;
-    Mock::given(method("GET")).and(path(&detail)).respond_with(ResponseTemplate::new(200).set_body_json(review("ACTIVE"))).mount(&org).await;
+    Mock::given(method("GET"))
+        .and(path(&detail))
+        .respond_with(ResponseTemplate::new(200).set_body_json(review("PENDING")))
+        .up_to_n_times(1)
+        .mount(&org)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(&detail))
+        .respond_with(ResponseTemplate::new(200).set_body_json(review("ACTIVE")))
+        .mount(&org)
+        .await;
     let okta = client(&org);
-    let launched = LaunchReview::new("00ucpjbi6JMmDvdN40g4", "Security access review for Test user")
-        .reviewer("00ucpjbi6JMmDvdN40g5")
-        .send(&okta)
+    let launched = LaunchReview::new(
+        "00ucpjbi6JMmDvdN40g4",
+        "Security access review for Test user",
+    )
+    .reviewer("00ucpjbi6JMmDvdN40g5")
+    .send(&okta)
+    .await
+    .unwrap();
+    let active = wait_until_active(&okta, launched.id.as_str(), Duration::from_secs(10))
         .await
         .unwrap();
-    let active = wait_until_active(&okta, launched.id.as_str(), Duration::from_secs(10)).await.unwrap();
-    assert_eq!(active.status, governance_ext::client::types::SecurityAccessReviewStatus::Active);
-    let polls = org.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "GET").count();
+    assert_eq!(
+        active.status,
+        governance_ext::client::types::SecurityAccessReviewStatus::Active
+    );
+    let polls = org
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count();
     assert_eq!(polls, 2, "polling stops at ACTIVE");
 }
 
@@ -62,25 +92,48 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
 async fn an_error_review_is_a_typed_error_and_a_deadline_stops_polling() {
     let org = MockServer::start().await;
     let detail = format!("/governance/api/v2/security-access-reviews/{ID}");
-    Mock::given(path(&detail)).respond_with(ResponseTemplate::new(200).set_body_json(review("ERROR"))).mount(&org).await;
-    let error = wait_until_active(&client(&org), ID, Duration::from_secs(5)).await.unwrap_err();
-    assert!(matches!(&error, Error::ReviewFailed { id } if id == ID), "{error:?}");
+    Mock::given(path(&detail))
+        .respond_with(ResponseTemplate::new(200).set_body_json(review("ERROR")))
+        .mount(&org)
+        .await;
+    let error = wait_until_active(&client(&org), ID, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::ReviewFailed { id } if id == ID),
+        "{error:?}"
+    );
 
     let pending = MockServer::start().await;
-    Mock::given(path(&detail)).respond_with(ResponseTemplate::new(200).set_body_json(review("PENDING"))).mount(&pending).await;
-    let error = wait_until_active(&client(&pending), ID, Duration::from_millis(1500)).await.unwrap_err();
+    Mock::given(path(&detail))
+        .respond_with(ResponseTemplate::new(200).set_body_json(review("PENDING")))
+        .mount(&pending)
+        .await;
+    let error = wait_until_active(&client(&pending), ID, Duration::from_millis(1500))
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
-    assert_eq!(pending.received_requests().await.unwrap().len(), 2, "polls at 0 s and 1 s, then the deadline");
+    assert_eq!(
+        pending.received_requests().await.unwrap().len(),
+        2,
+        "polls at 0 s and 1 s, then the deadline"
+    );
 }
 
 #[tokio::test]
 async fn the_seed_request_never_leaves_the_client() {
     let org = MockServer::start().await;
-    let error = LaunchReview::new("00ucpjbi6JMmDvdN40g4", "Security access review for Test user")
-        .reviewers(["00ucpjbi6JMmDvdN40g4", "00ucpjbi6JMmDvdN40g5"])
-        .send(&client(&org))
-        .await
-        .unwrap_err();
-    assert!(error.to_string().contains("cannot review their own access"), "{error}");
+    let error = LaunchReview::new(
+        "00ucpjbi6JMmDvdN40g4",
+        "Security access review for Test user",
+    )
+    .reviewers(["00ucpjbi6JMmDvdN40g4", "00ucpjbi6JMmDvdN40g5"])
+    .send(&client(&org))
+    .await
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("cannot review their own access"),
+        "{error}"
+    );
     assert!(org.received_requests().await.unwrap().is_empty());
 }

@@ -1,0 +1,173 @@
+//! Label flows against a local server: exact requests, batching, idempotence.
+
+use governance_ext::labels::{self, Color};
+use governance_ext::orn::{Orn, Partition};
+use governance_ext::{Config, Governance};
+use serde_json::{json, Value};
+use wiremock::matchers::{body_json, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const LABELS: &str = "/governance/api/v1/labels";
+
+fn label(id: &str, name: &str, values: &[(&str, &str)]) -> Value {
+    json!({
+        "labelId": id,
+        "name": name,
+        "values": values.iter().map(|(vid, vname)| json!({"labelValueId": vid, "name": vname})).collect::<Vec<_>>(),
+        "_links": {"self": {"href": format!("https://acme-admin.okta.com{LABELS}/{id}")}}
+    })
+}
+
+fn predefined() -> Vec<Value> {
+    vec![
+        label(
+            "lbc11keklyNa6KhMi1d7",
+            "Crown Jewel",
+            &[("lbl12h191hy4H2f711d7", "Crown Jewel")],
+        ),
+        label(
+            "lbc11keklyNa6KhMi1d8",
+            "Privileged",
+            &[("lbl12h191hy4H2f711d8", "Privileged")],
+        ),
+    ]
+}
+
+fn list(labels: Vec<Value>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"data": labels, "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/labels"}}}))
+}
+
+fn client(org: &MockServer) -> Governance {
+    Governance::new(
+        Config::builder()
+            .org_url(org.uri())
+            .ssws_token("00tok")
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn ensure_creates_a_missing_label_once() {
+    let org = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(LABELS))
+        .respond_with(list(predefined()))
+        .mount(&org)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(LABELS))
+        .and(body_json(json!({"name": "Sensitivity", "values": [
+            {"name": "High", "metadata": {"additionalProperties": {"backgroundColor": "red"}}},
+            {"name": "Low"}
+        ]})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(label(
+            "lbc11keklyNa6KhMi1d9",
+            "Sensitivity",
+            &[
+                ("lbl12h191hy4H2f711d1", "High"),
+                ("lbl12h191hy4H2f711d2", "Low"),
+            ],
+        )))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let created = labels::ensure(
+        &client(&org),
+        "Sensitivity",
+        &[("High", Some(Color::Red)), ("Low", None)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.values.len(), 2);
+    let listed = labels::list(&client(&org)).await.unwrap();
+    assert!(listed.iter().all(labels::is_predefined));
+}
+
+#[tokio::test]
+async fn ensure_adds_only_missing_values_and_never_duplicates() {
+    let org = MockServer::start().await;
+    let mut existing = predefined();
+    existing.push(label(
+        "lbc11keklyNa6KhMi1d9",
+        "Sensitivity",
+        &[("lbl12h191hy4H2f711d1", "High")],
+    ));
+    Mock::given(method("GET"))
+        .and(path(LABELS))
+        .respond_with(list(existing))
+        .mount(&org)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{LABELS}/lbc11keklyNa6KhMi1d9")))
+        .and(body_json(json!([{"op": "ADD", "path": "/values/-", "value": {"name": "Low"}, "refType": "LABEL-VALUE"}])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(label("lbc11keklyNa6KhMi1d9", "Sensitivity", &[("lbl12h191hy4H2f711d1", "High"), ("lbl12h191hy4H2f711d2", "Low")])))
+        .expect(1)
+        .mount(&org)
+        .await;
+    // "sensitivity" and "HIGH" match case-insensitively, as on the server.
+    let label = labels::ensure(
+        &client(&org),
+        "sensitivity",
+        &[("HIGH", None), ("Low", None)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(label.values.len(), 2);
+    let posts = org
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(posts, 0, "an existing label is never created again");
+}
+
+/// Accepts every assign call except those naming a poisoned resource.
+struct Assign;
+impl Respond for Assign {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let orns = body["resourceOrns"].as_array().unwrap();
+        if orns.iter().any(|o| o.as_str().unwrap().ends_with("poison")) {
+            return ResponseTemplate::new(400).set_body_json(json!({"errorCode": "E0000001", "errorSummary": "Api validation failed", "errorId": "oae1", "errorCauses": []}));
+        }
+        ResponseTemplate::new(200).set_body_json(json!({"data": []}))
+    }
+}
+
+#[tokio::test]
+async fn assign_batches_10_by_10_and_reports_per_resource() {
+    let org = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/governance/api/v1/resource-labels/assign"))
+        .respond_with(Assign)
+        .mount(&org)
+        .await;
+    let mut orns: Vec<Orn> = (0..24)
+        .map(|i| {
+            Orn::group(
+                Partition::Okta,
+                "00o11edPwGqbUrsDm0g4",
+                &format!("00g{i:017}"),
+            )
+            .unwrap()
+        })
+        .collect();
+    orns.push(Orn::group(Partition::Okta, "00o11edPwGqbUrsDm0g4", "poison").unwrap());
+    let values: Vec<String> = (0..12).map(|i| format!("lbl{i:017}")).collect();
+    let report = labels::assign(&client(&org), &orns, &values).await;
+    assert_eq!(report.calls, 6, "25 resources x 12 values = 3 x 2 batches");
+    let seen = org.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 6);
+    for request in &seen {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        assert!(body["resourceOrns"].as_array().unwrap().len() <= 10);
+        assert!(body["labelValueIds"].as_array().unwrap().len() <= 10);
+    }
+    // The last batch holds resources 20-24, poisoned by the last one: those 5 failed.
+    assert_eq!(report.failed().len(), 5);
+    assert_eq!(report.results.len(), 25);
+}
