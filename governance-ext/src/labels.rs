@@ -209,6 +209,192 @@ pub async fn ensure(
     Ok(updated)
 }
 
+/// One change of [`update`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Rename the key.
+    RenameKey(String),
+    /// Add a value.
+    AddValue(String, Option<Color>),
+    /// Rename a value (by id).
+    RenameValue {
+        /// The value's id.
+        id: String,
+        /// The new name.
+        name: String,
+    },
+    /// Change a value's colour (by id).
+    SetColor {
+        /// The value's id.
+        id: String,
+        /// The new colour.
+        color: Color,
+    },
+    /// Remove a value (by id).
+    RemoveValue(String),
+}
+
+impl Change {
+    fn validate(&self) -> Result<(), Error> {
+        match self {
+            Change::RenameKey(name) => check_name("name", name),
+            Change::AddValue(name, _) | Change::RenameValue { name, .. } => {
+                check_name("values[].name", name)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn operation(&self) -> serde_json::Value {
+        match self {
+            Change::RenameKey(name) => {
+                json!({"op": "REPLACE", "path": "/name", "value": name, "refType": "LABEL-CATEGORY"})
+            }
+            Change::AddValue(name, color) => {
+                json!({"op": "ADD", "path": "/values/-", "value": value_json(name, *color), "refType": "LABEL-VALUE"})
+            }
+            Change::RenameValue { id, name } => {
+                json!({"op": "REPLACE", "path": format!("/values/{id}/name"), "value": {"name": name}, "refType": "LABEL-VALUE"})
+            }
+            Change::SetColor { id, color } => json!({
+                "op": "REPLACE",
+                "path": format!("/values/{id}/metadata/additionalProperties/backgroundColor"),
+                "value": {"metadata": {"additionalProperties": {"backgroundColor": color.as_str()}}},
+                "refType": "LABEL-VALUE"
+            }),
+            Change::RemoveValue(id) => {
+                json!({"op": "REMOVE", "path": format!("/values/{id}"), "refType": "LABEL-VALUE"})
+            }
+        }
+    }
+}
+
+/// Applies the changes with the PATCH operation, at most 10 per call. Predefined labels cannot
+/// be changed; names are checked before anything is sent.
+pub async fn update(
+    okta: &Governance,
+    label: &types::Label,
+    changes: &[Change],
+) -> Result<types::Label, Error> {
+    if is_predefined(label) {
+        return Err(Error::Validation {
+            field: "labelId",
+            value: label.label_id.to_string(),
+            limit: "is a predefined label, which cannot be changed",
+        });
+    }
+    for change in changes {
+        change.validate()?;
+    }
+    let mut current = label.clone();
+    for chunk in changes.chunks(MAX_BATCH) {
+        let ops: Vec<serde_json::Value> = chunk.iter().map(Change::operation).collect();
+        current = okta
+            .update_label()
+            .label_id(current.label_id.to_string())
+            .body(decode::<types::PatchLabels>(json!(ops))?)
+            .send()
+            .await?
+            .into_inner();
+    }
+    Ok(current)
+}
+
+/// The resources carrying a label value, streamed page by page.
+pub fn resources_with_value<'a>(
+    okta: &'a Governance,
+    value_id: &str,
+    limit: u32,
+) -> Result<crate::paginate::Items<'a, types::ResourceLabel>, Error> {
+    resources(
+        okta,
+        crate::filter::ResourceLabelFilter::label_value_id(value_id),
+        limit,
+    )
+}
+
+/// The labels of one resource.
+pub fn labels_of<'a>(
+    okta: &'a Governance,
+    orn: &Orn,
+    limit: u32,
+) -> Result<crate::paginate::Items<'a, types::ResourceLabel>, Error> {
+    resources(okta, crate::filter::ResourceLabelFilter::orn(orn), limit)
+}
+
+/// The labelled resources of a type (`apps`, `groups`, …).
+pub fn resources_of_type<'a>(
+    okta: &'a Governance,
+    resource_type: &str,
+    limit: u32,
+) -> Result<crate::paginate::Items<'a, types::ResourceLabel>, Error> {
+    resources(
+        okta,
+        crate::filter::ResourceLabelFilter::resource_type(resource_type),
+        limit,
+    )
+}
+
+fn resources(
+    okta: &Governance,
+    filter: crate::filter::ResourceLabelFilter,
+    limit: u32,
+) -> Result<crate::paginate::Items<'_, types::ResourceLabel>, Error> {
+    use crate::paginate::Paginate;
+    let filter: types::ScimFilter = decode(json!(String::from(filter)))?;
+    okta.list_label_resources().filter(filter).items(limit)
+}
+
+/// Deletes a label. Refused (typed, before the DELETE) while any of its values is assigned;
+/// [`delete_unassigning_first`] removes the assignments first when you mean it.
+pub async fn delete(okta: &Governance, label: &types::Label) -> Result<(), Error> {
+    use futures_util::TryStreamExt;
+    for value in &label.values {
+        if resources_with_value(okta, value.label_value_id.as_str(), 1)?
+            .try_next()
+            .await?
+            .is_some()
+        {
+            return Err(Error::Validation {
+                field: "labelId",
+                value: label.label_id.to_string(),
+                limit: "cannot be deleted while its values are assigned to resources (see delete_unassigning_first)",
+            });
+        }
+    }
+    okta.delete_label()
+        .label_id(label.label_id.to_string())
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Unassigns every value of the label from every resource, then deletes it.
+pub async fn delete_unassigning_first(
+    okta: &Governance,
+    label: &types::Label,
+) -> Result<AssignReport, Error> {
+    use futures_util::TryStreamExt;
+    let mut report = AssignReport::default();
+    for value in &label.values {
+        let id = value.label_value_id.to_string();
+        let holders: Vec<types::ResourceLabel> =
+            resources_with_value(okta, &id, 200)?.try_collect().await?;
+        let orns: Vec<Orn> = holders
+            .iter()
+            .filter_map(|r| r.orn.as_ref().and_then(|orn| orn.as_str().parse().ok()))
+            .collect();
+        let part = unassign(okta, &orns, std::slice::from_ref(&id)).await;
+        if let Some((_, error)) = part.failed().first() {
+            return Err((*error).clone());
+        }
+        report.calls += part.calls;
+        report.results.extend(part.results);
+    }
+    delete(okta, label).await?;
+    Ok(report)
+}
+
 /// What happened to each resource of an assign or unassign.
 #[derive(Debug, Default)]
 pub struct AssignReport {

@@ -171,3 +171,122 @@ async fn assign_batches_10_by_10_and_reports_per_resource() {
     assert_eq!(report.failed().len(), 5);
     assert_eq!(report.results.len(), 25);
 }
+
+/// The request bodies a flow sent, in order, for a reviewable snapshot.
+async fn bodies(org: &MockServer) -> Vec<Value> {
+    org.received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| !r.body.is_empty())
+        .map(|r| json!({"method": r.method.as_str(), "path": r.url.path(), "body": serde_json::from_slice::<Value>(&r.body).unwrap()}))
+        .collect()
+}
+
+#[tokio::test]
+async fn updates_are_patch_operations_of_at_most_ten() {
+    let org = MockServer::start().await;
+    let sensitivity = label(
+        "lbc11keklyNa6KhMi1d9",
+        "Sensitivity",
+        &[("lbl12h191hy4H2f711d1", "High")],
+    );
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(sensitivity.clone()))
+        .mount(&org)
+        .await;
+    let current: governance_ext::client::types::Label =
+        serde_json::from_value(sensitivity).unwrap();
+    let mut changes = vec![
+        labels::Change::RenameKey("Data sensitivity".into()),
+        labels::Change::RenameValue {
+            id: "lbl12h191hy4H2f711d1".into(),
+            name: "Very high".into(),
+        },
+        labels::Change::SetColor {
+            id: "lbl12h191hy4H2f711d1".into(),
+            color: Color::Purple,
+        },
+        labels::Change::RemoveValue("lbl12h191hy4H2f711d0".into()),
+    ];
+    changes.extend((0..8).map(|i| labels::Change::AddValue(format!("Tier {i}"), None)));
+    labels::update(&client(&org), &current, &changes)
+        .await
+        .unwrap();
+    insta::assert_json_snapshot!("label_update_bodies", bodies(&org).await);
+
+    let bad = labels::update(
+        &client(&org),
+        &current,
+        &[labels::Change::RenameKey("x".repeat(51))],
+    )
+    .await;
+    assert!(
+        matches!(
+            bad,
+            Err(governance_ext::Error::Validation { field: "name", .. })
+        ),
+        "{bad:?}"
+    );
+    let crown: governance_ext::client::types::Label =
+        serde_json::from_value(predefined()[0].clone()).unwrap();
+    assert!(
+        labels::update(&client(&org), &crown, &changes)
+            .await
+            .is_err(),
+        "predefined labels are read-only"
+    );
+}
+
+#[tokio::test]
+async fn a_label_in_use_is_not_deleted_unless_asked() {
+    let org = MockServer::start().await;
+    let in_use = label(
+        "lbc11keklyNa6KhMi1d9",
+        "Sensitivity",
+        &[("lbl12h191hy4H2f711d1", "High")],
+    );
+    let holder = json!({"orn": "orn:okta:directory:00o11edPwGqbUrsDm0g4:groups:00g1emaKYZTWRYYRRTSK", "labels": [in_use.clone()]});
+    Mock::given(method("GET"))
+        .and(path("/governance/api/v1/resource-labels"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [holder], "_links": {"self": {"href": "https://acme-admin.okta.com/x"}}})))
+        .up_to_n_times(2)
+        .mount(&org)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/governance/api/v1/resource-labels"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": [], "_links": {"self": {"href": "https://acme-admin.okta.com/x"}}}),
+        ))
+        .mount(&org)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/governance/api/v1/resource-labels/unassign"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&org)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("{LABELS}/lbc11keklyNa6KhMi1d9")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let label: governance_ext::client::types::Label = serde_json::from_value(in_use).unwrap();
+    let refused = labels::delete(&client(&org), &label).await;
+    assert!(
+        matches!(
+            &refused,
+            Err(governance_ext::Error::Validation {
+                field: "labelId",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    let report = labels::delete_unassigning_first(&client(&org), &label)
+        .await
+        .unwrap();
+    assert_eq!(report.calls, 1);
+    insta::assert_json_snapshot!("label_delete_unassign_bodies", bodies(&org).await);
+}

@@ -83,7 +83,10 @@ pub fn run(args: &[String]) -> Result<()> {
 }
 
 fn snapshot_dirs(root: &Path) -> Vec<std::path::PathBuf> {
-    vec![root.join("tests/tests/snapshots")]
+    vec![
+        root.join("tests/tests/snapshots"),
+        root.join("governance-ext/tests/snapshots"),
+    ]
 }
 
 fn pending_snapshots(root: &Path) -> Result<Vec<String>> {
