@@ -168,3 +168,44 @@ async fn security_access_review_requests_conform() {
         .await;
     assert!(teams.is_ok(), "listAllRequestTeams via items(): {teams:?}");
 }
+
+#[tokio::test]
+async fn the_flows_send_conforming_requests() {
+    use governance_ext::labels::{self, Change, Color};
+    use governance_ext::orn::Orn;
+    use governance_ext::reviews::LaunchReview;
+    let Some(okta) = prism() else { return };
+    // Every call below fails on a 4xx, which is how Prism reports a request that breaks the spec.
+    let label = labels::ensure(
+        &okta,
+        "Sensitivity",
+        &[("High", Some(Color::Red)), ("Low", None)],
+    )
+    .await
+    .unwrap();
+    let app: Orn = "orn:okta:idp:00o11edPwGqbUrsDm0g4:apps:oidc:0oafxqCAJWWGELFTYASJ"
+        .parse()
+        .unwrap();
+    let report = labels::assign(&okta, &[app.clone()], &["lbl12h191hy4H2f711d7".to_string()]).await;
+    assert!(report.failed().is_empty(), "{:?}", report.failed());
+    let report = labels::unassign(&okta, &[app], &["lbl12h191hy4H2f711d7".to_string()]).await;
+    assert!(report.failed().is_empty(), "{:?}", report.failed());
+    labels::update(
+        &okta,
+        &label,
+        &[
+            Change::AddValue("Medium".into(), Some(Color::Yellow)),
+            Change::RenameKey("Data sensitivity".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    LaunchReview::new(
+        "00ucpjbi6JMmDvdN40g4",
+        "Security access review for Test user",
+    )
+    .reviewer("00ucpjbi6JMmDvdN40g5")
+    .send(&okta)
+    .await
+    .unwrap();
+}
