@@ -186,7 +186,12 @@ async fn the_flows_send_conforming_requests() {
     let app: Orn = "orn:okta:idp:00o11edPwGqbUrsDm0g4:apps:oidc:0oafxqCAJWWGELFTYASJ"
         .parse()
         .unwrap();
-    let report = labels::assign(&okta, &[app.clone()], &["lbl12h191hy4H2f711d7".to_string()]).await;
+    let report = labels::assign(
+        &okta,
+        std::slice::from_ref(&app),
+        &["lbl12h191hy4H2f711d7".to_string()],
+    )
+    .await;
     assert!(report.failed().is_empty(), "{:?}", report.failed());
     let report = labels::unassign(&okta, &[app], &["lbl12h191hy4H2f711d7".to_string()]).await;
     assert!(report.failed().is_empty(), "{:?}", report.failed());
