@@ -1174,7 +1174,7 @@ pub const GET_PRINCIPAL_ENTITLEMENTS_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "get_principal_entitlements_history",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::GetPrincipalEntitlementsHistoryIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::GetPrincipalEntitlementsHistoryIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::PrincipalEntitlementsHistory",
 };
@@ -1412,7 +1412,7 @@ pub const LIST_ALL_DEFAULT_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ea,
     paginated: true,
     rust_method: "list_all_default_entries_v2",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListAllDefaultEntriesV2Match>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListAllDefaultEntriesV2Match>" }],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
@@ -1429,7 +1429,7 @@ pub const LIST_ALL_DEFAULT_USER_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_default_user_entries_v2",
-    params: &[Param { name: "userId", location: ParamLocation::Path, required: true, rust_type: "types::ListAllDefaultUserEntriesV2UserId" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListAllDefaultUserEntriesV2Match>" }],
+    params: &[Param { name: "userId", location: ParamLocation::Path, required: true, rust_type: "types::ListAllDefaultUserEntriesV2UserId" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListAllDefaultUserEntriesV2Match>" }],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
@@ -1446,7 +1446,7 @@ pub const LIST_ALL_ENTITLEMENT_VALUES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_entitlement_values",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::EntitlementValuesList",
 };
@@ -1463,7 +1463,7 @@ pub const LIST_ALL_REQUEST_TEAMS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_request_teams",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::TeamId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::TeamId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::TeamsList",
 };
@@ -1480,7 +1480,7 @@ pub const LIST_ALL_REQUEST_TYPES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_request_types",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RequestTypeId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RequestTypeId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
     body_type: None,
     success_type: "types::RequestTypesList",
 };
@@ -1497,7 +1497,7 @@ pub const LIST_ALL_REQUESTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_requests",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RequestId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RequestId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
     body_type: None,
     success_type: "types::RequestList",
 };
@@ -1514,7 +1514,7 @@ pub const LIST_ALL_REQUESTS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_requests_v2",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RcarRequestId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RcarRequestId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
     body_type: None,
     success_type: "types::RequestList2",
 };
@@ -1531,7 +1531,7 @@ pub const LIST_CAMPAIGNS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_campaigns",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::CampaignsList",
 };
@@ -1548,7 +1548,7 @@ pub const LIST_COLLECTION_ASSIGNMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collection_assignments",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListAssignedPrincipals",
 };
@@ -1565,7 +1565,7 @@ pub const LIST_COLLECTION_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collection_resources",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListCollectionResourcesIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListCollectionResourcesIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::CollectionResourcesList",
 };
@@ -1582,7 +1582,7 @@ pub const LIST_COLLECTIONS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collections",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListCollectionsFilter>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListCollectionsIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListCollectionsFilter>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListCollectionsIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::CollectionsList",
 };
@@ -1599,7 +1599,7 @@ pub const LIST_COLLECTIONS_ASSIGNMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collections_assignments",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListAssignedPrincipals",
 };
@@ -1616,7 +1616,7 @@ pub const LIST_DELEGATE_APPOINTMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_delegate_appointments",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::DelegateAppointmentList",
 };
@@ -1633,7 +1633,7 @@ pub const LIST_ENTITLEMENT_BUNDLES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlement_bundles",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::EntitlementBundleId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListEntitlementBundlesIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::EntitlementBundleId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListEntitlementBundlesIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
     body_type: None,
     success_type: "types::EntitlementBundlesListWithEntitlements",
 };
@@ -1650,7 +1650,7 @@ pub const LIST_ENTITLEMENT_VALUES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlement_values",
-    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::EntitlementValuesList",
 };
@@ -1667,7 +1667,7 @@ pub const LIST_ENTITLEMENTS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlements",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::EntitlementsList",
 };
@@ -1684,7 +1684,7 @@ pub const LIST_GRANTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_grants",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::Id>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListGrantsIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::Id>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListGrantsIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListGrantsResponse",
 };
@@ -1701,7 +1701,7 @@ pub const LIST_LABEL_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_label_resources",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListResourceLabels",
 };
@@ -1735,7 +1735,7 @@ pub const LIST_MY_DEFAULT_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_default_entries_v2",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListMyDefaultEntriesV2Match>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListMyDefaultEntriesV2Match>" }],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
@@ -1752,7 +1752,7 @@ pub const LIST_MY_DELEGATE_USERS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_my_delegate_users",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::DelegateUsersList",
 };
@@ -1769,7 +1769,7 @@ pub const LIST_MY_ENTRY_USERS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_entry_users_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::EntryUsersList",
 };
@@ -1786,7 +1786,7 @@ pub const LIST_MY_MANAGED_CONNECTIONS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_my_managed_connections",
-    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "reviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "agentId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "reviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "agentId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::MyManagedConnections",
 };
@@ -1803,7 +1803,7 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_review_accesses",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewAccessItems",
 };
@@ -1854,7 +1854,7 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_review_history",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewHistoryItems",
 };
@@ -1871,7 +1871,7 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_SUB_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_review_sub_accesses",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewAccessId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewAccessId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewSubAccessItems",
 };
@@ -1888,7 +1888,7 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_reviews",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviews",
 };
@@ -1905,7 +1905,7 @@ pub const LIST_RESOURCE_OWNER_CATALOG_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_resource_owner_catalog_resources",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::ResourceOwnersCatalogResourcesResponse",
 };
@@ -1922,7 +1922,7 @@ pub const LIST_RESOURCE_OWNERS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_resource_owners",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListResourceOwnersIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListResourceOwnersIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::ResourceOwnersListResponse",
 };
@@ -1973,7 +1973,7 @@ pub const LIST_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_reviews",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::ReviewList",
 };
@@ -1990,7 +1990,7 @@ pub const LIST_RISK_RULES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_risk_rules",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::ListRiskRuleResponse",
 };
@@ -2007,7 +2007,7 @@ pub const LIST_SECURITY_ACCESS_REVIEW_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_review_accesses",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewAccessItems",
 };
@@ -2058,7 +2058,7 @@ pub const LIST_SECURITY_ACCESS_REVIEW_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_review_history",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewHistoryItems",
 };
@@ -2075,7 +2075,7 @@ pub const LIST_SECURITY_ACCESS_REVIEW_SUB_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_review_sub_accesses",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewAccessId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewAccessId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviewSubAccessItems",
 };
@@ -2092,7 +2092,7 @@ pub const LIST_SECURITY_ACCESS_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_reviews",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<::std::num::NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String ; 1usize]>" }],
+    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
     body_type: None,
     success_type: "types::SecurityAccessReviews",
 };

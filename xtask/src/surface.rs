@@ -36,12 +36,14 @@ pub fn type_string(ty: &impl ToTokens) -> String {
         .replace("< ", "<")
         .replace(" >", ">")
         .replace(" ,", ",")
+        .replace(" ; ", "; ")
         .replace("& '", "&'");
     for prefix in [
         "::std::string::",
         "::std::vec::",
         "::std::option::",
         "::std::collections::",
+        "::std::num::",
         "super::",
     ] {
         s = s.replace(prefix, "");
