@@ -194,6 +194,106 @@ pub async fn wait_until_active(
     }
 }
 
+/// One launched review, with the calls you make on it after launch.
+#[derive(Debug, Clone, Copy)]
+pub struct Review<'a> {
+    okta: &'a Governance,
+    id: &'a str,
+}
+
+impl<'a> Review<'a> {
+    /// The review `id` of `okta`.
+    pub fn new(okta: &'a Governance, id: &'a str) -> Self {
+        Self { okta, id }
+    }
+
+    /// The review's details.
+    pub async fn details(&self) -> Result<types::SecurityAccessReview, Error> {
+        Ok(self
+            .okta
+            .get_security_access_review()
+            .security_access_review_id(self.id)
+            .send()
+            .await?
+            .into_inner())
+    }
+
+    /// The principal under review.
+    pub async fn principal(&self) -> Result<types::SecurityAccessReviewPrincipal, Error> {
+        Ok(self
+            .okta
+            .get_security_access_review_principal_details()
+            .security_access_review_id(self.id)
+            .send()
+            .await?
+            .into_inner())
+    }
+
+    /// The accesses under review, streamed (`limit` 1-200 per page).
+    pub fn accesses(
+        &self,
+        limit: u32,
+    ) -> Result<crate::paginate::Items<'a, types::SecurityAccessReviewAccessItem>, Error> {
+        use crate::paginate::Paginate;
+        self.okta
+            .list_security_access_review_accesses()
+            .security_access_review_id(self.id.to_string())
+            .items(limit)
+    }
+
+    /// The review's history, streamed.
+    pub fn history(
+        &self,
+        limit: u32,
+    ) -> Result<crate::paginate::Items<'a, types::SecurityAccessReviewHistoryItem>, Error> {
+        use crate::paginate::Paginate;
+        self.okta
+            .list_security_access_review_history()
+            .security_access_review_id(self.id.to_string())
+            .items(limit)
+    }
+
+    /// The anomalies found for one access of the review.
+    pub async fn anomalies(
+        &self,
+        target_id: &str,
+    ) -> Result<types::SecurityAccessReviewAnomalies, Error> {
+        Ok(self
+            .okta
+            .list_security_access_review_accesses_anomalies()
+            .security_access_review_id(self.id)
+            .security_access_review_target_id(target_id)
+            .send()
+            .await?
+            .into_inner())
+    }
+
+    /// Closes the review (`CLOSE_REVIEW`).
+    pub async fn close(&self) -> Result<(), Error> {
+        self.action(types::SecurityAccessReviewActionType::CloseReview)
+            .await
+    }
+
+    /// Restores every access the review revoked (`RESTORE_ALL_ACCESS`).
+    pub async fn restore_all_access(&self) -> Result<(), Error> {
+        self.action(types::SecurityAccessReviewActionType::RestoreAllAccess)
+            .await
+    }
+
+    async fn action(
+        &self,
+        action_type: types::SecurityAccessReviewActionType,
+    ) -> Result<(), Error> {
+        self.okta
+            .execute_security_access_review_action()
+            .security_access_review_id(self.id)
+            .body(types::SecurityAccessReviewActionRequest { action_type })
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

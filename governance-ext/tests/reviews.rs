@@ -137,3 +137,28 @@ async fn the_seed_request_never_leaves_the_client() {
     );
     assert!(org.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn close_and_restore_send_their_actions() {
+    use governance_ext::reviews::Review;
+    let org = MockServer::start().await;
+    let actions = format!("/governance/api/v2/security-access-reviews/{ID}/actions");
+    Mock::given(method("POST"))
+        .and(path(&actions))
+        .and(body_json(json!({"actionType": "CLOSE_REVIEW"})))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&org)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(&actions))
+        .and(body_json(json!({"actionType": "RESTORE_ALL_ACCESS"})))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let okta = client(&org);
+    let review = Review::new(&okta, ID);
+    review.close().await.unwrap();
+    review.restore_all_access().await.unwrap();
+}
