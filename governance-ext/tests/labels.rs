@@ -290,3 +290,36 @@ async fn a_label_in_use_is_not_deleted_unless_asked() {
     assert_eq!(report.calls, 1);
     insta::assert_json_snapshot!("label_delete_unassign_bodies", bodies(&org).await);
 }
+
+#[tokio::test]
+async fn ensure_tolerates_a_concurrent_creator() {
+    let org = MockServer::start().await;
+    // Our list: not there yet. Someone else creates it; our POST is refused as a duplicate.
+    Mock::given(method("GET"))
+        .and(path(LABELS))
+        .respond_with(list(predefined()))
+        .up_to_n_times(1)
+        .mount(&org)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(LABELS))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"errorCode": "E0000001", "errorSummary": "Api validation failed: name already exists", "errorId": "oae1", "errorCauses": []})))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let mut after = predefined();
+    after.push(label(
+        "lbc11keklyNa6KhMi1d9",
+        "Sensitivity",
+        &[("lbl12h191hy4H2f711d1", "High")],
+    ));
+    Mock::given(method("GET"))
+        .and(path(LABELS))
+        .respond_with(list(after))
+        .mount(&org)
+        .await;
+    let label = labels::ensure(&client(&org), "Sensitivity", &[("High", None)])
+        .await
+        .unwrap();
+    assert_eq!(label.label_id.as_str(), "lbc11keklyNa6KhMi1d9");
+}
