@@ -167,6 +167,13 @@ async fn assign_batches_10_by_10_and_reports_per_resource() {
         assert!(body["resourceOrns"].as_array().unwrap().len() <= 10);
         assert!(body["labelValueIds"].as_array().unwrap().len() <= 10);
     }
+    let first_batch: Value = serde_json::from_slice(&seen[0].body).unwrap();
+    let shape = json!({
+        "resourceOrns": first_batch["resourceOrns"].as_array().unwrap().len(),
+        "labelValueIds": first_batch["labelValueIds"].as_array().unwrap().len(),
+        "first": {"resourceOrn": first_batch["resourceOrns"][0], "labelValueId": first_batch["labelValueIds"][0]},
+    });
+    insta::assert_json_snapshot!("label_assign_first_batch", shape);
     // The last batch holds resources 20-24, poisoned by the last one: those 5 failed.
     assert_eq!(report.failed().len(), 5);
     assert_eq!(report.results.len(), 25);

@@ -71,6 +71,15 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
     .send(&okta)
     .await
     .unwrap();
+    let sent: Vec<serde_json::Value> = org
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    insta::assert_json_snapshot!("review_launch_body", sent);
     let active = wait_until_active(&okta, launched.id.as_str(), Duration::from_secs(10))
         .await
         .unwrap();
