@@ -38,16 +38,6 @@ pub(crate) struct StackTransport {
     pub retry: RetryConfig,
 }
 
-fn sensitive(value: &str) -> Result<HeaderValue, Error> {
-    let mut value = HeaderValue::from_str(value).map_err(|_| {
-        Error::Auth(AuthError::Unauthorized(
-            "credential is not a valid header value".into(),
-        ))
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
 /// A response read to the end.
 struct Buffered {
     status: reqwest::StatusCode,
@@ -129,11 +119,9 @@ impl StackTransport {
             let headers = self.auth.headers(&method, &url).await?;
             attempt
                 .headers_mut()
-                .insert(AUTHORIZATION, sensitive(headers.authorization.expose())?);
+                .insert(AUTHORIZATION, headers.authorization.clone());
             if let Some(proof) = &headers.dpop {
-                attempt
-                    .headers_mut()
-                    .insert("DPoP", sensitive(proof.expose())?);
+                attempt.headers_mut().insert("DPoP", proof.clone());
             }
             if retries > 0 {
                 if let Some(id) = first_request_id

@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::Header;
+use reqwest::header::HeaderValue;
 use serde::Serialize;
 use url::Url;
 
@@ -142,13 +143,22 @@ pub(crate) struct Authenticator {
     resource_nonce: std::sync::Mutex<Option<String>>,
     token_requests: AtomicUsize,
     /// The `Authorization` value of SSWS and bearer credentials, built once.
-    static_header: Option<Secret>,
+    static_header: Option<HeaderValue>,
 }
 
-/// The headers one request needs.
+/// A header value marked sensitive (printed as `Sensitive`, kept out of HTTP/2 indexing).
+fn sensitive(value: &str) -> Result<HeaderValue, AuthError> {
+    let mut value = HeaderValue::from_str(value).map_err(|_| {
+        AuthError::Unauthorized("the credential is not a valid header value".into())
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// The headers one request needs (sensitive values).
 pub(crate) struct AuthHeaders {
-    pub authorization: Secret,
-    pub dpop: Option<Secret>,
+    pub authorization: HeaderValue,
+    pub dpop: Option<HeaderValue>,
     /// The OAuth 2.0 token used, to invalidate it on `invalid_token`.
     pub token: Option<AccessToken>,
 }
@@ -161,8 +171,8 @@ impl Authenticator {
             _ => None,
         };
         let static_header = match &config.credentials {
-            Credentials::Ssws(token) => Some(Secret::new(format!("SSWS {}", token.expose()))),
-            Credentials::Bearer(token) => Some(Secret::new(format!("Bearer {}", token.expose()))),
+            Credentials::Ssws(token) => sensitive(&format!("SSWS {}", token.expose())).ok(),
+            Credentials::Bearer(token) => sensitive(&format!("Bearer {}", token.expose())).ok(),
             _ => None,
         };
         Self {
@@ -208,10 +218,9 @@ impl Authenticator {
     pub async fn headers(&self, method: &str, url: &Url) -> Result<AuthHeaders, AuthError> {
         match &self.config.credentials {
             Credentials::Ssws(_) | Credentials::Bearer(_) => Ok(AuthHeaders {
-                authorization: self
-                    .static_header
-                    .clone()
-                    .expect("set for static credentials"),
+                authorization: self.static_header.clone().ok_or_else(|| {
+                    AuthError::Unauthorized("the credential is not a valid header value".into())
+                })?,
                 dpop: None,
                 token: None,
             }),
@@ -226,13 +235,13 @@ impl Authenticator {
                         nonce.as_deref(),
                     )?;
                     Ok(AuthHeaders {
-                        authorization: Secret::new(format!("DPoP {}", token.value.expose())),
-                        dpop: Some(proof),
+                        authorization: sensitive(&format!("DPoP {}", token.value.expose()))?,
+                        dpop: Some(sensitive(proof.expose())?),
                         token: Some(token),
                     })
                 } else {
                     Ok(AuthHeaders {
-                        authorization: Secret::new(format!("Bearer {}", token.value.expose())),
+                        authorization: sensitive(&format!("Bearer {}", token.value.expose()))?,
                         dpop: None,
                         token: Some(token),
                     })
