@@ -26,7 +26,7 @@ pub mod operation;
 pub mod paging;
 
 #[rustfmt::skip]
-#[allow(missing_docs, clippy::all, clippy::pedantic, unused)]
+#[allow(missing_docs, clippy::all, clippy::pedantic, unused, rustdoc::bare_urls)]
 mod generated;
 /// Metadata of every operation (generated).
 #[rustfmt::skip]
