@@ -149,10 +149,12 @@ pub enum Error {
         after: std::time::Duration,
     },
     /// A 2xx response did not decode into the operation's type.
-    #[error("cannot decode the response: {message}; body starts: {excerpt}")]
+    #[error("cannot decode the response at {path}: {message}; body starts: {excerpt}")]
     Decode {
         /// What serde said (with line and column).
         message: String,
+        /// The JSON path where decoding stopped (`$.data[0].labelId`).
+        path: String,
         /// The first 200 characters of the body.
         excerpt: String,
     },
@@ -239,6 +241,7 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
             }
             E::CommunicationError(e) => Error::Transport(e.without_url().to_string()),
             E::InvalidResponsePayload(bytes, e) => Error::Decode {
+                path: json_path_at(&bytes, e.line(), e.column()),
                 message: e.to_string(),
                 excerpt: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
             },
@@ -246,5 +249,115 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
             E::InvalidUpgrade(e) => Error::Transport(e.without_url().to_string()),
             E::Custom(message) => Error::Transport(message),
         }
+    }
+}
+
+/// The JSON path (`$.data[0].name`) of the innermost value open at `line`:`column` (1-based,
+/// as serde_json reports errors) in `body`.
+pub(crate) fn json_path_at(body: &[u8], line: usize, column: usize) -> String {
+    enum Frame {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let (mut at_line, mut at_column) = (1usize, 0usize);
+    let mut i = 0;
+    while i < body.len() {
+        let byte = body[i];
+        if byte == b'\n' {
+            at_line += 1;
+            at_column = 0;
+        } else {
+            at_column += 1;
+        }
+        if at_line > line || (at_line == line && at_column >= column) {
+            break;
+        }
+        match byte {
+            b'{' => stack.push(Frame::Object(None)),
+            b'[' => stack.push(Frame::Array(0)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array(index)) => *index += 1,
+                Some(Frame::Object(key)) => *key = None,
+                None => {}
+            },
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < body.len() && body[end] != b'"' {
+                    end += if body[end] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Object(key @ None)) = stack.last_mut() {
+                    *key = Some(
+                        String::from_utf8_lossy(&body[start..end.min(body.len())]).into_owned(),
+                    );
+                }
+                at_column += end.min(body.len()).saturating_sub(i);
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::from("$");
+    for frame in &stack {
+        match frame {
+            Frame::Object(Some(key)) => {
+                path.push('.');
+                path.push_str(key);
+            }
+            Frame::Object(None) => {}
+            Frame::Array(index) => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path_of_error<T: serde::de::DeserializeOwned + std::fmt::Debug>(text: &str) -> String {
+        let error = serde_json::from_str::<T>(text).unwrap_err();
+        json_path_at(text.as_bytes(), error.line(), error.column())
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        id: String,
+        count: u32,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Page {
+        data: Vec<Item>,
+    }
+
+    #[test]
+    fn decode_errors_point_at_the_json_path() {
+        assert_eq!(
+            path_of_error::<Page>(
+                r#"{"data": [{"id": "a", "count": 1}, {"id": "b", "count": "x"}]}"#
+            ),
+            "$.data[1].count"
+        );
+        assert_eq!(
+            path_of_error::<Page>(r#"{"data": [{"id": "a\"b", "count": -1}]}"#),
+            "$.data[0].count"
+        );
+        assert_eq!(
+            path_of_error::<Page>("{\n  \"data\": [\n    {\"id\": 7, \"count\": 1}\n  ]\n}"),
+            "$.data[0].id"
+        );
+        assert_eq!(
+            path_of_error::<Page>(r#"{"data": [{"id": "tru"#),
+            "$.data[0].id"
+        );
+        assert_eq!(json_path_at(b"", 1, 1), "$");
     }
 }

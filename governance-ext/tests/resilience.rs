@@ -286,7 +286,7 @@ async fn truncated_json_is_a_decode_error_and_not_retried() {
         .map_err(Error::from)
         .unwrap_err();
     assert!(
-        matches!(&error, Error::Decode { excerpt, .. } if excerpt.starts_with("{\"data\"")),
+        matches!(&error, Error::Decode { excerpt, path, .. } if excerpt.starts_with("{\"data\"") && path == "$.data[0].labelId"),
         "{error:?}"
     );
     assert_eq!(requests(&org).await.len(), 1);
