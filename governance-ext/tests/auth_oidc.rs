@@ -618,7 +618,11 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
         .build()
         .unwrap();
     let okta = Governance::new(config).unwrap();
-    okta.list_labels().send().await.map_err(governance_ext::Error::from).unwrap();
+    okta.list_labels()
+        .send()
+        .await
+        .map_err(governance_ext::Error::from)
+        .unwrap();
     okta.list_labels().send().await.unwrap();
     assert_eq!(okta.token_requests(), 1, "still fresh before the margin");
     tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
