@@ -427,23 +427,18 @@ pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<
             let next_fields = types.get(&last_ident(&next_ty)?)?;
             let (href_optional, _) =
                 unwrap_option(&next_fields.iter().find(|(name, _)| name == "href")?.1);
+            // `page.links[.next][.href]`, chaining through whichever steps are optional.
             let mut next = String::from("page.links");
-            next.push_str(if links_optional {
-                ".and_then(|links| links.next)"
-            } else {
-                ".next"
+            next.push_str(match (links_optional, next_optional) {
+                (true, true) => ".and_then(|links| links.next)",
+                (true, false) => ".map(|links| links.next)",
+                (false, _) => ".next",
             });
             match (links_optional || next_optional, href_optional) {
                 (true, false) => next.push_str(".map(|next| next.href)"),
                 (true, true) => next.push_str(".and_then(|next| next.href)"),
                 (false, false) => next = format!("Some({next}.href)"),
                 (false, true) => next.push_str(".href"),
-            }
-            if links_optional && !next_optional {
-                next = next.replace(
-                    ".and_then(|links| links.next).map",
-                    ".map(|links| links.next).map",
-                );
             }
             Some((
                 format!(

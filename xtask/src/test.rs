@@ -73,7 +73,11 @@ pub fn run(args: &[String]) -> Result<()> {
     if !pending.is_empty() {
         bail!(
             "unreviewed snapshot changes: {}\nReview them (e.g. `cargo insta review`) and commit the accepted .snap files.",
-            pending.join(", ")
+            pending
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if !status.success() {
@@ -89,16 +93,18 @@ fn snapshot_dirs(root: &Path) -> Vec<std::path::PathBuf> {
     ]
 }
 
-fn pending_snapshots(root: &Path) -> Result<Vec<String>> {
+/// Unreviewed snapshot files (`.snap.new`, `.pending-snap`) in every snapshot folder.
+fn pending_snapshots(root: &Path) -> Result<Vec<std::path::PathBuf>> {
     let mut out = Vec::new();
     for dir in snapshot_dirs(root) {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for entry in entries {
-            let name = entry?.file_name().to_string_lossy().to_string();
+            let path = entry?.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
             if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
-                out.push(name);
+                out.push(path);
             }
         }
     }
@@ -107,10 +113,8 @@ fn pending_snapshots(root: &Path) -> Result<Vec<String>> {
 }
 
 fn remove_pending_snapshots(root: &Path) -> Result<()> {
-    for dir in snapshot_dirs(root) {
-        for name in pending_snapshots(root)? {
-            let _ = std::fs::remove_file(dir.join(name));
-        }
+    for path in pending_snapshots(root)? {
+        let _ = std::fs::remove_file(path);
     }
     Ok(())
 }
