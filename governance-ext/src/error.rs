@@ -252,6 +252,14 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
     }
 }
 
+/// A generated request type from JSON built by a flow; the generated type enforces the spec's
+/// limits, and a value breaking one is an `InvalidRequest` before anything is sent.
+pub(crate) fn request_body<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| Error::InvalidRequest(e.to_string()))
+}
+
 /// The JSON path (`$.data[0].name`) of the innermost value open at `line`:`column` (1-based,
 /// as serde_json reports errors) in `body`.
 pub(crate) fn json_path_at(body: &[u8], line: usize, column: usize) -> String {

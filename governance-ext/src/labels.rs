@@ -26,7 +26,7 @@ use governance_client::prelude::*;
 use governance_client::types;
 use serde_json::json;
 
-use crate::error::Error;
+use crate::error::{request_body, Error};
 use crate::governance::Governance;
 use crate::orn::Orn;
 
@@ -95,10 +95,6 @@ fn value_json(name: &str, color: Option<Color>) -> serde_json::Value {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
-    serde_json::from_value(value).map_err(|e| Error::InvalidRequest(e.to_string()))
-}
-
 /// Whether a label is one of the two Okta creates in every org (they cannot be changed).
 pub fn is_predefined(label: &types::Label) -> bool {
     PREDEFINED.contains(&label.name.as_str())
@@ -136,7 +132,7 @@ pub fn validate_new(
         .iter()
         .map(|(name, color)| value_json(name, *color))
         .collect();
-    decode(json!({"name": key, "values": values}))
+    request_body(json!({"name": key, "values": values}))
 }
 
 /// The label `key` with at least `values`: created when missing, missing values added (case-
@@ -192,21 +188,11 @@ pub async fn ensure(
             limit: "must hold at most 10 values per key",
         });
     }
-    let mut updated = label;
-    for chunk in missing.chunks(MAX_BATCH) {
-        let ops: Vec<serde_json::Value> = chunk
-            .iter()
-            .map(|(name, color)| json!({"op": "ADD", "path": "/values/-", "value": value_json(name, *color), "refType": "LABEL-VALUE"}))
-            .collect();
-        updated = okta
-            .update_label()
-            .label_id(updated.label_id.to_string())
-            .body(decode::<types::PatchLabels>(json!(ops))?)
-            .send()
-            .await?
-            .into_inner();
-    }
-    Ok(updated)
+    let changes: Vec<Change> = missing
+        .iter()
+        .map(|(name, color)| Change::AddValue(name.to_string(), *color))
+        .collect();
+    update(okta, &label, &changes).await
 }
 
 /// One change of [`update`].
@@ -292,7 +278,7 @@ pub async fn update(
         current = okta
             .update_label()
             .label_id(current.label_id.to_string())
-            .body(decode::<types::PatchLabels>(json!(ops))?)
+            .body(request_body::<types::PatchLabels>(json!(ops))?)
             .send()
             .await?
             .into_inner();
@@ -341,7 +327,7 @@ fn resources(
     limit: u32,
 ) -> Result<crate::paginate::Items<'_, types::ResourceLabel>, Error> {
     use crate::paginate::Paginate;
-    let filter: types::ScimFilter = decode(json!(String::from(filter)))?;
+    let filter: types::ScimFilter = request_body(json!(String::from(filter)))?;
     okta.list_label_resources().filter(filter).items(limit)
 }
 
@@ -434,7 +420,7 @@ async fn batched(
     let outcomes: Vec<(Vec<String>, Result<(), Error>)> = stream::iter(batches)
         .map(|(resources, values)| async move {
             let body = json!({"resourceOrns": resources, "labelValueIds": values});
-            let result = match decode::<types::AssignResourceLabels>(body) {
+            let result = match request_body::<types::AssignResourceLabels>(body) {
                 Ok(body) if assign => okta
                     .assign_resource_labels()
                     .body(body)

@@ -20,7 +20,7 @@ use chrono::{DateTime, Months, Utc};
 use governance_client::prelude::*;
 use governance_client::types;
 
-use crate::error::Error;
+use crate::error::{request_body, Error};
 use crate::governance::Governance;
 
 /// Field names as the API spells them, for errors.
@@ -143,7 +143,7 @@ impl LaunchReview {
             "endTime": self.end_time,
             "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": reviewers}},
         });
-        serde_json::from_value(body).map_err(|e| Error::InvalidRequest(e.to_string()))
+        request_body(body)
     }
 
     /// Validates and sends `POST /governance/api/v2/security-access-reviews`; the review comes
