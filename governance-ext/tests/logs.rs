@@ -3,61 +3,18 @@
 
 mod common;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
+use common::{client, epoch, fast_retries, labels_body, rate_limited, LABELS};
 use governance_ext::client::prelude::*;
-use governance_ext::{Config, Governance, RetryConfig, SigningKey};
-use serde_json::json;
+use governance_ext::{Config, Governance, SigningKey};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const LABELS: &str = "/governance/api/v1/labels";
-
-fn labels_body() -> serde_json::Value {
-    json!({"data": [], "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/labels"}}})
-}
-
-fn epoch(offset: u64) -> String {
-    (SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + offset)
-        .to_string()
-}
-
-fn client(org: &str) -> Governance {
-    let retry = RetryConfig {
-        max_retries: 3,
-        deadline: Duration::from_secs(10),
-        base_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(40),
-    };
-    Governance::new(
-        Config::builder()
-            .org_url(org)
-            .ssws_token("00tok")
-            .retry(retry)
-            .build()
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-fn rate_limited(id: &str) -> ResponseTemplate {
-    ResponseTemplate::new(429)
-        .insert_header("x-okta-request-id", id)
-        .insert_header("x-rate-limit-remaining", "0")
-        .insert_header("x-rate-limit-reset", epoch(0).as_str())
-        .insert_header("date", httpdate::fmt_http_date(SystemTime::now()).as_str())
-}
 
 #[tokio::test]
 async fn every_request_gets_a_span_with_its_facts_and_no_secrets() {
     let (logs, _guard) = common::capture_logs();
     let org = MockServer::start().await;
     Mock::given(path(LABELS))
-        .respond_with(rate_limited("req"))
+        .respond_with(rate_limited("req", 0))
         .up_to_n_times(1)
         .mount(&org)
         .await;
@@ -70,7 +27,11 @@ async fn every_request_gets_a_span_with_its_facts_and_no_secrets() {
         )
         .mount(&org)
         .await;
-    client(&org.uri()).list_labels().send().await.unwrap();
+    client(&org.uri(), fast_retries())
+        .list_labels()
+        .send()
+        .await
+        .unwrap();
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     for needle in [
         "okta.request",

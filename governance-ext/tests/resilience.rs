@@ -1,61 +1,19 @@
 //! Faults a real org produces, against local servers; each test counts the requests made and
 //! checks the typed result.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use common::{client, epoch, fast_retries, labels_body, rate_limited, LABELS};
 
 use governance_ext::client::prelude::*;
 use governance_ext::client::types;
-use governance_ext::{Config, Error, Governance, RetryConfig};
+use governance_ext::{Error, RetryConfig};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const LABELS: &str = "/governance/api/v1/labels";
-
-fn labels_body() -> serde_json::Value {
-    json!({"data": [], "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/labels"}}})
-}
-
-fn fast_retries() -> RetryConfig {
-    RetryConfig {
-        max_retries: 3,
-        deadline: Duration::from_secs(10),
-        base_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(40),
-    }
-}
-
-fn client(org: &str, retry: RetryConfig) -> Governance {
-    Governance::new(
-        Config::builder()
-            .org_url(org)
-            .ssws_token("00tok")
-            .retry(retry)
-            .build()
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-fn epoch(offset: u64) -> String {
-    (SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + offset)
-        .to_string()
-}
-
-fn rate_limited(id: &str, reset_in: u64) -> ResponseTemplate {
-    ResponseTemplate::new(429)
-        .insert_header("x-okta-request-id", id)
-        .insert_header("x-rate-limit-limit", "50")
-        .insert_header("x-rate-limit-remaining", "0")
-        .insert_header("x-rate-limit-reset", epoch(reset_in).as_str())
-        .insert_header("date", httpdate::fmt_http_date(SystemTime::now()).as_str())
-        .set_body_json(json!({"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit due to too many requests.", "errorLink": "E0000047", "errorId": "oae1", "errorCauses": []}))
-}
 
 fn server_error(status: u16) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({"errorCode": "E0000009", "errorSummary": "Internal Server Error", "errorLink": "E0000009", "errorId": "oae2", "errorCauses": []}))

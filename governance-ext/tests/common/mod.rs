@@ -1,6 +1,12 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each test binary uses a subset).
+#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use governance_ext::{Config, Governance, RetryConfig};
+use serde_json::json;
+use wiremock::ResponseTemplate;
 
 /// Everything logged (every level, span closes included) while the returned guard lives.
 pub fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
@@ -23,4 +29,50 @@ pub fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard
         .with_writer(move || sink.clone())
         .finish();
     (logs, tracing::subscriber::set_default(subscriber))
+}
+
+pub const LABELS: &str = "/governance/api/v1/labels";
+
+pub fn labels_body() -> serde_json::Value {
+    json!({"data": [], "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/labels"}}})
+}
+
+pub fn fast_retries() -> RetryConfig {
+    RetryConfig {
+        max_retries: 3,
+        deadline: Duration::from_secs(10),
+        base_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(40),
+    }
+}
+
+pub fn client(org: &str, retry: RetryConfig) -> Governance {
+    Governance::new(
+        Config::builder()
+            .org_url(org)
+            .ssws_token("00tok")
+            .retry(retry)
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn epoch(offset: u64) -> String {
+    (SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + offset)
+        .to_string()
+}
+
+pub fn rate_limited(id: &str, reset_in: u64) -> ResponseTemplate {
+    ResponseTemplate::new(429)
+        .insert_header("x-okta-request-id", id)
+        .insert_header("x-rate-limit-limit", "50")
+        .insert_header("x-rate-limit-remaining", "0")
+        .insert_header("x-rate-limit-reset", epoch(reset_in).as_str())
+        .insert_header("date", httpdate::fmt_http_date(SystemTime::now()).as_str())
+        .set_body_json(json!({"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit due to too many requests.", "errorLink": "E0000047", "errorId": "oae1", "errorCauses": []}))
 }
