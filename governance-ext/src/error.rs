@@ -162,7 +162,7 @@ pub enum Error {
 
 /// An error answer from Okta.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Okta answered {status}{}{}{}", error_code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), error_summary.as_deref().map(|s| format!(": {s}")).unwrap_or_default(), request_id.as_deref().map(|r| format!(" (request {r})")).unwrap_or_default())]
+#[error("Okta answered {status}{}{}{}{}", error_code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), error_summary.as_deref().map(|s| format!(": {s}")).unwrap_or_default(), if error_causes.is_empty() { String::new() } else { format!(" [{}]", error_causes.join("; ")) }, request_id.as_deref().map(|r| format!(" (request {r})")).unwrap_or_default())]
 pub struct ApiError {
     /// HTTP status.
     pub status: u16,

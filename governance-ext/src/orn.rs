@@ -185,6 +185,17 @@ impl Orn {
         &self.resource
     }
 
+    /// The resource's own id (the last segment).
+    pub fn id(&self) -> &str {
+        match &self.resource {
+            Resource::App { id, .. }
+            | Resource::Group { id }
+            | Resource::EntitlementBundle { id }
+            | Resource::Collection { id }
+            | Resource::EntitlementValue { id } => id,
+        }
+    }
+
     /// The `resourceType` filter value of the labels API (`apps`, `groups`, …).
     pub fn resource_type(&self) -> &'static str {
         match self.resource {

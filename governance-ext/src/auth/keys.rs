@@ -129,6 +129,33 @@ impl SigningKey {
         }
     }
 
+    /// A new random EC P-256 (ES256) key, generated in memory. Register its
+    /// [`public_jwk`](Self::public_jwk) with the service app; the simulated org does that itself.
+    pub fn generate_es256() -> Result<Self, ConfigError> {
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+        let doc =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .map_err(|_| invalid("the system random source failed to generate a key"))?;
+        let key = Self {
+            alg: Algorithm::ES256,
+            material: Material::Der(Zeroizing::new(doc.as_ref().to_vec())),
+        };
+        key.check()?;
+        Ok(key)
+    }
+
+    /// The public half as a JWK (`kty`, `alg`, `use: sig`, `kid` when given, and `n`/`e` or
+    /// `crv`/`x`/`y`): what the service app's JWKS in Okta must hold.
+    pub fn public_jwk(&self, kid: Option<&str>) -> Result<jsonwebtoken::jwk::Jwk, ConfigError> {
+        let key = self.encoding_key().map_err(|e| invalid(e.to_string()))?;
+        let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, self.alg)
+            .map_err(|e| invalid(format!("cannot derive the public key: {e}")))?;
+        jwk.common.key_id = kid.map(str::to_string);
+        jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
+        Ok(jwk)
+    }
+
     /// The JWS algorithm (`RS256` or `ES256`).
     pub fn algorithm(&self) -> Algorithm {
         self.alg
@@ -247,6 +274,33 @@ pub(crate) mod tests {
         let key = SigningKey::from_pem(&ec_pem()).unwrap();
         assert_eq!(key.algorithm(), Algorithm::ES256);
         assert_eq!(format!("{key:?}"), "SigningKey(ES256, ***)");
+    }
+
+    #[test]
+    fn generated_keys_publish_a_jwk_that_verifies_their_signatures() {
+        let key = SigningKey::generate_es256().unwrap();
+        let jwk = key.public_jwk(Some("k1")).unwrap();
+        assert_eq!(jwk.common.key_id.as_deref(), Some("k1"));
+        let text = serde_json::to_string(&jwk).unwrap();
+        assert!(
+            !text.contains("\"d\""),
+            "a public JWK has no private member: {text}"
+        );
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(Algorithm::ES256),
+            &serde_json::json!({"sub": "x"}),
+            &key.encoding_key().unwrap(),
+        )
+        .unwrap();
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::ES256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<serde_json::Value>(
+            &token,
+            &jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap(),
+            &validation,
+        )
+        .unwrap();
     }
 
     #[test]

@@ -1,0 +1,396 @@
+//! A simulated OIG org on `127.0.0.1`, speaking the real wire protocol: for the quickstart, for
+//! this crate's own tests, and for yours (feature `simulator`).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), governance_ext::Error> {
+//! use governance_ext::{labels, simulator::Simulator};
+//! let org = Simulator::start().await?;          // random port, predefined labels present
+//! let okta = org.governance()?;                  // private_key_jwt, like a service app
+//! let all = labels::list(&okta).await?;
+//! assert!(all.iter().any(|l| l.name.as_str() == "Crown Jewel"));
+//! # Ok(()) }
+//! ```
+//!
+//! What it does the way Okta does it (see `api-facts` in the project docs):
+//!
+//! | area | behaviour |
+//! |---|---|
+//! | token endpoint | `POST /oauth2/v1/token`, `client_credentials` with a `private_key_jwt` assertion verified against the service app's JWKS (`aud`, `iss` = `sub`, `exp` ≤ 1 h after `iat`, single-use `jti`, `kid`); requested scopes must be granted; DPoP optional, with the `use_dpop_nonce` challenge |
+//! | API credentials | `SSWS` API token (not for OAuth-only operations), `Bearer`, or `DPoP` + proof (`htm`, `htu`, `ath`, bound key) |
+//! | scopes | each operation's scopes from the generated metadata; 403 `insufficient_scope` otherwise |
+//! | rate limits | `X-Rate-Limit-Limit/Remaining/Reset` on every response, per operation, real 429s (E0000047) |
+//! | labels | predefined `Crown Jewel` and `Privileged`; ≤ 10 custom keys, ≤ 10 values per key, names 1-50 characters, unique case-insensitively; PATCH operations; delete only when unassigned |
+//! | resource labels | assign / unassign (1-10 ORNs × 1-10 values, ≤ 10 values per resource), list with `orn` / `labelValueId` / `resourceType eq` filters and `after` paging |
+//! | security access reviews | create answers 202 `PENDING`, `ACTIVE` after a configurable delay; get, list, close |
+//! | everywhere | `X-Okta-Request-Id`, Okta error bodies, `Link` and `_links.next` pointing at the `-admin` host |
+//!
+//! Responses are written to the pinned spec; the workspace tests decode every one of them with
+//! the generated types and pass them through Prism's validating proxy.
+
+// Handlers stop early with the error response they send; it is large, and it is the cold path.
+#![allow(clippy::result_large_err)]
+
+mod labels;
+mod oauth;
+mod reviews;
+mod state;
+mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::SigningKey;
+use crate::config::ConfigBuilder;
+use crate::error::Error;
+use crate::orn::{Orn, Partition};
+use crate::scopes::Scopes;
+use crate::secret::Secret;
+use crate::{Config, Governance};
+
+pub use state::Stats;
+
+/// One entry of the simulated directory: an app, a group or a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The Okta id (20 characters).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The ORN (apps and groups; `None` for users).
+    pub orn: Option<Orn>,
+}
+
+/// What the simulated org holds besides governance data: a few apps, groups and users to label
+/// and review.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    /// The org id used in ORNs.
+    pub org_id: String,
+    /// Apps.
+    pub apps: Vec<Entry>,
+    /// Groups.
+    pub groups: Vec<Entry>,
+    /// Users; the first is a good principal for a review, the others reviewers.
+    pub users: Vec<Entry>,
+}
+
+impl Directory {
+    fn seeded() -> Self {
+        let org_id = sim_id("00o", 1);
+        let app = |n: u32, app_type: &str, name: &str| {
+            let id = sim_id("0oa", n);
+            Entry {
+                orn: Orn::app(Partition::Okta, &org_id, app_type, &id).ok(),
+                id,
+                name: name.into(),
+            }
+        };
+        let group = |n: u32, name: &str| {
+            let id = sim_id("00g", n);
+            Entry {
+                orn: Orn::group(Partition::Okta, &org_id, &id).ok(),
+                id,
+                name: name.into(),
+            }
+        };
+        let user = |n: u32, name: &str| Entry {
+            id: sim_id("00u", n),
+            name: name.into(),
+            orn: None,
+        };
+        Self {
+            apps: vec![
+                app(1, "salesforce", "Salesforce"),
+                app(2, "oidc", "GitHub Enterprise"),
+                app(3, "saml_2_0", "Workday"),
+            ],
+            groups: vec![
+                group(1, "Finance"),
+                group(2, "Engineering"),
+                group(3, "Contractors"),
+            ],
+            users: vec![
+                user(1, "Avery Quinn"),
+                user(2, "Riley Chen"),
+                user(3, "Sam Patel"),
+                user(4, "Jordan Lee"),
+            ],
+            org_id,
+        }
+    }
+
+    /// The name of the app or group with this ORN.
+    pub(crate) fn name_of(&self, orn: &str) -> Option<&Entry> {
+        self.apps
+            .iter()
+            .chain(&self.groups)
+            .find(|e| e.orn.as_ref().is_some_and(|o| o.to_string() == orn))
+    }
+
+    /// The user with this id.
+    pub(crate) fn user(&self, id: &str) -> Option<&Entry> {
+        self.users.iter().find(|u| u.id == id)
+    }
+}
+
+/// A deterministic 20-character Okta-style id: `prefix` + `sim` + zero-padded `n`.
+pub(crate) fn sim_id(prefix: &str, n: u32) -> String {
+    format!("{prefix}sim{n:0>width$}", width = 20 - prefix.len() - 3)
+}
+
+/// Settings of a simulated org; [`SimulatorBuilder::start`] validates them and starts it.
+#[derive(Debug, Clone)]
+pub struct SimulatorBuilder {
+    org_name: String,
+    limit: u32,
+    window: Duration,
+    review_activation: Duration,
+    require_dpop: bool,
+    token_lifetime: Duration,
+    client_scopes: Scopes,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        Self {
+            org_name: "simulated".into(),
+            limit: 50,
+            window: Duration::from_secs(1),
+            review_activation: Duration::from_secs(2),
+            require_dpop: false,
+            token_lifetime: Duration::from_secs(3600),
+            client_scopes: Scopes::all_governance(),
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// The org's name: links point at `https://{name}-admin.okta.com` (default `simulated`).
+    pub fn org_name(mut self, name: impl Into<String>) -> Self {
+        self.org_name = name.into();
+        self
+    }
+
+    /// Requests allowed per operation in each window (default 50 per 1 s). The window is whole
+    /// seconds, because `X-Rate-Limit-Reset` is.
+    pub fn rate_limit(mut self, requests: u32, window: Duration) -> Self {
+        self.limit = requests;
+        self.window = window;
+        self
+    }
+
+    /// How long a new security access review stays `PENDING` (default 2 s).
+    pub fn review_activation(mut self, after: Duration) -> Self {
+        self.review_activation = after;
+        self
+    }
+
+    /// Make the service app's tokens DPoP-bound, as Okta does for new service apps (default off).
+    pub fn require_dpop(mut self, on: bool) -> Self {
+        self.require_dpop = on;
+        self
+    }
+
+    /// Lifetime of issued access tokens (default 1 h).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Scopes granted to the service app (default: every OIG scope).
+    pub fn client_scopes(mut self, scopes: Scopes) -> Self {
+        self.client_scopes = scopes;
+        self
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let name_ok = !self.org_name.is_empty()
+            && self.org_name.len() <= 63
+            && self
+                .org_name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !name_ok {
+            return Err(Error::Validation {
+                field: "org_name",
+                value: self.org_name.clone(),
+                limit: "1-63 lower-case letters, digits or `-`",
+            });
+        }
+        if self.limit == 0 {
+            return Err(Error::Validation {
+                field: "rate_limit.requests",
+                value: "0".into(),
+                limit: "at least 1 request per window",
+            });
+        }
+        if self.window.is_zero() || self.window.subsec_nanos() != 0 {
+            return Err(Error::Validation {
+                field: "rate_limit.window",
+                value: format!("{:?}", self.window),
+                limit: "whole seconds, at least 1 (X-Rate-Limit-Reset has one-second resolution)",
+            });
+        }
+        if self.token_lifetime < Duration::from_secs(1) {
+            return Err(Error::Validation {
+                field: "token_lifetime",
+                value: format!("{:?}", self.token_lifetime),
+                limit: "at least 1 s",
+            });
+        }
+        Ok(())
+    }
+
+    /// Starts the org on `127.0.0.1` (random port) in the current Tokio runtime; it stops when
+    /// the returned [`Simulator`] is dropped.
+    pub async fn start(self) -> Result<Simulator, Error> {
+        self.validate()?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(|e| Error::Transport(format!("cannot bind the simulator: {e}")))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| Error::Transport(format!("cannot read the simulator address: {e}")))?;
+        let url = format!("http://{address}");
+        let key = SigningKey::generate_es256()?;
+        let key_id = "sim-key-1".to_string();
+        let jwk = key.public_jwk(Some(&key_id))?;
+        let client_id = sim_id("0oa", 900);
+        let api_token = Secret::new(format!("00{}", wire::random_chars(40)));
+        let shared = Arc::new(state::Shared::new(state::Settings {
+            base_url: url.clone(),
+            admin_base: format!("https://{}-admin.okta.com", self.org_name),
+            limit: self.limit,
+            window: self.window,
+            review_activation: self.review_activation,
+            require_dpop: self.require_dpop,
+            token_lifetime: self.token_lifetime,
+            directory: Directory::seeded(),
+            api_token: api_token.clone(),
+            client: state::ClientApp {
+                id: client_id.clone(),
+                jwks: vec![jwk],
+                scopes: self.client_scopes.clone(),
+            },
+        }));
+        let router = wire::router(shared.clone());
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                tracing::warn!(%error, "the simulated org stopped");
+            }
+        });
+        tracing::info!(url = %url, "simulated OIG org listening");
+        Ok(Simulator {
+            url,
+            shared,
+            task,
+            key,
+            key_id,
+            client_id,
+            api_token,
+        })
+    }
+}
+
+/// A running simulated org. Dropping it stops the server.
+pub struct Simulator {
+    url: String,
+    shared: Arc<state::Shared>,
+    task: tokio::task::JoinHandle<()>,
+    key: SigningKey,
+    key_id: String,
+    client_id: String,
+    api_token: Secret,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Simulator {
+    /// Settings to change before starting.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Starts an org with the default settings.
+    pub async fn start() -> Result<Self, Error> {
+        SimulatorBuilder::default().start().await
+    }
+
+    /// The org URL (`http://127.0.0.1:{port}`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The service app's client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The service app's private key (its public JWK is registered with the org).
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The `kid` of the service app's key.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// An SSWS API token of a super admin.
+    pub fn api_token(&self) -> &Secret {
+        &self.api_token
+    }
+
+    /// Apps, groups and users of the org.
+    pub fn directory(&self) -> &Directory {
+        &self.shared.settings.directory
+    }
+
+    /// A configuration for the service app (private_key_jwt with the app's key and `kid`);
+    /// change scopes, DPoP or retries before building.
+    pub fn config(&self) -> ConfigBuilder {
+        Config::builder()
+            .org_url(self.url.clone())
+            .private_key(self.client_id.clone(), self.key.clone())
+            .key_id(self.key_id.clone())
+    }
+
+    /// A client for the service app with the default configuration.
+    pub fn governance(&self) -> Result<Governance, Error> {
+        Governance::new(self.config().build()?)
+    }
+
+    /// An access token with exactly `scopes`, issued without the token endpoint (for tests of
+    /// scope handling, or for a client behind a proxy).
+    pub fn issue_token(&self, scopes: &Scopes) -> Secret {
+        self.shared.issue_token(scopes, None, "test")
+    }
+
+    /// Gives every resource in `orns` the label value `value_id` directly (no requests, no
+    /// rate limit; the per-resource limit of 10 values still holds): seeds data for tests.
+    pub fn label_resources<'a>(
+        &self,
+        value_id: &str,
+        orns: impl IntoIterator<Item = &'a Orn>,
+    ) -> Result<(), Error> {
+        self.shared.seed_assignments(value_id, orns)
+    }
+
+    /// Request counts so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+}

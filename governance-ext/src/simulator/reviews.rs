@@ -1,0 +1,233 @@
+//! Security access reviews: created `PENDING` (202), `ACTIVE` once "generated", closable.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Months, Utc};
+use serde::Deserialize;
+
+use super::state::{lock, ReviewRec, Shared};
+use super::wire::{
+    body, filter, invalid, json_response, limit, new_id, not_found, page, query, Caller,
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserSettingsIn {
+    #[serde(default)]
+    included_user_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReviewerSettingsIn {
+    #[serde(rename = "type")]
+    kind: String,
+    user_settings: Option<UserSettingsIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReviewIn {
+    principal_id: String,
+    name: String,
+    end_time: Option<DateTime<Utc>>,
+    reviewer_settings: ReviewerSettingsIn,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionIn {
+    action_type: String,
+}
+
+/// Every rule of the create request, in the order Okta reports them.
+fn check(shared: &Shared, input: &ReviewIn, now: DateTime<Utc>) -> Result<DateTime<Utc>, Response> {
+    let directory = &shared.settings.directory;
+    if input.principal_id.len() != 20 {
+        return Err(invalid(format!(
+            "principalId: `{}` must be a 20-character user id",
+            input.principal_id
+        )));
+    }
+    if directory.user(&input.principal_id).is_none() {
+        return Err(invalid(format!(
+            "principalId: there is no user `{}`",
+            input.principal_id
+        )));
+    }
+    let length = input.name.chars().count();
+    if !(1..=255).contains(&length) {
+        return Err(invalid(format!(
+            "name: {length} characters; a review name has 1-255"
+        )));
+    }
+    if input.reviewer_settings.kind != "USER" {
+        return Err(invalid(format!(
+            "reviewerSettings.type: `{}` is not USER",
+            input.reviewer_settings.kind
+        )));
+    }
+    let reviewers = input
+        .reviewer_settings
+        .user_settings
+        .as_ref()
+        .map(|s| s.included_user_ids.as_slice())
+        .unwrap_or_default();
+    if reviewers.is_empty() || reviewers.len() > 10 {
+        return Err(invalid(format!(
+            "reviewerSettings.userSettings.includedUserIds: {} given; a review has 1-10 reviewers",
+            reviewers.len()
+        )));
+    }
+    for (i, id) in reviewers.iter().enumerate() {
+        if id == &input.principal_id {
+            return Err(invalid(format!(
+                "reviewerSettings.userSettings.includedUserIds[{i}]: the principal under review cannot review their own access"
+            )));
+        }
+        if directory.user(id).is_none() {
+            return Err(invalid(format!(
+                "reviewerSettings.userSettings.includedUserIds[{i}]: there is no user `{id}`"
+            )));
+        }
+    }
+    let end = input
+        .end_time
+        .unwrap_or_else(|| now + chrono::Duration::days(7));
+    let latest = now.checked_add_months(Months::new(6)).unwrap_or(now);
+    if end < now + chrono::Duration::days(1) || end >= latest {
+        return Err(invalid(format!(
+            "endTime: `{}` must be at least 1 day and less than 6 months after creation",
+            end.to_rfc3339()
+        )));
+    }
+    Ok(end)
+}
+
+/// `POST /security-access-reviews`: 202 with the review `PENDING`.
+pub(crate) async fn create(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    bytes: Bytes,
+) -> Response {
+    let input: ReviewIn = match body(&bytes) {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    let now = Utc::now();
+    let end_time = match check(&shared, &input, now) {
+        Ok(end) => end,
+        Err(response) => return response,
+    };
+    let review = ReviewRec {
+        id: new_id("sar"),
+        name: input.name,
+        reviewers: input
+            .reviewer_settings
+            .user_settings
+            .map(|s| s.included_user_ids)
+            .unwrap_or_default(),
+        end_time,
+        created: now,
+        created_at: Instant::now(),
+        created_by: caller.subject,
+        closed_at: None,
+    };
+    let json = review.json(&shared);
+    lock(&shared.org).reviews.insert(review.id.clone(), review);
+    json_response(StatusCode::ACCEPTED, json)
+}
+
+/// `GET /security-access-reviews/{id}`.
+pub(crate) async fn get_one(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let org = lock(&shared.org);
+    match org.reviews.get(&id) {
+        Some(review) => json_response(StatusCode::OK, review.json(&shared)),
+        None => not_found(&format!("{id} (SecurityAccessReview)")),
+    }
+}
+
+/// `GET /security-access-reviews` (filter `status eq`, `name sw|co`), paged.
+pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
+    let params = query(raw.as_deref());
+    let terms = match params.get("filter") {
+        Some(text) => match filter(text, &[("status", &["eq"]), ("name", &["sw", "co", "eq"])]) {
+            Ok(terms) => terms,
+            Err(response) => return response,
+        },
+        None => Vec::new(),
+    };
+    let limit = match limit(&params) {
+        Ok(limit) => limit,
+        Err(response) => return response,
+    };
+    let activation = shared.settings.review_activation;
+    let org = lock(&shared.org);
+    let keys: Vec<&str> = org
+        .reviews
+        .values()
+        .filter(|r| {
+            terms.iter().all(|t| match t.attribute.as_str() {
+                "status" => t.matches(r.status(activation)),
+                _ => t.matches(&r.name),
+            })
+        })
+        .map(|r| r.id.as_str())
+        .collect();
+    page(
+        &shared,
+        "/governance/api/v2/security-access-reviews",
+        &params,
+        &keys,
+        limit,
+        |id| {
+            let mut sparse = org.reviews[id].json(&shared);
+            if let Some(map) = sparse.as_object_mut() {
+                map.remove("_links");
+            }
+            sparse
+        },
+    )
+}
+
+/// `POST /security-access-reviews/{id}/actions`: `CLOSE_REVIEW` or `RESTORE_ALL_ACCESS`.
+pub(crate) async fn action(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let input: ActionIn = match body(&bytes) {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    let activation = shared.settings.review_activation;
+    let mut org = lock(&shared.org);
+    let Some(review) = org.reviews.get_mut(&id) else {
+        return not_found(&format!("{id} (SecurityAccessReview)"));
+    };
+    match (input.action_type.as_str(), review.status(activation)) {
+        ("CLOSE_REVIEW", "ACTIVE") => review.closed_at = Some(Utc::now()),
+        ("CLOSE_REVIEW", status) => {
+            return invalid(format!(
+                "actionType: CLOSE_REVIEW needs an ACTIVE review; this one is {status}"
+            ))
+        }
+        ("RESTORE_ALL_ACCESS", "ACTIVE" | "CLOSED") => {}
+        ("RESTORE_ALL_ACCESS", status) => {
+            return invalid(format!(
+            "actionType: RESTORE_ALL_ACCESS needs an ACTIVE or CLOSED review; this one is {status}"
+        ))
+        }
+        (other, _) => {
+            return invalid(format!(
+                "actionType: `{other}` is not CLOSE_REVIEW or RESTORE_ALL_ACCESS"
+            ))
+        }
+    }
+    StatusCode::ACCEPTED.into_response()
+}

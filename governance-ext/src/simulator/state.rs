@@ -1,0 +1,324 @@
+//! What the simulated org holds: labels, assignments, reviews, issued tokens, counters.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::jwk::Jwk;
+use serde_json::{json, Value};
+
+use super::wire::{new_id, random_chars};
+use super::Directory;
+use crate::error::Error;
+use crate::orn::Orn;
+use crate::scopes::Scopes;
+use crate::secret::Secret;
+
+/// The registered service app.
+pub(crate) struct ClientApp {
+    pub id: String,
+    pub jwks: Vec<Jwk>,
+    pub scopes: Scopes,
+}
+
+/// Fixed at start.
+pub(crate) struct Settings {
+    pub base_url: String,
+    pub admin_base: String,
+    pub limit: u32,
+    pub window: Duration,
+    pub review_activation: Duration,
+    pub require_dpop: bool,
+    pub token_lifetime: Duration,
+    pub directory: Directory,
+    pub api_token: Secret,
+    pub client: ClientApp,
+}
+
+#[derive(Clone)]
+pub(crate) struct ValueRec {
+    pub id: String,
+    pub name: String,
+    pub color: Option<String>,
+}
+
+#[derive(Clone)]
+pub(crate) struct LabelRec {
+    pub id: String,
+    pub name: String,
+    pub values: Vec<ValueRec>,
+    pub predefined: bool,
+}
+
+pub(crate) struct ReviewRec {
+    pub id: String,
+    pub name: String,
+    pub reviewers: Vec<String>,
+    pub end_time: DateTime<Utc>,
+    pub created: DateTime<Utc>,
+    pub created_at: Instant,
+    pub created_by: String,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Governance data.
+#[derive(Default)]
+pub(crate) struct Org {
+    pub labels: Vec<LabelRec>,
+    /// Resource ORN → label value ids.
+    pub assignments: BTreeMap<String, BTreeSet<String>>,
+    pub reviews: BTreeMap<String, ReviewRec>,
+}
+
+/// An issued access token.
+pub(crate) struct TokenRec {
+    pub scopes: Scopes,
+    pub expires: Instant,
+    /// JWK thumbprint of the DPoP key the token is bound to.
+    pub jkt: Option<String>,
+    pub subject: String,
+}
+
+#[derive(Default)]
+pub(crate) struct AuthState {
+    pub tokens: HashMap<String, TokenRec>,
+    pub used_jti: HashSet<String>,
+    pub nonce: String,
+}
+
+/// Request counts of a simulated org.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Requests received (token endpoint included).
+    pub requests: u64,
+    /// Requests answered 429.
+    pub rate_limited: u64,
+    /// Access tokens issued by the token endpoint.
+    pub tokens_issued: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub requests: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub tokens_issued: AtomicU64,
+}
+
+/// One fixed window of one rate-limit bucket.
+pub(crate) struct Window {
+    pub index: u64,
+    pub used: u32,
+}
+
+pub(crate) struct Shared {
+    pub settings: Settings,
+    pub org: Mutex<Org>,
+    pub auth: Mutex<AuthState>,
+    pub windows: Mutex<HashMap<&'static str, Window>>,
+    pub counters: Counters,
+}
+
+/// Colours Okta accepts for label values.
+pub(crate) const COLORS: [&str; 9] = [
+    "red", "orange", "yellow", "green", "blue", "purple", "teal", "beige", "gray",
+];
+
+/// Locks a mutex even when a handler panicked while holding it (the data stays usable for a
+/// simulator, and the server must keep answering).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    pub fn new(settings: Settings) -> Self {
+        let predefined = |id: &str, value_id: &str, name: &str, color: &str| LabelRec {
+            id: id.into(),
+            name: name.into(),
+            values: vec![ValueRec {
+                id: value_id.into(),
+                name: name.into(),
+                color: Some(color.into()),
+            }],
+            predefined: true,
+        };
+        let org = Org {
+            labels: vec![
+                predefined(
+                    &super::sim_id("lbc", 1),
+                    &super::sim_id("lbl", 1),
+                    "Crown Jewel",
+                    "green",
+                ),
+                predefined(
+                    &super::sim_id("lbc", 2),
+                    &super::sim_id("lbl", 2),
+                    "Privileged",
+                    "red",
+                ),
+            ],
+            ..Org::default()
+        };
+        Self {
+            settings,
+            org: Mutex::new(org),
+            auth: Mutex::new(AuthState {
+                nonce: random_chars(22),
+                ..AuthState::default()
+            }),
+            windows: Mutex::new(HashMap::new()),
+            counters: Counters::default(),
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            rate_limited: self.counters.rate_limited.load(Ordering::Relaxed),
+            tokens_issued: self.counters.tokens_issued.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn issue_token(&self, scopes: &Scopes, jkt: Option<String>, subject: &str) -> Secret {
+        let token = random_chars(48);
+        lock(&self.auth).tokens.insert(
+            token.clone(),
+            TokenRec {
+                scopes: scopes.clone(),
+                expires: Instant::now() + self.settings.token_lifetime,
+                jkt,
+                subject: subject.into(),
+            },
+        );
+        Secret::new(token)
+    }
+
+    pub fn seed_assignments<'a>(
+        &self,
+        value_id: &str,
+        orns: impl IntoIterator<Item = &'a Orn>,
+    ) -> Result<(), Error> {
+        let mut org = lock(&self.org);
+        if org.value(value_id).is_none() {
+            return Err(Error::Validation {
+                field: "value_id",
+                value: value_id.into(),
+                limit: "must be the id of an existing label value",
+            });
+        }
+        for orn in orns {
+            let values = org.assignments.entry(orn.to_string()).or_default();
+            if values.len() >= super::labels::MAX_VALUES_PER_RESOURCE && !values.contains(value_id)
+            {
+                return Err(Error::Validation {
+                    field: "resourceOrns",
+                    value: orn.to_string(),
+                    limit: "a resource carries at most 10 label values",
+                });
+            }
+            values.insert(value_id.into());
+        }
+        Ok(())
+    }
+
+    /// `https://{org}-admin.okta.com{path}`: where Okta's links point.
+    pub fn admin_link(&self, path_and_query: &str) -> Value {
+        json!({"href": format!("{}{path_and_query}", self.settings.admin_base)})
+    }
+}
+
+impl Org {
+    pub fn label(&self, id: &str) -> Option<&LabelRec> {
+        self.labels.iter().find(|l| l.id == id)
+    }
+
+    /// The label holding value `id`, and the value.
+    pub fn value(&self, id: &str) -> Option<(&LabelRec, &ValueRec)> {
+        self.labels
+            .iter()
+            .find_map(|l| l.values.iter().find(|v| v.id == id).map(|v| (l, v)))
+    }
+
+    pub fn is_assigned(&self, value_id: &str) -> bool {
+        self.assignments.values().any(|v| v.contains(value_id))
+    }
+
+    pub fn new_label_id() -> String {
+        new_id("lbc")
+    }
+
+    pub fn new_value_id() -> String {
+        new_id("lbl")
+    }
+}
+
+impl ValueRec {
+    pub fn json(&self) -> Value {
+        let mut value = json!({"labelValueId": self.id, "name": self.name});
+        if let Some(color) = &self.color {
+            value["metadata"] = json!({"additionalProperties": {"backgroundColor": color}});
+        }
+        value
+    }
+}
+
+impl LabelRec {
+    /// The label with the values `keep` lets through.
+    pub fn json_with(&self, shared: &Shared, keep: impl Fn(&ValueRec) -> bool) -> Value {
+        json!({
+            "labelId": self.id,
+            "name": self.name,
+            "values": self.values.iter().filter(|v| keep(v)).map(ValueRec::json).collect::<Vec<_>>(),
+            "_links": {"self": shared.admin_link(&format!("/governance/api/v1/labels/{}", self.id))},
+        })
+    }
+
+    pub fn json(&self, shared: &Shared) -> Value {
+        self.json_with(shared, |_| true)
+    }
+}
+
+impl ReviewRec {
+    pub fn status(&self, activation: Duration) -> &'static str {
+        if self.closed_at.is_some() {
+            "CLOSED"
+        } else if self.created_at.elapsed() >= activation {
+            "ACTIVE"
+        } else {
+            "PENDING"
+        }
+    }
+
+    pub fn json(&self, shared: &Shared) -> Value {
+        let activation = shared.settings.review_activation;
+        let last_updated = match (self.closed_at, self.status(activation)) {
+            (Some(closed), _) => closed,
+            (None, "ACTIVE") => {
+                self.created + chrono::Duration::from_std(activation).unwrap_or_default()
+            }
+            _ => self.created,
+        };
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        json!({
+            "id": self.id,
+            "createdBy": self.created_by,
+            "created": time(self.created),
+            "lastUpdated": time(last_updated),
+            "lastUpdatedBy": self.created_by,
+            "_links": {
+                "securityAccessReviewDetails": shared.admin_link(&format!("/governance/api/v2/security-access-reviews/{}", self.id)),
+            },
+            "status": self.status(activation),
+            "name": self.name,
+            "endTime": time(self.end_time),
+            "reviewerSettings": {
+                "type": "USER",
+                "userSettings": {"includedUserIds": self.reviewers},
+            },
+        })
+    }
+}

@@ -1,0 +1,499 @@
+//! The simulated org against this SDK: the seed guide's flow end to end with `private_key_jwt`,
+//! DPoP, scopes, rate limits, Okta's limits and error bodies, paging through `-admin` links.
+//! Every typed call here also proves the simulator's answers decode into the generated types.
+
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use governance_ext::client::prelude::*;
+use governance_ext::client::types;
+use governance_ext::labels::{self, Color};
+use governance_ext::orn::{Orn, Partition};
+use governance_ext::reviews::{self, LaunchReview, Review};
+use governance_ext::simulator::Simulator;
+use governance_ext::{AuthError, DpopMode, Error, Scopes};
+use serde_json::json;
+
+fn orns(org: &Simulator) -> (Orn, Orn) {
+    let directory = org.directory();
+    (
+        directory.apps[0].orn.clone().unwrap(),
+        directory.groups[0].orn.clone().unwrap(),
+    )
+}
+
+fn api_error(error: Error) -> governance_ext::ApiError {
+    match error {
+        Error::Api(api) => *api,
+        other => panic!("expected an Okta error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
+    let org = Simulator::builder()
+        .review_activation(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let okta = org.governance().unwrap();
+
+    let all = labels::list(&okta).await.unwrap();
+    let predefined: Vec<&str> = all
+        .iter()
+        .filter(|l| labels::is_predefined(l))
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(predefined, ["Crown Jewel", "Privileged"]);
+
+    let label = labels::ensure(
+        &okta,
+        "Sensitivity",
+        &[("High", Some(Color::Red)), ("Low", Some(Color::Green))],
+    )
+    .await
+    .unwrap();
+    let again = labels::ensure(&okta, "sensitivity", &[("high", None)])
+        .await
+        .unwrap();
+    assert_eq!(again.label_id, label.label_id, "ensure is idempotent");
+    let high = label.values[0].label_value_id.to_string();
+
+    let (app, group) = orns(&org);
+    let report = labels::assign(&okta, &[app, group], std::slice::from_ref(&high)).await;
+    assert!(report.failed().is_empty(), "{:?}", report.failed());
+
+    let holders: Vec<types::ResourceLabel> = labels::resources_with_value(&okta, &high, 1)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = holders
+        .iter()
+        .filter_map(|r| {
+            r.profile
+                .as_ref()
+                .and_then(|p| p.name.as_ref())
+                .map(|n| n.as_str())
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["Finance", "Salesforce"],
+        "two pages of one item each"
+    );
+
+    let users = &org.directory().users;
+    let review = LaunchReview::new(&users[0].id, "Access review for Avery Quinn")
+        .reviewers([&users[1].id, &users[2].id])
+        .send(&okta)
+        .await
+        .unwrap();
+    assert_eq!(review.status, types::SecurityAccessReviewStatus::Pending);
+    let active = reviews::wait_until_active(&okta, &review.id, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(active.status, types::SecurityAccessReviewStatus::Active);
+    Review::new(&okta, &review.id).close().await.unwrap();
+    let closed = Review::new(&okta, &review.id).details().await.unwrap();
+    assert_eq!(closed.status, types::SecurityAccessReviewStatus::Closed);
+
+    assert_eq!(okta.token_requests(), 1, "one token served every call");
+    let stats = org.stats();
+    assert_eq!(stats.tokens_issued, 1);
+    assert_eq!(stats.rate_limited, 0);
+}
+
+#[tokio::test]
+async fn dpop_is_discovered_and_bound_tokens_need_proofs() {
+    let org = Simulator::builder()
+        .require_dpop(true)
+        .start()
+        .await
+        .unwrap();
+    let okta = org.governance().unwrap();
+    assert_eq!(labels::list(&okta).await.unwrap().len(), 2);
+    // Auto mode: one exchange refused for want of a proof, then one with DPoP (the nonce
+    // challenge is answered inside it).
+    assert_eq!(okta.token_requests(), 2);
+    assert_eq!(org.stats().tokens_issued, 1);
+
+    let off = org
+        .config()
+        .dpop(DpopMode::Never)
+        .build()
+        .map(governance_ext::Governance::new)
+        .unwrap()
+        .unwrap();
+    let error = labels::list(&off).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Auth(AuthError::TokenEndpoint { error, .. }) if error == "invalid_dpop_proof"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn scopes_are_checked_at_the_token_endpoint_and_per_operation() {
+    let org = Simulator::builder()
+        .client_scopes(Scopes::new(["okta.governance.labels.read"]))
+        .start()
+        .await
+        .unwrap();
+    let greedy = org.governance().unwrap();
+    let error = labels::list(&greedy).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Auth(AuthError::TokenEndpoint { error, description, .. })
+            if error == "invalid_scope" && description.as_deref().unwrap_or_default().contains("okta.governance.labels.manage")),
+        "{error}"
+    );
+
+    let reader = governance_ext::Governance::new(
+        org.config()
+            .scopes(Scopes::new(["okta.governance.labels.read"]))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(labels::list(&reader).await.unwrap().len(), 2);
+    let error = labels::ensure(&reader, "Tier", &[("Gold", None)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Auth(AuthError::MissingScope { operation: "createLabel", scopes }) if scopes == "okta.governance.labels.manage"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_foreign_key_is_refused_as_invalid_client() {
+    let org = Simulator::start().await.unwrap();
+    let stranger = governance_ext::Governance::new(
+        governance_ext::Config::builder()
+            .org_url(org.url())
+            .private_key(
+                org.client_id(),
+                governance_ext::SigningKey::generate_es256().unwrap(),
+            )
+            .key_id(org.key_id())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let error = labels::list(&stranger).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Auth(AuthError::TokenEndpoint { status: 401, error, .. }) if error == "invalid_client"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_work_except_for_oauth_only_operations() {
+    let org = Simulator::start().await.unwrap();
+    let ssws = governance_ext::Governance::new(
+        governance_ext::Config::builder()
+            .org_url(org.url())
+            .ssws_token(org.api_token().clone())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(labels::list(&ssws).await.unwrap().len(), 2);
+    let error = ssws
+        .list_security_access_reviews()
+        .send()
+        .await
+        .map(drop)
+        .map_err(Error::from)
+        .unwrap_err();
+    let api = api_error(error);
+    assert_eq!(
+        (api.status, api.error_code.as_deref()),
+        (403, Some("E0000006"))
+    );
+    assert!(api.request_id.is_some());
+}
+
+#[tokio::test]
+async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
+    let org = Simulator::start().await.unwrap();
+    let okta = org.governance().unwrap();
+
+    // Straight through the generated client, past the ext crate's own checks.
+    let create = |name: String| {
+        let okta = okta.clone();
+        async move {
+            okta.create_label()
+                .body(types::LabelCreate {
+                    name: name.parse().unwrap(),
+                    values: vec![types::LabelValueCreate {
+                        name: format!("{name} value").parse().unwrap(),
+                        metadata: None,
+                    }],
+                })
+                .send()
+                .await
+                .map(|r| r.into_inner())
+                .map_err(Error::from)
+        }
+    };
+    for i in 0..10 {
+        create(format!("Key {i}")).await.unwrap();
+        if i == 3 {
+            let api = api_error(create("key 3".into()).await.unwrap_err());
+            assert!(api.error_causes[0].contains("already exists"), "{api}");
+        }
+    }
+    let api = api_error(create("Key 10".into()).await.unwrap_err());
+    assert_eq!(
+        (api.status, api.error_code.as_deref()),
+        (400, Some("E0000001"))
+    );
+    assert!(
+        api.error_causes[0].contains("at most 10 custom labels"),
+        "{:?}",
+        api.error_causes
+    );
+
+    // Predefined labels cannot be deleted, even when the ext crate's check is bypassed.
+    let crown = labels::list(&okta)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.name.as_str() == "Crown Jewel")
+        .unwrap();
+    let error = okta
+        .delete_label()
+        .label_id(crown.label_id.to_string())
+        .send()
+        .await
+        .map(drop)
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(api_error(error).error_causes[0].contains("predefined"));
+
+    // A label in use cannot be deleted; unassigning first makes it deletable.
+    let all = labels::list(&okta).await.unwrap();
+    let label = labels::find(&all, "Key 0").unwrap().clone();
+    let (app, _) = orns(&org);
+    let value = label.values[0].label_value_id.to_string();
+    assert!(labels::assign(
+        &okta,
+        std::slice::from_ref(&app),
+        std::slice::from_ref(&value)
+    )
+    .await
+    .failed()
+    .is_empty());
+    let error = labels::delete(&okta, &label).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Api(_) | Error::Validation { .. }),
+        "{error}"
+    );
+    labels::delete_unassigning_first(&okta, &label)
+        .await
+        .unwrap();
+    assert!(labels::list(&okta)
+        .await
+        .unwrap()
+        .iter()
+        .all(|l| l.label_id != label.label_id));
+}
+
+#[tokio::test]
+async fn a_resource_carries_at_most_ten_values() {
+    let org = Simulator::start().await.unwrap();
+    let okta = org.governance().unwrap();
+    let names: Vec<(String, Option<Color>)> = (0..10).map(|i| (format!("V{i}"), None)).collect();
+    let names: Vec<(&str, Option<Color>)> = names.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    let many = match labels::ensure(&okta, "Many", &names).await {
+        Ok(label) => label,
+        Err(Error::Api(api)) => panic!("{api}: {:?}", api.error_causes),
+        Err(other) => panic!("{other}"),
+    };
+    let ids: Vec<String> = many
+        .values
+        .iter()
+        .map(|v| v.label_value_id.to_string())
+        .collect();
+    let (app, _) = orns(&org);
+    assert!(labels::assign(&okta, std::slice::from_ref(&app), &ids)
+        .await
+        .failed()
+        .is_empty());
+    let all = labels::list(&okta).await.unwrap();
+    let eleventh = all[0].values[0].label_value_id.to_string();
+    let report = labels::assign(&okta, std::slice::from_ref(&app), &[eleventh]).await;
+    let failed = report.failed();
+    assert_eq!(failed.len(), 1);
+    let message = failed[0].1.to_string();
+    assert!(message.contains("at most 10"), "{message}");
+}
+
+#[tokio::test]
+async fn lists_page_through_admin_links_without_leaving_the_org() {
+    let org = Simulator::start().await.unwrap();
+    let okta = org.governance().unwrap();
+    let label = labels::ensure(&okta, "Bulk", &[("Seeded", None)])
+        .await
+        .unwrap();
+    let value = label.values[0].label_value_id.to_string();
+    let seeded: Vec<Orn> = (0..45)
+        .map(|i| {
+            Orn::group(
+                Partition::Okta,
+                &org.directory().org_id,
+                &format!("00gbulk{i:013}"),
+            )
+            .unwrap()
+        })
+        .collect();
+    org.label_resources(&value, &seeded).unwrap();
+    let streamed: Vec<types::ResourceLabel> = labels::resources_with_value(&okta, &value, 20)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(streamed.len(), 45);
+
+    // On the wire: Link and _links.next point at the -admin host, with the cursor.
+    let token = org.issue_token(&Scopes::all_governance());
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/governance/api/v1/resource-labels?limit=20&filter={}",
+            org.url(),
+            url::form_urlencoded::byte_serialize(format!("labelValueId eq \"{value}\"").as_bytes())
+                .collect::<String>()
+        ))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap();
+    let link = response.headers()["link"].to_str().unwrap().to_string();
+    assert!(link.contains("https://simulated-admin.okta.com/governance/api/v1/resource-labels?"));
+    assert!(
+        link.contains("rel=\"next\"") && link.contains("after="),
+        "{link}"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["_links"]["next"]["href"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://simulated-admin.okta.com/"));
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_headers_and_the_sdk_stays_under_them() {
+    let org = Simulator::builder()
+        .rate_limit(3, Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let token = org.issue_token(&Scopes::all_governance());
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let response = http
+            .get(format!("{}/governance/api/v1/labels", org.url()))
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .unwrap();
+        for header in [
+            "x-rate-limit-limit",
+            "x-rate-limit-remaining",
+            "x-rate-limit-reset",
+            "x-okta-request-id",
+            "date",
+        ] {
+            assert!(response.headers().contains_key(header), "{header}");
+        }
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["errorCode"], "E0000047");
+        }
+    }
+    // Windows are aligned to the clock: the 3 allowed may straddle two windows.
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let refused_before = org.stats().rate_limited;
+
+    let okta = org.governance().unwrap();
+    for _ in 0..8 {
+        labels::list(&okta).await.unwrap();
+    }
+    assert!(
+        org.stats().rate_limited - refused_before <= 1,
+        "{:?}",
+        org.stats()
+    );
+}
+
+#[tokio::test]
+async fn an_undeclared_400_from_create_review_is_a_typed_okta_error() {
+    let org = Simulator::start().await.unwrap();
+    let okta = org.governance().unwrap();
+    let principal = org.directory().users[0].id.clone();
+    // The principal as their own reviewer: LaunchReview refuses it, so send it raw.
+    let body: types::SecurityAccessReviewRequest = serde_json::from_value(json!({
+        "principalId": principal,
+        "name": "Self review",
+        "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": [principal]}},
+    }))
+    .unwrap();
+    let error = okta
+        .create_security_access_review()
+        .body(body)
+        .send()
+        .await
+        .map(drop)
+        .map_err(Error::from)
+        .unwrap_err();
+    let api = api_error(error);
+    assert_eq!(
+        (api.status, api.error_code.as_deref()),
+        (400, Some("E0000001"))
+    );
+    assert!(api.error_causes[0].contains("cannot review their own access"));
+    assert!(LaunchReview::new(&principal, "x")
+        .reviewer(&principal)
+        .validate(chrono::Utc::now())
+        .is_err());
+}
+
+#[tokio::test]
+async fn expired_tokens_are_refreshed_once() {
+    let org = Simulator::builder()
+        .token_lifetime(Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let okta = governance_ext::Governance::new(
+        org.config().refresh_margin(Duration::ZERO).build().unwrap(),
+    )
+    .unwrap();
+    labels::list(&okta).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    labels::list(&okta).await.unwrap();
+    assert_eq!(org.stats().tokens_issued, 2);
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_by_name() {
+    for (builder, field) in [
+        (Simulator::builder().org_name("Not Valid"), "org_name"),
+        (
+            Simulator::builder().rate_limit(0, Duration::from_secs(1)),
+            "rate_limit.requests",
+        ),
+        (
+            Simulator::builder().rate_limit(5, Duration::from_millis(500)),
+            "rate_limit.window",
+        ),
+    ] {
+        match builder.start().await {
+            Err(Error::Validation { field: got, .. }) => assert_eq!(got, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+}
