@@ -57,7 +57,14 @@ pub fn run(args: &[String]) -> Result<()> {
     let _prism = match start_prism(&root) {
         Ok(server) => {
             eprintln!("Prism listening on {}", server.url);
-            command.env("OIG_PRISM_URL", &server.url);
+            // The simulator's tests start their own Prism, as a validating proxy.
+            command
+                .env("OIG_PRISM_URL", &server.url)
+                .env(
+                    "OIG_PRISM_BIN",
+                    root.join("tests/servers/prism/node_modules/.bin/prism"),
+                )
+                .env("OIG_SPEC", spec::pinned_spec_path()?);
             Some(server)
         }
         Err(error) if std::env::var_os("CI").is_some() => {
