@@ -246,6 +246,13 @@ impl ConfigBuilder {
         self
     }
 
+    /// Scopes to request unless a file, the environment or [`scopes`](Self::scopes) set some:
+    /// for a tool that knows which operations it calls (see [`Scopes::for_operation_ids`]).
+    pub fn default_scopes(mut self, scopes: Scopes) -> Self {
+        self.scopes.get_or_insert(scopes);
+        self
+    }
+
     /// DPoP: [`DpopMode::Auto`] (default) turns it on when the token endpoint requires it.
     pub fn dpop(mut self, mode: DpopMode) -> Self {
         self.dpop = Some(mode);
@@ -460,6 +467,30 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(explicit.org.as_str(), "https://explicit.okta.com");
+    }
+
+    #[test]
+    fn default_scopes_yield_to_configured_ones() {
+        let mut builder = ConfigBuilder::default()
+            .org_url("https://a.okta.com")
+            .ssws_token("t");
+        builder.apply(env_settings(
+            [(
+                "OKTA_CLIENT_SCOPES".to_string(),
+                "okta.governance.labels.read".to_string(),
+            )]
+            .into_iter(),
+        ));
+        let wanted = Scopes::new(["okta.governance.labels.manage"]);
+        let config = builder.default_scopes(wanted.clone()).build().unwrap();
+        assert_eq!(config.scopes.to_string(), "okta.governance.labels.read");
+        let config = ConfigBuilder::default()
+            .org_url("https://a.okta.com")
+            .ssws_token("t")
+            .default_scopes(wanted.clone())
+            .build()
+            .unwrap();
+        assert_eq!(config.scopes, wanted);
     }
 
     #[test]

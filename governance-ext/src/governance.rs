@@ -6,7 +6,7 @@ use std::sync::Arc;
 use governance_client::hooks::Inner;
 use governance_client::Client;
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticated, Authenticator};
 use crate::config::{Config, OrgUrl};
 use crate::error::Error;
 use crate::throttle::Throttle;
@@ -83,6 +83,19 @@ impl Governance {
     /// The org this client talks to.
     pub fn org(&self) -> &OrgUrl {
         &self.org
+    }
+
+    /// Makes sure the credentials work, without calling an API: for OAuth 2.0 credentials this
+    /// gets the access token (or reuses the cached one). Useful at start-up, to fail early.
+    ///
+    /// ```no_run
+    /// # async fn run(okta: governance_ext::Governance) -> Result<(), governance_ext::Error> {
+    /// let auth = okta.authenticate().await?;
+    /// println!("{} token, {:?} left, scopes {}", auth.scheme, auth.expires_in, auth.scopes);
+    /// # Ok(()) }
+    /// ```
+    pub async fn authenticate(&self) -> Result<Authenticated, Error> {
+        Ok(self.auth.authenticate().await?)
     }
 
     /// How many token requests this client has made.

@@ -20,7 +20,7 @@ pub mod simulator;
 mod throttle;
 mod transport;
 
-pub use auth::{Credentials, DpopMode, PrivateKeyJwt, SigningKey};
+pub use auth::{Authenticated, Credentials, DpopMode, PrivateKeyJwt, SigningKey};
 pub use config::{Config, ConfigBuilder, OrgUrl};
 pub use error::{ApiError, AuthError, ConfigError, Error};
 pub use governance::Governance;

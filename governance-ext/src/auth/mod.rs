@@ -24,6 +24,7 @@ pub use keys::SigningKey;
 
 use crate::config::Config;
 use crate::error::AuthError;
+use crate::scopes::Scopes;
 use crate::secret::Secret;
 use token::Failure;
 
@@ -129,6 +130,20 @@ pub(crate) struct AccessToken {
     pub value: Secret,
     pub dpop: bool,
     pub refresh_at: Instant,
+    pub expires_at: Instant,
+}
+
+/// How a client authenticates, once it has made sure it can: see
+/// [`Governance::authenticate`](crate::Governance::authenticate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Authenticated {
+    /// `SSWS`, `Bearer` or `DPoP`: the scheme of the `Authorization` header.
+    pub scheme: &'static str,
+    /// Time left before the access token expires (OAuth 2.0 credentials only).
+    pub expires_in: Option<Duration>,
+    /// Scopes requested for the access token (empty for SSWS and given bearer tokens).
+    pub scopes: Scopes,
 }
 
 /// The token cache and everything that produces `Authorization` headers.
@@ -250,6 +265,30 @@ impl Authenticator {
         }
     }
 
+    /// Makes sure the credentials work (fetching or reusing the access token) and says how.
+    pub async fn authenticate(&self) -> Result<Authenticated, AuthError> {
+        match &self.config.credentials {
+            Credentials::Ssws(_) => Ok(Authenticated {
+                scheme: "SSWS",
+                expires_in: None,
+                scopes: Scopes::default(),
+            }),
+            Credentials::Bearer(_) => Ok(Authenticated {
+                scheme: "Bearer",
+                expires_in: None,
+                scopes: Scopes::default(),
+            }),
+            _ => {
+                let token = self.token().await?;
+                Ok(Authenticated {
+                    scheme: if token.dpop { "DPoP" } else { "Bearer" },
+                    expires_in: Some(token.expires_at.saturating_duration_since(Instant::now())),
+                    scopes: self.config.scopes.clone(),
+                })
+            }
+        }
+    }
+
     /// A valid access token: the cached one, or a new one (one request however many callers).
     pub async fn token(&self) -> Result<AccessToken, AuthError> {
         let mut cache = self.cache.lock().await;
@@ -334,10 +373,12 @@ impl Authenticator {
                         expires_in = response.expires_in.as_secs(),
                         "obtained an access token"
                     );
+                    let now = Instant::now();
                     return Ok(AccessToken {
                         value: response.access_token,
                         dpop,
-                        refresh_at: Instant::now() + lifetime.max(Duration::from_secs(1)),
+                        refresh_at: now + lifetime.max(Duration::from_secs(1)),
+                        expires_at: now + response.expires_in,
                     });
                 }
                 Err(Failure::DpopRequired(error))
