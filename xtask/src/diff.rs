@@ -371,3 +371,81 @@ mod tests {
         }
     }
 }
+
+/// A CHANGELOG entry for `version` of the client crate: the changelog of [`changelog`] with its
+/// headings moved two levels down under `## {version}`.
+pub fn changelog_entry(version: &str, changes: &str) -> String {
+    let mut out = format!("## {version}\n\n");
+    for line in changes.lines() {
+        if let Some(title) = line.strip_prefix("# ") {
+            let _ = writeln!(out, "### {title}");
+        } else if line.starts_with('#') {
+            let _ = writeln!(out, "##{line}");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out.trim_end().to_string() + "\n"
+}
+
+/// `text` (a CHANGELOG) with `entry` in place: it replaces the entry with the same `## `
+/// heading, or goes before the newest one (after the preamble). Running it twice changes
+/// nothing.
+pub fn insert_entry(text: &str, entry: &str) -> String {
+    let heading = entry.lines().next().unwrap_or_default();
+    let entries_start = |s: &str| {
+        s.match_indices("\n## ")
+            .map(|(i, _)| i + 1)
+            .chain(s.starts_with("## ").then_some(0))
+            .min()
+    };
+    if let Some(at) = text.find(&format!("\n{heading}\n")).map(|i| i + 1) {
+        let rest = &text[at + heading.len()..];
+        let end = entries_start(rest)
+            .map(|i| at + heading.len() + i)
+            .unwrap_or(text.len());
+        return format!("{}{}\n{}", &text[..at], entry, &text[end..])
+            .trim_end()
+            .to_string()
+            + "\n";
+    }
+    match entries_start(text) {
+        Some(at) => format!("{}{}\n{}", &text[..at], entry, &text[at..]),
+        None => format!("{}\n\n{}", text.trim_end(), entry),
+    }
+}
+
+#[cfg(test)]
+mod changelog_tests {
+    use super::*;
+
+    const CHANGES: &str =
+        "# Spec changes: a → b\n\nOperations: 1 → 2.\n\n## Operations\n\n### Added (1)\n\n- `x`\n";
+
+    #[test]
+    fn entries_nest_under_the_version_heading() {
+        let entry = changelog_entry("0.2.0+spec.b", CHANGES);
+        assert!(entry.starts_with("## 0.2.0+spec.b\n\n### Spec changes: a → b\n"));
+        assert!(entry.contains("\n#### Operations\n") && entry.contains("\n##### Added (1)\n"));
+    }
+
+    #[test]
+    fn entries_go_first_and_replace_their_own_version() {
+        let file = "# Changelog\n\nPreamble.\n\n## 0.1.0\n\nOld.\n";
+        let one = insert_entry(file, "## 0.2.0\n\nNew.\n");
+        assert_eq!(
+            one,
+            "# Changelog\n\nPreamble.\n\n## 0.2.0\n\nNew.\n\n## 0.1.0\n\nOld.\n"
+        );
+        assert_eq!(insert_entry(&one, "## 0.2.0\n\nNew.\n"), one);
+        let replaced = insert_entry(&one, "## 0.2.0\n\nNewer.\n");
+        assert_eq!(
+            replaced,
+            "# Changelog\n\nPreamble.\n\n## 0.2.0\n\nNewer.\n\n## 0.1.0\n\nOld.\n"
+        );
+        assert_eq!(
+            insert_entry("# Changelog\n", "## 0.1.0\n\nFirst.\n"),
+            "# Changelog\n\n## 0.1.0\n\nFirst.\n"
+        );
+    }
+}

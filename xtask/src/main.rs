@@ -42,6 +42,13 @@ enum Command {
         old: PathBuf,
         /// Newer spec file.
         new: PathBuf,
+        /// Also write the changelog as the entry of the client crate's current version (from
+        /// governance-client/Cargo.toml, e.g. `0.2.0+spec.2026-03-16`) into this CHANGELOG file.
+        #[arg(long)]
+        changelog: Option<PathBuf>,
+        /// The version heading of that entry, instead of the client crate's version.
+        #[arg(long, requires = "changelog")]
+        version: Option<String>,
     },
     /// Run every test of the workspace (fetches the spec and starts the local servers first).
     Test {
@@ -85,6 +92,18 @@ fn label_of(path: &std::path::Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// `version` of governance-client/Cargo.toml.
+fn client_version() -> Result<String> {
+    let path = xtask::workspace_root().join("governance-client/Cargo.toml");
+    let manifest: toml::Table = std::fs::read_to_string(&path)?.parse()?;
+    manifest
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no package.version in {}", path.display()))
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -109,13 +128,27 @@ fn main() -> Result<()> {
             let report = xtask::normalise::normalise(&mut doc);
             println!("{}", report.detailed());
         }
-        Command::Diff { old, new } => {
+        Command::Diff {
+            old,
+            new,
+            changelog,
+            version,
+        } => {
             let old_doc = spec::load_document(&old)?;
             let new_doc = spec::load_document(&new)?;
-            print!(
-                "{}",
-                diff::changelog(&old_doc, &new_doc, &label_of(&old), &label_of(&new))
-            );
+            let changes = diff::changelog(&old_doc, &new_doc, &label_of(&old), &label_of(&new));
+            print!("{changes}");
+            if let Some(path) = changelog {
+                let version = match version {
+                    Some(version) => version,
+                    None => client_version()?,
+                };
+                let text =
+                    std::fs::read_to_string(&path).unwrap_or_else(|_| "# Changelog\n".into());
+                let entry = diff::changelog_entry(&version, &changes);
+                std::fs::write(&path, diff::insert_entry(&text, &entry))?;
+                eprintln!("wrote the {version} entry into {}", path.display());
+            }
         }
         Command::Test { args } => xtask::test::run(&args)?,
     }
