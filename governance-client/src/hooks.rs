@@ -84,6 +84,66 @@ impl ClientHooks<Inner> for Client {
     }
 }
 
+/// A 2xx (or declared error) body that did not decode into the operation's type, as
+/// [`decode`] reports it when a transport is installed.
+#[derive(Debug, Clone)]
+pub struct DecodeFailure {
+    /// `operationId` of the call (`listLabels`), when the metadata knows it.
+    pub operation: Option<&'static str>,
+    /// HTTP status of the response.
+    pub status: u16,
+    /// JSON path where decoding stopped (`data[0].labelId`; empty at the root).
+    pub path: String,
+    /// serde's message.
+    pub message: String,
+    /// The whole body.
+    pub body: bytes::Bytes,
+}
+
+/// Decodes a response as progenitor's `ResponseValue::from_response` does; the generated
+/// `send()` methods call it. With a transport installed, a body that does not decode comes
+/// back as an `UnexpectedResponse` carrying a [`DecodeFailure`] (see [`take_failure`]), so the
+/// ext crate can name the operation and the status; without one, the error is progenitor's
+/// `InvalidResponsePayload`, unchanged.
+pub async fn decode<T: serde::de::DeserializeOwned, E>(
+    client: &Client,
+    response: reqwest::Response,
+    info: &OperationInfo,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    if client.inner().transport.is_none() {
+        return progenitor_client::ResponseValue::from_response(response).await;
+    }
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match serde_json::from_slice(&body) {
+        Ok(inner) => Ok(progenitor_client::ResponseValue::new(
+            inner, status, headers,
+        )),
+        Err(error) => {
+            // Only on failure: decode again, tracking the path.
+            let path = serde_path_to_error::deserialize::<_, T>(
+                &mut serde_json::Deserializer::from_slice(&body),
+            )
+            .err()
+            .map(|e| e.path().to_string())
+            .unwrap_or_default();
+            Err(progenitor_client::Error::UnexpectedResponse(
+                failure_response(DecodeFailure {
+                    operation: by_rust_method(info.operation_id).map(|op| op.id),
+                    status: status.as_u16(),
+                    path,
+                    message: error.to_string(),
+                    body,
+                }),
+            ))
+        }
+    }
+}
+
 /// Status of the synthetic responses that carry a transport failure.
 pub const FAILURE_STATUS: u16 = 599;
 

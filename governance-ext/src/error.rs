@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use governance_client::hooks::DecodeFailure;
+
 /// Bad configuration: names the field (and its environment variable) and what is wrong.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -148,9 +150,13 @@ pub enum Error {
         /// Time spent.
         after: std::time::Duration,
     },
-    /// A 2xx response did not decode into the operation's type.
-    #[error("cannot decode the response at {path}: {message}; body starts: {excerpt}")]
+    /// A response did not decode into the operation's type.
+    #[error("cannot decode the {} response{} at {path}: {message}; body starts: {excerpt}", operation.unwrap_or("unknown operation's"), status.map(|s| format!(" ({s})")).unwrap_or_default())]
     Decode {
+        /// `operationId` of the call, when known.
+        operation: Option<&'static str>,
+        /// HTTP status of the response, when known.
+        status: Option<u16>,
         /// What serde said (with line and column).
         message: String,
         /// The JSON path where decoding stopped (`$.data[0].labelId`).
@@ -228,6 +234,21 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 if let Some(failure) = governance_client::hooks::take_failure::<Error>(&response) {
                     return (*failure).clone();
                 }
+                if let Some(failure) =
+                    governance_client::hooks::take_failure::<DecodeFailure>(&response)
+                {
+                    return Error::Decode {
+                        operation: failure.operation,
+                        status: Some(failure.status),
+                        message: failure.message.clone(),
+                        path: if failure.path.is_empty() || failure.path == "." {
+                            "$".into()
+                        } else {
+                            format!("$.{}", failure.path)
+                        },
+                        excerpt: excerpt(&failure.body),
+                    };
+                }
                 // Statuses the spec does not declare: the stack kept the parsed body.
                 let body = response
                     .extensions()
@@ -241,15 +262,22 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
             }
             E::CommunicationError(e) => Error::Transport(e.without_url().to_string()),
             E::InvalidResponsePayload(bytes, e) => Error::Decode {
+                operation: None,
+                status: None,
                 path: json_path_at(&bytes, e.line(), e.column()),
                 message: e.to_string(),
-                excerpt: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                excerpt: excerpt(&bytes),
             },
             E::ResponseBodyError(e) => Error::Transport(e.without_url().to_string()),
             E::InvalidUpgrade(e) => Error::Transport(e.without_url().to_string()),
             E::Custom(message) => Error::Transport(message),
         }
     }
+}
+
+/// The first 200 characters of a body.
+fn excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(200).collect()
 }
 
 /// A generated request type from JSON built by a flow; the generated type enforces the spec's

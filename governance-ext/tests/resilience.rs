@@ -242,10 +242,35 @@ async fn truncated_json_is_a_decode_error_and_not_retried() {
         .map_err(Error::from)
         .unwrap_err();
     assert!(
-        matches!(&error, Error::Decode { excerpt, path, .. } if excerpt.starts_with("{\"data\"") && path == "$.data[0].labelId"),
+        matches!(&error, Error::Decode { operation: Some("listLabels"), status: Some(200), excerpt, path, .. }
+            if excerpt.starts_with("{\"data\"") && path == "$.data[0].labelId"),
         "{error:?}"
     );
     assert_eq!(requests(&org).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_body_of_the_wrong_shape_names_operation_status_and_path() {
+    let org = MockServer::start().await;
+    Mock::given(path(LABELS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": [{"labelId": "lbc11keklyNa6KhMi1d7", "name": "Crown Jewel", "values": "not a list",
+                      "_links": {"self": {"href": "https://acme-admin.okta.com/x"}}}],
+            "_links": {"self": {"href": "https://acme-admin.okta.com/x"}}
+        })))
+        .mount(&org)
+        .await;
+    let error = client(&org.uri(), fast_retries())
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("cannot decode the listLabels response (200) at $.data[0].values: "),
+        "{text}"
+    );
 }
 
 #[tokio::test]

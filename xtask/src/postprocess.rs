@@ -6,6 +6,11 @@
 //! of failing the whole response. Enums of a single value are constants that tell the variants
 //! of a union apart, and stay closed. `FromStr`/`TryFrom<&str>` stay strict: a caller typing a
 //! value gets an error for an unknown one; only decoding is open.
+//!
+//! `decode-through-hooks`: every `ResponseValue::from_response(response)` of a builder's
+//! `send()` becomes `crate::hooks::decode(client, response, &info)`, which decodes the same way
+//! but, when a transport is installed, reports a body that does not decode together with the
+//! operation and the status (progenitor's own error keeps only the bytes).
 
 use std::collections::BTreeSet;
 
@@ -19,6 +24,7 @@ const CATCH_ALL: &str = "Unrecognized";
 
 /// Applies every rewrite.
 pub fn apply(file: &mut syn::File) {
+    decode_through_hooks(file);
     prelude_paths(file);
     optional_json_schema(file);
     for item in &mut file.items {
@@ -219,4 +225,31 @@ fn display_target(imp: &ItemImpl) -> Option<String> {
         return None;
     };
     Some(ty.path.segments.last()?.ident.to_string())
+}
+
+/// `ResponseValue::from_response(response)` → `crate::hooks::decode(client, response, &info)`.
+fn decode_through_hooks(file: &mut syn::File) {
+    struct Rewrite;
+    impl VisitMut for Rewrite {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::Call(call) = expr else { return };
+            let syn::Expr::Path(func) = call.func.as_ref() else {
+                return;
+            };
+            let segments: Vec<String> = func
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if segments.ends_with(&["ResponseValue".into(), "from_response".into()])
+                && call.args.len() == 1
+            {
+                let response = &call.args[0];
+                *expr = parse_quote!(crate::hooks::decode(client, #response, &info));
+            }
+        }
+    }
+    Rewrite.visit_file_mut(file);
 }
