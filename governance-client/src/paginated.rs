@@ -10,6 +10,29 @@ use crate::builder;
 use crate::paging::{PageFuture, Paginated};
 use crate::types;
 
+impl<'a> Paginated<'a> for builder::GetPrincipalEntitlementsHistory<'a> {
+    type Page = types::PrincipalEntitlementsHistory;
+    type Item = types::EntitlementHistoryRecord;
+    type Error = types::Error;
+
+    fn with_after(self, cursor: String) -> Self {
+        self.after(cursor)
+    }
+
+    fn with_limit(self, limit: NonZeroU64) -> Self {
+        self.limit(limit)
+    }
+
+    fn send_page(self) -> PageFuture<'a, Self> {
+        Box::pin(self.send())
+    }
+
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
+        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        (page.entitlement_history, next)
+    }
+}
+
 impl<'a> Paginated<'a> for builder::ListAllDefaultEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
@@ -420,6 +443,52 @@ impl<'a> Paginated<'a> for builder::ListMyDefaultEntriesV2<'a> {
 
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        (page.data, next)
+    }
+}
+
+impl<'a> Paginated<'a> for builder::ListMyDelegateUsers<'a> {
+    type Page = types::DelegateUsersList;
+    type Item = types::DelegateUser;
+    type Error = types::Error;
+
+    fn with_after(self, cursor: String) -> Self {
+        self.after(cursor)
+    }
+
+    fn with_limit(self, limit: NonZeroU64) -> Self {
+        self.limit(limit)
+    }
+
+    fn send_page(self) -> PageFuture<'a, Self> {
+        Box::pin(self.send())
+    }
+
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
+        let next = None::<&str>.map(String::from);
+        (page.data, next)
+    }
+}
+
+impl<'a> Paginated<'a> for builder::ListMyEntryUsersV2<'a> {
+    type Page = types::EntryUsersList;
+    type Item = types::EntryUser;
+    type Error = types::Error;
+
+    fn with_after(self, cursor: String) -> Self {
+        self.after(cursor)
+    }
+
+    fn with_limit(self, limit: NonZeroU64) -> Self {
+        self.limit(limit)
+    }
+
+    fn send_page(self) -> PageFuture<'a, Self> {
+        Box::pin(self.send())
+    }
+
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
+        let next = None::<&str>.map(String::from);
         (page.data, next)
     }
 }

@@ -121,3 +121,47 @@ async fn a_page_size_over_200_is_refused_before_sending() {
     );
     assert!(org.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn lists_whose_spec_declares_no_next_link_page_through_the_link_header() {
+    // The spec gives `listMyDelegateUsers` only `_links.self`; Okta still pages it, with the
+    // cursor in the `Link` header.
+    const USERS: &str = "/governance/api/v1/my/settings/delegate/users";
+    let user = |n: u32| json!({"id": format!("00u{n:017}"), "email": format!("u{n}@example.com")});
+    let org = MockServer::start().await;
+    Mock::given(path(USERS))
+        .and(query_param_is_missing("after"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", "<https://acme-admin.okta.com/governance/api/v1/my/settings/delegate/users?after=00u00000000000000002&limit=2>; rel=\"next\"")
+                .set_body_json(json!({"data": [user(1), user(2)], "_links": {"self": {"href": "https://acme-admin.okta.com/x"}}})),
+        )
+        .expect(1)
+        .mount(&org)
+        .await;
+    Mock::given(path(USERS))
+        .and(query_param("after", "00u00000000000000002"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": [user(3)], "_links": {"self": {"href": "https://acme-admin.okta.com/x"}}}),
+        ))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let users: Vec<_> = client(&org)
+        .list_my_delegate_users()
+        .filter("firstName sw \"A\"")
+        .items(2)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<String> = users.iter().map(|u| u.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        [
+            "00u00000000000000001",
+            "00u00000000000000002",
+            "00u00000000000000003"
+        ]
+    );
+}

@@ -403,7 +403,9 @@ fn last_ident(ty: &Type) -> Option<String> {
 }
 
 /// `governance-client/src/paginated.rs`: an `impl Paginated` for the builder of every
-/// operation with `after` and `limit` whose success type is `{ data: Vec<Item>, _links: { next } }`.
+/// operation with `after` and `limit` whose success type is `{ data: Vec<Item>, _links }`; the
+/// body's cursor is `_links.next.href` when the type declares it (the `Link` header is read by
+/// the ext crate in every case).
 /// Returns the file and the ids of paginated operations it could not cover.
 pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<String>) {
     let types = type_fields(file);
@@ -417,13 +419,32 @@ pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<
         let page = op.success.trim_start_matches("types::").to_string();
         let split = (|| {
             let fields = types.get(&page)?;
-            let (_, data_ty) = fields.iter().find(|(name, _)| name == "data")?;
+            // The items: `data`, or else the page's one list field (`entitlementHistory`).
+            let is_vec = |ty: &syn::Type| last_ident(ty).as_deref() == Some("Vec");
+            let lists: Vec<&(String, syn::Type)> =
+                fields.iter().filter(|(_, ty)| is_vec(ty)).collect();
+            let (items_field, data_ty) = match fields.iter().find(|(name, _)| name == "data") {
+                Some(data) => data,
+                None if lists.len() == 1 => lists[0],
+                None => return None,
+            };
             let item = generic_args(data_ty)?.into_iter().next()?;
             let (links_optional, links_ty) =
                 unwrap_option(&fields.iter().find(|(name, _)| name == "links")?.1);
             let links_fields = types.get(&last_ident(&links_ty)?)?;
-            let (next_optional, next_ty) =
-                unwrap_option(&links_fields.iter().find(|(name, _)| name == "next")?.1);
+            let Some((_, next_field)) = links_fields.iter().find(|(name, _)| name == "next") else {
+                // The spec declares only `_links.self` for some lists, but Okta pages them all
+                // the same way: the cursor then comes from the `Link` header alone.
+                return Some((
+                    format!(
+                        "types::{}",
+                        type_string(&item).trim_start_matches("types::")
+                    ),
+                    "None::<&str>".to_string(),
+                    items_field.clone(),
+                ));
+            };
+            let (next_optional, next_ty) = unwrap_option(next_field);
             let next_fields = types.get(&last_ident(&next_ty)?)?;
             let (href_optional, _) =
                 unwrap_option(&next_fields.iter().find(|(name, _)| name == "href")?.1);
@@ -446,16 +467,17 @@ pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<
                     type_string(&item).trim_start_matches("types::")
                 ),
                 next,
+                items_field.clone(),
             ))
         })();
-        let Some((item, next)) = split else {
+        let Some((item, next, items_field)) = split else {
             skipped.push(op.meta.id.clone());
             continue;
         };
         let builder = &op.builder;
         let _ = writeln!(
             out,
-            "impl<'a> Paginated<'a> for builder::{builder}<'a> {{\n    type Page = types::{page};\n    type Item = {item};\n    type Error = {error};\n\n    fn with_after(self, cursor: String) -> Self {{\n        self.after(cursor)\n    }}\n\n    fn with_limit(self, limit: NonZeroU64) -> Self {{\n        self.limit(limit)\n    }}\n\n    fn send_page(self) -> PageFuture<'a, Self> {{\n        Box::pin(self.send())\n    }}\n\n    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {{\n        let next = {next}.map(String::from);\n        (page.data, next)\n    }}\n}}\n",
+            "impl<'a> Paginated<'a> for builder::{builder}<'a> {{\n    type Page = types::{page};\n    type Item = {item};\n    type Error = {error};\n\n    fn with_after(self, cursor: String) -> Self {{\n        self.after(cursor)\n    }}\n\n    fn with_limit(self, limit: NonZeroU64) -> Self {{\n        self.limit(limit)\n    }}\n\n    fn send_page(self) -> PageFuture<'a, Self> {{\n        Box::pin(self.send())\n    }}\n\n    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {{\n        let next = {next}.map(String::from);\n        (page.{items_field}, next)\n    }}\n}}\n",
             error = op.error,
         );
     }
