@@ -96,10 +96,14 @@ impl Throttle {
             limit.reset_in
         };
         let reset_at = Instant::now() + reset_in;
-        let entry = buckets.entry(bucket.to_string()).or_insert(Bucket {
-            remaining: limit.remaining,
-            reset_at,
-        });
+        // Looked up before inserting, so that the common case allocates no key.
+        let entry = match buckets.get_mut(bucket) {
+            Some(entry) => entry,
+            None => buckets.entry(bucket.to_string()).or_insert(Bucket {
+                remaining: limit.remaining,
+                reset_at,
+            }),
+        };
         if reset_at > entry.reset_at + Duration::from_millis(500) {
             // A new window.
             *entry = Bucket {

@@ -136,17 +136,14 @@ impl StackTransport {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             let sent = tokio::time::timeout(left, async {
-                let response = client.execute(attempt).await?;
-                let (status, version, headers) = (
-                    response.status(),
-                    response.version(),
-                    response.headers().clone(),
-                );
-                let body = response.bytes().await?;
+                let response: http::Response<reqwest::Body> = client.execute(attempt).await?.into();
+                // Taken apart rather than copied: the headers move into the buffered response.
+                let (parts, body) = response.into_parts();
+                let body = http_body_util::BodyExt::collect(body).await?.to_bytes();
                 Ok::<_, reqwest::Error>(Buffered {
-                    status,
-                    version,
-                    headers,
+                    status: parts.status,
+                    version: parts.version,
+                    headers: parts.headers,
                     body,
                 })
             })
