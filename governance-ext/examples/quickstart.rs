@@ -112,8 +112,7 @@ static REQUESTS: AtomicUsize = AtomicUsize::new(0);
 /// came back, and the rate-limit budget left.
 struct WireLog;
 
-#[derive(Default)]
-struct Fields(BTreeMap<&'static str, String>, Option<Instant>);
+struct Fields(BTreeMap<&'static str, String>, Instant);
 
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
@@ -132,7 +131,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for WireLog {
         if attrs.metadata().name() != "okta.request" {
             return;
         }
-        let mut fields = Fields(BTreeMap::new(), Some(Instant::now()));
+        let mut fields = Fields(BTreeMap::new(), Instant::now());
         attrs.record(&mut fields);
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(fields);
@@ -175,9 +174,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for WireLog {
         if let Some(attempt) = fields.get("attempt").filter(|a| a.as_str() != "1") {
             notes.push(format!("attempt {attempt}"));
         }
-        if let Some(started) = started {
-            notes.push(format!("{} ms", started.elapsed().as_millis()));
-        }
+        notes.push(format!("{} ms", started.elapsed().as_millis()));
         println!(
             "  {} {} {}   {} {}  {}",
             style.dim("→"),
