@@ -113,15 +113,18 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
     if client.inner().transport.is_none() {
         return progenitor_client::ResponseValue::from_response(response).await;
     }
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
+    // Taken apart rather than copied: the headers move into the value.
+    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let status = parts.status;
+    let body = http_body_util::BodyExt::collect(body)
         .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
+        .map_err(progenitor_client::Error::ResponseBodyError)?
+        .to_bytes();
     match serde_json::from_slice(&body) {
         Ok(inner) => Ok(progenitor_client::ResponseValue::new(
-            inner, status, headers,
+            inner,
+            status,
+            parts.headers,
         )),
         Err(error) => {
             // Only on failure: decode again, tracking the path.

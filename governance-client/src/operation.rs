@@ -84,8 +84,26 @@ pub fn by_id(id: &str) -> Option<&'static Operation> {
 
 /// The operation whose client method has this name (the id progenitor passes to the hooks).
 pub fn by_rust_method(name: &str) -> Option<&'static Operation> {
-    crate::operations::OPERATIONS
-        .iter()
-        .copied()
-        .find(|op| op.rust_method == name)
+    let index = crate::operations::BY_RUST_METHOD;
+    index
+        .binary_search_by(|op| op.rust_method.cmp(name))
+        .ok()
+        .map(|i| index[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operations::{BY_RUST_METHOD, OPERATIONS};
+
+    #[test]
+    fn both_indexes_find_every_operation() {
+        assert_eq!(OPERATIONS.len(), BY_RUST_METHOD.len());
+        for op in OPERATIONS {
+            assert_eq!(by_id(op.id).map(|o| o.id), Some(op.id));
+            assert_eq!(by_rust_method(op.rust_method).map(|o| o.id), Some(op.id));
+        }
+        assert!(by_rust_method("no_such_method").is_none());
+        assert!(by_id("noSuchOperation").is_none());
+    }
 }

@@ -14,7 +14,7 @@ use governance_ext::client::prelude::*;
 use governance_ext::client::types;
 use governance_ext::{Config, Governance};
 use serde_json::json;
-use wiremock::matchers::path;
+use wiremock::matchers::path as path_is;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const LABELS: &str = "/governance/api/v1/labels";
@@ -67,13 +67,56 @@ impl Respond for Limited {
     }
 }
 
+/// The baseline: plain reqwest set up as the stack's client is (user agent, request timeout),
+/// sending the same request the generated client sends (same headers on the wire), so that the
+/// difference is the stack alone.
+fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn raw_list_labels(raw: &reqwest::Client, url: &str) -> types::ListLabels {
+    let body = raw
+        .get(url)
+        .header("accept", "application/json")
+        .header(
+            "api-version",
+            <governance_ext::client::Client as governance_ext::client::ClientInfo<_>>::api_version(
+            ),
+        )
+        .header("authorization", "SSWS 00bench")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
+/// A 200 with the headers Okta sends on every response; the window never runs out.
+fn okta_ok() -> ResponseTemplate {
+    let now = SystemTime::now();
+    let reset = now.duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
+    ResponseTemplate::new(200)
+        .set_body_json(labels())
+        .insert_header("x-rate-limit-limit", "1000000000")
+        .insert_header("x-rate-limit-remaining", "999999999")
+        .insert_header("x-rate-limit-reset", reset.to_string().as_str())
+        .insert_header("x-okta-request-id", "aBcD1234efGh5678")
+        .insert_header("date", httpdate::fmt_http_date(now).as_str())
+}
+
 async fn overhead(requests: u32) {
     let server = MockServer::start().await;
-    Mock::given(path(LABELS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(labels()))
+    Mock::given(path_is(LABELS))
+        .respond_with(okta_ok())
         .mount(&server)
         .await;
-    let raw = reqwest::Client::new();
+    let raw = raw_client();
     let url = format!("{}{LABELS}", server.uri());
     let okta = Governance::new(
         Config::builder()
@@ -85,14 +128,7 @@ async fn overhead(requests: u32) {
     .unwrap();
     // Warm up both paths (connections, first-use allocations).
     for _ in 0..200 {
-        raw.get(&url)
-            .header("authorization", "SSWS 00bench")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        raw_list_labels(&raw, &url).await;
         okta.list_labels().send().await.unwrap();
     }
     let generated = governance_ext::client::Client::new(
@@ -106,17 +142,7 @@ async fn overhead(requests: u32) {
     for _ in 0..requests / 100 {
         let started = Instant::now();
         for _ in 0..100 {
-            let body = raw
-                .get(&url)
-                .header("authorization", "SSWS 00bench")
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            let decoded: types::ListLabels = serde_json::from_slice(&body).unwrap();
-            std::hint::black_box(decoded);
+            std::hint::black_box(raw_list_labels(&raw, &url).await);
         }
         raw_total += started.elapsed();
         let started = Instant::now();
@@ -152,7 +178,7 @@ async fn overhead(requests: u32) {
 async fn throughput(limit: u64, window: u64, windows: u64, concurrency: usize) {
     let server = MockServer::start().await;
     let rejected = Arc::new(AtomicU64::new(0));
-    Mock::given(path(LABELS))
+    Mock::given(path_is(LABELS))
         .respond_with(Limited {
             limit,
             window,
@@ -211,8 +237,54 @@ async fn throughput(limit: u64, window: u64, windows: u64, concurrency: usize) {
     );
 }
 
+/// One path only, for instruction counting: `valgrind --tool=callgrind` on
+/// `bench_stack count raw|generated|ext N` for two paths gives each path's instructions per
+/// request as the difference of the totals divided by N (the server's share is the same).
+async fn count(path: &str, requests: u32) {
+    let server = MockServer::start().await;
+    Mock::given(path_is(LABELS))
+        .respond_with(okta_ok())
+        .mount(&server)
+        .await;
+    let raw = raw_client();
+    let url = format!("{}{LABELS}", server.uri());
+    let okta = Governance::new(
+        Config::builder()
+            .org_url(server.uri())
+            .ssws_token("00bench")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let generated = governance_ext::client::Client::new(
+        &server.uri(),
+        governance_ext::client::hooks::Inner::default(),
+    );
+    for _ in 0..requests {
+        match path {
+            "raw" => {
+                std::hint::black_box(raw_list_labels(&raw, &url).await);
+            }
+            "generated" => {
+                std::hint::black_box(generated.list_labels().send().await.unwrap());
+            }
+            _ => {
+                std::hint::black_box(okta.list_labels().send().await.unwrap());
+            }
+        }
+    }
+    println!("{requests} requests on the {path} path");
+}
+
 #[tokio::main]
 async fn main() {
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("count") {
+        let path = args.nth(1).unwrap_or_else(|| "ext".into());
+        let requests = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
+        count(&path, requests).await;
+        return;
+    }
     let args: Vec<u64> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

@@ -42,6 +42,7 @@ impl Governance {
     pub fn new(config: Config) -> Result<Self, Error> {
         let org = config.org.clone();
         let retry = config.retry;
+        let request_timeout = config.request_timeout;
         let redirect_org = org.clone();
         let http = reqwest::Client::builder()
             .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
@@ -65,6 +66,7 @@ impl Governance {
             org: org.clone(),
             throttle: Arc::new(Throttle::default()),
             retry,
+            request_timeout,
         });
         let client = Client::new_with_client(org.as_str(), http, Inner::with_transport(transport));
         Ok(Self { client, auth, org })

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, DATE};
 
 /// Requests kept in reserve per window (for other clients of the same org).
 const RESERVE: u64 = 0;
@@ -27,31 +27,65 @@ pub(crate) struct RateLimit {
     pub reset_in: Duration,
 }
 
-fn number(headers: &HeaderMap, name: &str) -> Option<u64> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
+const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
+const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
+
+// Header names as constants: a lookup by `&str` parses the name on every response.
+fn number(headers: &HeaderMap, name: &HeaderName) -> Option<u64> {
+    std::str::from_utf8(headers.get(name)?.as_bytes().trim_ascii())
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// The server's clock, from the `Date` header.
-fn server_now(headers: &HeaderMap) -> Option<u64> {
-    let date = headers.get("date")?.to_str().ok()?;
-    let time = httpdate::parse_http_date(date).ok()?;
+fn server_now(date: &HeaderValue) -> Option<u64> {
+    let time = httpdate::parse_http_date(date.to_str().ok()?).ok()?;
     time.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
+/// The last `Date` parsed: it changes once a second, and bulk work sends many requests a
+/// second, so most responses are read without parsing a date.
+#[derive(Debug, Default)]
+struct DateCache(Mutex<Option<(HeaderValue, u64)>>);
+
+impl DateCache {
+    fn server_now(&self, headers: &HeaderMap) -> Option<u64> {
+        let date = headers.get(DATE)?;
+        let mut last = self.0.lock().ok()?;
+        match &*last {
+            Some((value, secs)) if value == date => Some(*secs),
+            _ => {
+                let secs = server_now(date)?;
+                *last = Some((date.clone(), secs));
+                Some(secs)
+            }
+        }
+    }
+}
+
 impl RateLimit {
-    /// Reads the rate-limit headers; `Reset` is compared with the response's `Date` (the
-    /// server's clock), falling back to the local clock when `Date` is missing.
+    /// Reads the rate-limit headers with a fresh date cache.
+    #[cfg(test)]
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let remaining = number(headers, "x-rate-limit-remaining")?;
-        let reset = number(headers, "x-rate-limit-reset")?;
-        let now = server_now(headers).unwrap_or_else(|| {
+        Self::read(headers, &DateCache::default())
+    }
+
+    /// Reads the rate-limit headers; `Reset` is compared with the response's `Date` (the
+    /// server's clock, parsed through `dates`), falling back to the local clock when `Date`
+    /// is missing.
+    fn read(headers: &HeaderMap, dates: &DateCache) -> Option<Self> {
+        let remaining = number(headers, &REMAINING)?;
+        let reset = number(headers, &RESET)?;
+        let now = dates.server_now(headers).unwrap_or_else(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or_default()
         });
         Some(Self {
-            limit: number(headers, "x-rate-limit-limit"),
+            limit: number(headers, &LIMIT),
             remaining,
             reset_in: Duration::from_secs(reset.saturating_sub(now)),
         })
@@ -62,9 +96,17 @@ impl RateLimit {
 #[derive(Debug, Default)]
 pub(crate) struct Throttle {
     buckets: Mutex<HashMap<String, Bucket>>,
+    dates: DateCache,
 }
 
 impl Throttle {
+    /// Reads a response's rate-limit headers and records them for `bucket`.
+    pub fn observe(&self, bucket: &str, headers: &HeaderMap) -> Option<RateLimit> {
+        let limit = RateLimit::read(headers, &self.dates)?;
+        self.record(bucket, limit);
+        Some(limit)
+    }
+
     /// How long a request to `bucket` must wait before it may be sent; takes one request from
     /// the bucket's budget when it may go now.
     pub fn reserve(&self, bucket: &str) -> Duration {
@@ -86,7 +128,7 @@ impl Throttle {
     }
 
     /// Records what a response said about `bucket`.
-    pub fn record(&self, bucket: &str, limit: RateLimit) {
+    fn record(&self, bucket: &str, limit: RateLimit) {
         let mut buckets = self.buckets.lock().expect("throttle lock");
         // `Date` has one-second resolution: a reset in "0 s" may still be most of a second
         // away on the server, so an exhausted window is given that second.
@@ -153,6 +195,24 @@ mod tests {
             limit.reset_in >= Duration::from_secs(9) && limit.reset_in <= Duration::from_secs(11),
             "{limit:?}"
         );
+    }
+
+    #[test]
+    fn a_date_seen_before_is_not_parsed_again_and_a_new_one_is() {
+        let dates = DateCache::default();
+        let h = headers(3, 10);
+        let date = h.get(DATE).unwrap().clone();
+        // Seeded with a value the header does not say: only a cache hit can return it.
+        *dates.0.lock().unwrap() = Some((date, 7));
+        assert_eq!(dates.server_now(&h), Some(7));
+        let mut other = h.clone();
+        other.insert(
+            DATE,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(dates.server_now(&other), Some(784_111_777));
+        assert_eq!(dates.server_now(&other), Some(784_111_777));
+        assert!(dates.server_now(&HeaderMap::new()).is_none());
     }
 
     #[test]

@@ -19,27 +19,39 @@ use std::time::{Duration, Instant};
 
 use governance_client::hooks::{failure_response, BoxFuture, Transport};
 use governance_client::Operation;
-use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::ResponseBuilderExt;
 use tracing::Instrument;
 
 use crate::auth::Authenticator;
 use crate::config::OrgUrl;
 use crate::error::{AuthError, Error};
 use crate::retry::{idempotent, jitter, RetryConfig};
-use crate::throttle::{RateLimit, Throttle};
+use crate::throttle::Throttle;
 
 /// How often one request is re-sent for a new resource-server DPoP nonce.
 const NONCE_RETRIES: usize = 2;
+
+// Header names as constants: a lookup or insert by `&str` parses the name every time.
+const DPOP: HeaderName = HeaderName::from_static("dpop");
+const DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-okta-request-id");
+const RETRY_FOR: HeaderName = HeaderName::from_static("x-okta-retry-for");
+const RETRY_COUNT: HeaderName = HeaderName::from_static("x-okta-retry-count");
 
 pub(crate) struct StackTransport {
     pub auth: Arc<Authenticator>,
     pub org: OrgUrl,
     pub throttle: Arc<Throttle>,
     pub retry: RetryConfig,
+    /// The reqwest client's own timeout for one attempt; an attempt with less of the deadline
+    /// left gets that as its timeout instead.
+    pub request_timeout: Duration,
 }
 
 /// A response read to the end.
 struct Buffered {
+    url: reqwest::Url,
     status: reqwest::StatusCode,
     version: reqwest::Version,
     headers: reqwest::header::HeaderMap,
@@ -56,7 +68,11 @@ impl Buffered {
         let error_body = (self.status.is_client_error() || self.status.is_server_error())
             .then(|| serde_json::from_slice::<serde_json::Value>(&self.body).ok())
             .flatten();
-        let mut response = http::Response::new(reqwest::Body::from(self.body));
+        // The URL is carried over: without it, reqwest parses a placeholder URL.
+        let mut response = http::Response::builder()
+            .url(self.url)
+            .body(reqwest::Body::from(self.body))
+            .unwrap_or_default();
         if let Some(body) = error_body {
             response.extensions_mut().insert(ErrorBody(body));
         }
@@ -66,7 +82,7 @@ impl Buffered {
         reqwest::Response::from(response)
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    fn header(&self, name: &HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
@@ -75,7 +91,7 @@ impl StackTransport {
     async fn run(
         &self,
         client: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         operation: Option<&'static Operation>,
     ) -> Result<reqwest::Response, Error> {
         if !self.org.is_same_origin(request.url()) {
@@ -85,19 +101,20 @@ impl StackTransport {
             }
             .into());
         }
-        let method = request.method().as_str().to_string();
-        let url = request.url().clone();
+        let method = request.method().clone();
+        let method = method.as_str();
         // Operation ids name their method + path template one to one.
         let bucket: std::borrow::Cow<'static, str> = match operation {
             Some(op) => op.id.into(),
-            None => format!("{method} {}", url.path()).into(),
+            None => format!("{method} {}", request.url().path()).into(),
         };
         let started = Instant::now();
         let deadline = started + self.retry.deadline;
         let span = tracing::Span::current();
         let mut retries = 0u32;
-        let mut first_request_id: Option<String> = None;
+        let mut first_request_id: Option<HeaderValue> = None;
         let mut refreshed = false;
+        let mut proof_sent = false;
         let mut nonce_retries = 0;
         let mut waited = Duration::ZERO;
         loop {
@@ -113,50 +130,61 @@ impl StackTransport {
                 tokio::time::sleep(wait).await;
                 waited += wait;
             }
-            let mut attempt = request
-                .try_clone()
-                .ok_or_else(|| Error::Transport("request body cannot be replayed".into()))?;
-            let headers = self.auth.headers(&method, &url).await?;
-            attempt
+            let headers = self.auth.headers(method, request.url()).await?;
+            // Set on the kept request (replacing the previous attempt's) before it is copied,
+            // so that the copy does not grow its header map for them.
+            request
                 .headers_mut()
                 .insert(AUTHORIZATION, headers.authorization.clone());
             if let Some(proof) = &headers.dpop {
-                attempt.headers_mut().insert("DPoP", proof.clone());
+                request.headers_mut().insert(DPOP, proof.clone());
+            } else if proof_sent {
+                request.headers_mut().remove(DPOP);
             }
+            proof_sent = headers.dpop.is_some();
+            let mut attempt = request
+                .try_clone()
+                .ok_or_else(|| Error::Transport("request body cannot be replayed".into()))?;
             if retries > 0 {
-                if let Some(id) = first_request_id
-                    .as_deref()
-                    .and_then(|id| HeaderValue::from_str(id).ok())
-                {
-                    attempt.headers_mut().insert("X-Okta-Retry-For", id);
+                if let Some(id) = &first_request_id {
+                    attempt.headers_mut().insert(RETRY_FOR, id.clone());
                 }
                 attempt
                     .headers_mut()
-                    .insert("X-Okta-Retry-Count", HeaderValue::from(retries));
+                    .insert(RETRY_COUNT, HeaderValue::from(retries));
             }
+            // One timer per attempt, reqwest's own (it covers the body too): the attempt's
+            // limit or what is left of the deadline, whichever is sooner.
             let left = deadline.saturating_duration_since(Instant::now());
-            let sent = tokio::time::timeout(left, async {
-                let response: http::Response<reqwest::Body> = client.execute(attempt).await?.into();
-                // Taken apart rather than copied: the headers move into the buffered response.
-                let (parts, body) = response.into_parts();
-                let body = http_body_util::BodyExt::collect(body).await?.to_bytes();
+            if left.is_zero() {
+                return Err(Error::Timeout {
+                    after: started.elapsed(),
+                });
+            }
+            if left < self.request_timeout {
+                // Otherwise the client's own timeout (the same limit) applies.
+                *attempt.timeout_mut() = Some(left);
+            }
+            let sent = async {
+                let mut response = client.execute(attempt).await?;
+                // Moved out rather than copied: the headers go into the buffered response.
+                let headers = std::mem::take(response.headers_mut());
+                let (status, version) = (response.status(), response.version());
+                let url = response.url().clone();
+                let body = response.bytes().await?;
                 Ok::<_, reqwest::Error>(Buffered {
-                    status: parts.status,
-                    version: parts.version,
-                    headers: parts.headers,
+                    url,
+                    status,
+                    version,
+                    headers,
                     body,
                 })
-            })
+            }
             .await;
             let response = match sent {
-                Err(_) => {
-                    return Err(Error::Timeout {
-                        after: started.elapsed(),
-                    })
-                }
-                Ok(Err(error)) => {
+                Err(error) => {
                     let may_retry =
-                        error.is_connect() || (idempotent(&method) && !error.is_builder());
+                        error.is_connect() || (idempotent(method) && !error.is_builder());
                     if may_retry && retries < self.retry.max_retries {
                         retries += 1;
                         let backoff = self.retry.backoff(retries);
@@ -174,16 +202,13 @@ impl StackTransport {
                     }
                     return Err(Error::Transport(error.without_url().to_string()));
                 }
-                Ok(Ok(response)) => response,
+                Ok(response) => response,
             };
-            let limit = RateLimit::from_headers(&response.headers);
-            if let Some(limit) = limit {
-                self.throttle.record(&bucket, limit);
-            }
+            let limit = self.throttle.observe(&bucket, &response.headers);
             if first_request_id.is_none() {
-                first_request_id = response.header("x-okta-request-id").map(str::to_string);
+                first_request_id = response.headers.get(REQUEST_ID).cloned();
             }
-            if let Some(nonce) = response.header("dpop-nonce") {
+            if let Some(nonce) = response.header(&DPOP_NONCE) {
                 self.auth.set_resource_nonce(nonce.to_string());
             }
             let status = response.status.as_u16();
@@ -193,13 +218,14 @@ impl StackTransport {
             if let Some(limit) = limit {
                 span.record("rate_limit_remaining", limit.remaining);
             }
-            let challenge = response
-                .header(WWW_AUTHENTICATE.as_str())
-                .unwrap_or_default()
-                .to_string();
+            // Only 401 and 403 carry a challenge the stack acts on.
+            let challenge = match status {
+                401 | 403 => response.header(&WWW_AUTHENTICATE).unwrap_or_default(),
+                _ => "",
+            };
             match status {
                 401 if challenge.contains("use_dpop_nonce")
-                    && response.headers.contains_key("dpop-nonce")
+                    && response.headers.contains_key(DPOP_NONCE)
                     && nonce_retries < NONCE_RETRIES =>
                 {
                     nonce_retries += 1;
@@ -237,7 +263,7 @@ impl StackTransport {
                     tokio::time::sleep(wait).await;
                     waited += wait;
                 }
-                500..=599 if idempotent(&method) && retries < self.retry.max_retries => {
+                500..=599 if idempotent(method) && retries < self.retry.max_retries => {
                     retries += 1;
                     let backoff = self.retry.backoff(retries);
                     if Instant::now() + backoff >= deadline {

@@ -9,7 +9,7 @@ use common::{client, epoch, fast_retries, labels_body, rate_limited, LABELS};
 
 use governance_ext::client::prelude::*;
 use governance_ext::client::types;
-use governance_ext::{Error, RetryConfig};
+use governance_ext::{Config, Error, Governance, RetryConfig};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{method, path};
@@ -223,6 +223,45 @@ async fn a_slow_server_hits_the_deadline() {
         .unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert_eq!(requests(&org).await.len(), 1);
+}
+
+#[tokio::test]
+async fn each_attempt_has_the_request_timeout_and_a_timed_out_get_is_retried() {
+    let org = MockServer::start().await;
+    Mock::given(path(LABELS))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(labels_body())
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&org)
+        .await;
+    let okta = Governance::new(
+        Config::builder()
+            .org_url(org.uri())
+            .ssws_token("00tok")
+            .request_timeout(Duration::from_millis(200))
+            .retry(RetryConfig {
+                max_retries: 2,
+                ..fast_retries()
+            })
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    // Were attempts not cut at 200 ms, the first would succeed after 5 s, inside the deadline.
+    let error = okta
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert_eq!(
+        requests(&org).await.len(),
+        3,
+        "the first attempt and two retries"
+    );
 }
 
 #[tokio::test]

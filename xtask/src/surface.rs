@@ -276,6 +276,19 @@ pub fn render_operations_rs(ops: &[OpSurface]) -> String {
         let _ = writeln!(out, "    &{},", op.meta.id.to_shouty_snake_case());
     }
     out.push_str("];\n");
+    // The hooks look operations up by client method name on every request: a second index,
+    // sorted by that name, makes it a binary search.
+    let mut by_method: Vec<_> = sorted.iter().collect();
+    by_method.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
+    let _ = writeln!(
+        out,
+        "/// Every operation of the spec, sorted by client method name."
+    );
+    let _ = writeln!(out, "pub const BY_RUST_METHOD: &[&Operation] = &[");
+    for op in by_method {
+        let _ = writeln!(out, "    &{},", op.meta.id.to_shouty_snake_case());
+    }
+    out.push_str("];\n");
     out
 }
 
