@@ -401,6 +401,37 @@ impl<'a> Paginated<'a> for builder::ListEntitlements<'a> {
     }
 }
 
+impl<'a> Paginated<'a> for builder::ListGrants<'a> {
+    type Page = types::ListGrantsResponse;
+    type Item = items::ListGrantsItem;
+    type Error = types::Error;
+
+    fn with_after(self, cursor: String) -> Self {
+        self.after(cursor)
+    }
+
+    fn with_limit(self, limit: NonZeroU64) -> Self {
+        self.limit(limit)
+    }
+
+    fn send_page(self) -> PageFuture<'a, Self> {
+        Box::pin(self.send())
+    }
+
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
+        match page {
+            types::ListGrantsResponse::Variant0(page) => {
+                let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+                (page.data.into_iter().map(items::ListGrantsItem::GrantsListWithEntitlements).collect(), next)
+            }
+            types::ListGrantsResponse::Variant1(page) => {
+                let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+                (page.data.into_iter().map(items::ListGrantsItem::GrantsList).collect(), next)
+            }
+        }
+    }
+}
+
 impl<'a> Paginated<'a> for builder::ListLabelResources<'a> {
     type Page = types::ListResourceLabels;
     type Item = types::ResourceLabel;
@@ -792,3 +823,18 @@ impl<'a> Paginated<'a> for builder::ListSecurityAccessReviews<'a> {
     }
 }
 
+/// Items of paginated operations whose pages come in more than one shape.
+pub mod items {
+    #[allow(unused_imports)]
+    use crate::types;
+
+    /// One item of a `listGrants` page; the variant follows the page type the server sent
+    /// (`types::ListGrantsResponse`).
+    #[derive(Clone, Debug)]
+    pub enum ListGrantsItem {
+        /// An item of a `types::GrantsListWithEntitlements` page.
+        GrantsListWithEntitlements(types::GrantFullWithEntitlements),
+        /// An item of a `types::GrantsList` page.
+        GrantsList(types::GrantFull),
+    }
+}

@@ -1,12 +1,18 @@
 //! The shape every paginated operation shares, so that the ext crate can page any of them.
 //!
 //! Implemented (in the generated `paginated.rs`) for the builder of every operation that takes
-//! `after` and `limit` and answers `{ data: [...], _links: { next } }`.
+//! `after` and `limit` and answers `{ data: [...], _links: { next } }` (or a union of such
+//! pages).
 
 use std::num::NonZeroU64;
 
 use crate::hooks::BoxFuture;
 use crate::{Error, ResponseValue};
+
+/// Item types of operations whose page comes in more than one shape: `listGrants` answers
+/// `GrantsListWithEntitlements` or `GrantsList` depending on `include`, so its items are a
+/// [`ListGrantsItem`] with one variant per page type.
+pub use crate::paginated::items::*;
 
 /// The future of one page of `P`.
 pub type PageFuture<'a, P> = BoxFuture<

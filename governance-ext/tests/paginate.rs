@@ -165,3 +165,82 @@ async fn lists_whose_spec_declares_no_next_link_page_through_the_link_header() {
         ]
     );
 }
+
+/// A grant as the spec's `GrantsSuccess` example has it; with `entitlements` it becomes the
+/// `GrantsSuccessCustom` shape (what `include=entitlements` answers).
+fn grant(id: &str, with_entitlements: bool) -> serde_json::Value {
+    let mut grant = json!({
+        "id": id, "created": "2022-05-24T14:15:22Z", "createdBy": "00ub0oNGTSWTBKOLGLNR",
+        "lastUpdated": "2022-05-24T14:15:22Z", "lastUpdatedBy": "00ub0oNGTSWTBKOLGLNR",
+        "grantType": "CUSTOM", "action": "ALLOW", "actor": "API",
+        "targetResourceOrn": "orn:okta:idp:00o11edPwGqbUrsDm0g4:apps:salesforce:0oafxqCAJWWGELFTYASJ",
+        "target": {"externalId": "0oafxqCAJWWGELFTYASJ", "type": "APPLICATION"},
+        "targetPrincipalOrn": "orn:okta:directory:00o11edPwGqbUrsDm0g4:users:00ub0oNGTSWTBKOLGLNR",
+        "targetPrincipal": {"externalId": "00ub0oNGTSWTBKOLGLNR", "type": "OKTA_USER"},
+        "status": "ACTIVE",
+        "_links": {"self": {"href": format!("https://acme-admin.okta.com/governance/api/v1/grants/{id}")}}
+    });
+    if with_entitlements {
+        grant["entitlements"] = json!([{
+            "id": "espo3v6xlwdtEX2il1d6", "name": "License", "externalValue": "License",
+            "multiValue": true, "required": false, "dataType": "string",
+            "values": [{"id": "ento3v6xmkviXCltm1d6", "name": "A label", "externalValue": "A"}]
+        }]);
+    }
+    grant
+}
+
+#[tokio::test]
+async fn list_grants_streams_whichever_page_shape_comes_back() {
+    use governance_ext::client::paging::ListGrantsItem;
+    const GRANTS: &str = "/governance/api/v1/grants";
+    let org = MockServer::start().await;
+    Mock::given(path(GRANTS))
+        .and(query_param_is_missing("after"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [grant("0ggb0oNGTSWTBKOLGLN1", false), grant("0ggb0oNGTSWTBKOLGLN2", false)],
+            "_links": {
+                "self": {"href": "https://acme-admin.okta.com/governance/api/v1/grants"},
+                "next": {"href": "https://acme-admin.okta.com/governance/api/v1/grants?after=0ggb0oNGTSWTBKOLGLN2&limit=2"}
+            }
+        })))
+        .expect(1)
+        .mount(&org)
+        .await;
+    Mock::given(path(GRANTS))
+        .and(query_param("after", "0ggb0oNGTSWTBKOLGLN2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [grant("0ggb0oNGTSWTBKOLGLN3", true)],
+            "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/grants"}}
+        })))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let okta = client(&org);
+    let items: Vec<ListGrantsItem> = okta
+        .list_grants()
+        .filter("target.externalId eq \"0oafxqCAJWWGELFTYASJ\" AND target.type eq \"APPLICATION\"")
+        .items(2)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let seen: Vec<(String, bool)> = items
+        .iter()
+        .map(|item| match item {
+            ListGrantsItem::GrantsList(grant) => (grant.id.to_string(), false),
+            ListGrantsItem::GrantsListWithEntitlements(grant) => {
+                assert_eq!(grant.entitlements.len(), 1);
+                (grant.id.to_string(), true)
+            }
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("0ggb0oNGTSWTBKOLGLN1".to_string(), false),
+            ("0ggb0oNGTSWTBKOLGLN2".to_string(), false),
+            ("0ggb0oNGTSWTBKOLGLN3".to_string(), true),
+        ]
+    );
+}

@@ -92,3 +92,25 @@ fn every_spec_operation_is_generated() {
         );
     }
 }
+
+/// Every operation the metadata marks as paginated can be streamed: its builder implements
+/// `Paginated` in the generated `paginated.rs`. A spec change that gives a list a page shape
+/// the generator does not know fails here, not silently in a user's code.
+#[test]
+fn every_paginated_operation_streams() {
+    use heck::ToUpperCamelCase;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../governance-client/src/paginated.rs");
+    let source = std::fs::read_to_string(path).expect("paginated.rs is readable");
+    let missing: Vec<&str> = OPERATIONS
+        .iter()
+        .filter(|op| op.paginated)
+        .filter(|op| {
+            let builder = op.rust_method.to_upper_camel_case();
+            !source.contains(&format!("Paginated<'a> for builder::{builder}<'a>"))
+        })
+        .map(|op| op.id)
+        .collect();
+    assert!(missing.is_empty(), "no Stream for: {missing:?}");
+    assert!(OPERATIONS.iter().any(|op| op.paginated));
+}

@@ -415,48 +415,70 @@ fn last_ident(ty: &Type) -> Option<String> {
     Some(path.path.segments.last()?.ident.to_string())
 }
 
-/// `governance-client/src/paginated.rs`: an `impl Paginated` for the builder of every
-/// operation with `after` and `limit` whose success type is `{ data: Vec<Item>, _links }`; the
-/// body's cursor is `_links.next.href` when the type declares it (the `Link` header is read by
-/// the ext crate in every case).
-/// Returns the file and the ids of paginated operations it could not cover.
-pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<String>) {
-    let types = type_fields(file);
-    let mut out = String::from(
-        "use std::num::NonZeroU64;\n\nuse crate::builder;\nuse crate::paging::{PageFuture, Paginated};\nuse crate::types;\n\n",
+/// Enums of the generated `types` module whose variants each wrap one type:
+/// `ListGrantsResponse` -> `[("Variant0", GrantsListWithEntitlements), ...]`.
+fn type_unions(file: &syn::File) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut out = BTreeMap::new();
+    for item in &file.items {
+        let Item::Mod(module) = item else { continue };
+        if module.ident != "types" {
+            continue;
+        }
+        for item in module.content.iter().flat_map(|(_, items)| items) {
+            let Item::Enum(e) = item else { continue };
+            let variants: Option<Vec<(String, String)>> = e
+                .variants
+                .iter()
+                .map(|v| match &v.fields {
+                    syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                        Some((v.ident.to_string(), last_ident(&f.unnamed[0].ty)?))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if let Some(variants) = variants {
+                out.insert(e.ident.to_string(), variants);
+            }
+        }
+    }
+    out
+}
+
+/// How one page type comes apart.
+struct Split {
+    /// The item type (`types::Label`).
+    item: String,
+    /// The next link, an expression over a binding `page` (`None::<&str>` when the type has
+    /// no `_links.next`; the ext crate then reads the `Link` header).
+    next: String,
+    /// The field holding the items.
+    items_field: String,
+}
+
+/// The split of page type `page`, when it is `{ data: Vec<Item>, _links }` or has exactly
+/// one list field (`entitlementHistory`) beside `_links`.
+fn split_of(types: &BTreeMap<String, Vec<(String, Type)>>, page: &str) -> Option<Split> {
+    let fields = types.get(page)?;
+    let is_vec = |ty: &syn::Type| last_ident(ty).as_deref() == Some("Vec");
+    let lists: Vec<&(String, syn::Type)> = fields.iter().filter(|(_, ty)| is_vec(ty)).collect();
+    let (items_field, data_ty) = match fields.iter().find(|(name, _)| name == "data") {
+        Some(data) => data,
+        None if lists.len() == 1 => lists[0],
+        None => return None,
+    };
+    let item = generic_args(data_ty)?.into_iter().next()?;
+    let item = format!(
+        "types::{}",
+        type_string(&item).trim_start_matches("types::")
     );
-    let mut skipped = Vec::new();
-    let mut sorted: Vec<&OpSurface> = ops.iter().filter(|op| op.meta.paginated).collect();
-    sorted.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-    for op in sorted {
-        let page = op.success.trim_start_matches("types::").to_string();
-        let split = (|| {
-            let fields = types.get(&page)?;
-            // The items: `data`, or else the page's one list field (`entitlementHistory`).
-            let is_vec = |ty: &syn::Type| last_ident(ty).as_deref() == Some("Vec");
-            let lists: Vec<&(String, syn::Type)> =
-                fields.iter().filter(|(_, ty)| is_vec(ty)).collect();
-            let (items_field, data_ty) = match fields.iter().find(|(name, _)| name == "data") {
-                Some(data) => data,
-                None if lists.len() == 1 => lists[0],
-                None => return None,
-            };
-            let item = generic_args(data_ty)?.into_iter().next()?;
-            let (links_optional, links_ty) =
-                unwrap_option(&fields.iter().find(|(name, _)| name == "links")?.1);
-            let links_fields = types.get(&last_ident(&links_ty)?)?;
-            let Some((_, next_field)) = links_fields.iter().find(|(name, _)| name == "next") else {
-                // The spec declares only `_links.self` for some lists, but Okta pages them all
-                // the same way: the cursor then comes from the `Link` header alone.
-                return Some((
-                    format!(
-                        "types::{}",
-                        type_string(&item).trim_start_matches("types::")
-                    ),
-                    "None::<&str>".to_string(),
-                    items_field.clone(),
-                ));
-            };
+    let (links_optional, links_ty) =
+        unwrap_option(&fields.iter().find(|(name, _)| name == "links")?.1);
+    let links_fields = types.get(&last_ident(&links_ty)?)?;
+    let next = match links_fields.iter().find(|(name, _)| name == "next") {
+        // The spec declares only `_links.self` for some lists, but Okta pages them all the
+        // same way: the cursor then comes from the `Link` header alone.
+        None => "None::<&str>".to_string(),
+        Some((_, next_field)) => {
             let (next_optional, next_ty) = unwrap_option(next_field);
             let next_fields = types.get(&last_ident(&next_ty)?)?;
             let (href_optional, _) =
@@ -474,26 +496,83 @@ pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<
                 (false, false) => next = format!("Some({next}.href)"),
                 (false, true) => next.push_str(".href"),
             }
-            Some((
-                format!(
-                    "types::{}",
-                    type_string(&item).trim_start_matches("types::")
-                ),
-                next,
-                items_field.clone(),
-            ))
-        })();
-        let Some((item, next, items_field)) = split else {
+            next
+        }
+    };
+    Some(Split {
+        item,
+        next,
+        items_field: items_field.clone(),
+    })
+}
+
+/// `governance-client/src/paginated.rs`: an `impl Paginated` for the builder of every
+/// operation with `after` and `limit` whose success type splits into items and a next link
+/// (see [`split_of`]), or is a union of such page types (`listGrants`: which page comes back
+/// depends on `include`). A union's items are an enum generated beside it, in `items`, with
+/// one variant per page type.
+/// Returns the file and the ids of paginated operations it could not cover.
+pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<String>) {
+    let types = type_fields(file);
+    let unions = type_unions(file);
+    let mut out = String::from(
+        "use std::num::NonZeroU64;\n\nuse crate::builder;\nuse crate::paging::{PageFuture, Paginated};\nuse crate::types;\n\n",
+    );
+    let mut items = String::new();
+    let mut skipped = Vec::new();
+    let mut sorted: Vec<&OpSurface> = ops.iter().filter(|op| op.meta.paginated).collect();
+    sorted.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+    for op in sorted {
+        let page = op.success.trim_start_matches("types::").to_string();
+        let builder = &op.builder;
+        let (item, split_body) = if let Some(split) = split_of(&types, &page) {
+            let body = format!(
+                "let next = {}.map(String::from);\n        (page.{}, next)",
+                split.next, split.items_field
+            );
+            (split.item, body)
+        } else if let Some(arms) = unions.get(&page).and_then(|variants| {
+            variants
+                .iter()
+                .map(|(variant, ty)| Some((variant, ty, split_of(&types, ty)?)))
+                .collect::<Option<Vec<_>>>()
+        }) {
+            let item_enum = format!("{builder}Item");
+            let _ = writeln!(
+                items,
+                "    /// One item of a `{id}` page; the variant follows the page type the server sent\n    /// (`types::{page}`).\n    #[derive(Clone, Debug)]\n    pub enum {item_enum} {{",
+                id = op.meta.id,
+            );
+            let mut body = String::from("match page {\n");
+            for (variant, ty, split) in &arms {
+                let _ = writeln!(
+                    items,
+                    "        /// An item of a `types::{ty}` page.\n        {ty}({}),",
+                    split.item
+                );
+                let _ = writeln!(
+                    body,
+                    "            types::{page}::{variant}(page) => {{\n                let next = {}.map(String::from);\n                (page.{}.into_iter().map(items::{item_enum}::{ty}).collect(), next)\n            }}",
+                    split.next, split.items_field
+                );
+            }
+            items.push_str("    }\n");
+            body.push_str("        }");
+            (format!("items::{item_enum}"), body)
+        } else {
             skipped.push(op.meta.id.clone());
             continue;
         };
-        let builder = &op.builder;
         let _ = writeln!(
             out,
-            "impl<'a> Paginated<'a> for builder::{builder}<'a> {{\n    type Page = types::{page};\n    type Item = {item};\n    type Error = {error};\n\n    fn with_after(self, cursor: String) -> Self {{\n        self.after(cursor)\n    }}\n\n    fn with_limit(self, limit: NonZeroU64) -> Self {{\n        self.limit(limit)\n    }}\n\n    fn send_page(self) -> PageFuture<'a, Self> {{\n        Box::pin(self.send())\n    }}\n\n    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {{\n        let next = {next}.map(String::from);\n        (page.{items_field}, next)\n    }}\n}}\n",
+            "impl<'a> Paginated<'a> for builder::{builder}<'a> {{\n    type Page = types::{page};\n    type Item = {item};\n    type Error = {error};\n\n    fn with_after(self, cursor: String) -> Self {{\n        self.after(cursor)\n    }}\n\n    fn with_limit(self, limit: NonZeroU64) -> Self {{\n        self.limit(limit)\n    }}\n\n    fn send_page(self) -> PageFuture<'a, Self> {{\n        Box::pin(self.send())\n    }}\n\n    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {{\n        {split_body}\n    }}\n}}\n",
             error = op.error,
         );
     }
+    let _ = write!(
+        out,
+        "/// Items of paginated operations whose pages come in more than one shape.\npub mod items {{\n    #[allow(unused_imports)]\n    use crate::types;\n\n{items}}}\n"
+    );
     (out, skipped)
 }
 
