@@ -231,12 +231,12 @@ fn configured() -> Option<String> {
     if std::env::var("OKTA_CLIENT_ORGURL").is_ok_and(|v| !v.is_empty()) {
         return Some("OKTA_CLIENT_* environment variables".into());
     }
-    if std::path::Path::new("okta.yaml").exists() {
-        return Some("./okta.yaml".into());
-    }
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from)?;
-    let file = home.join(".okta/okta.yaml");
-    file.exists().then(|| file.display().to_string())
+    // The file that wins is the last one present.
+    governance_ext::config::config_files()
+        .into_iter()
+        .rev()
+        .find(|file| file.exists())
+        .map(|file| file.display().to_string())
 }
 
 fn color_name(value: &types::LabelValue) -> String {

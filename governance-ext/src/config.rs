@@ -155,14 +155,23 @@ pub struct ConfigBuilder {
 /// The raw settings of one source.
 type Settings = BTreeMap<String, String>;
 
+/// The `okta.yaml` files [`ConfigBuilder::from_sources`] reads, lowest precedence first:
+/// `~/.okta/okta.yaml` (when `HOME` is set), then `./okta.yaml`. Listed whether or not they
+/// exist.
+pub fn config_files() -> Vec<PathBuf> {
+    let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".okta/okta.yaml"));
+    home.into_iter()
+        .chain([PathBuf::from("okta.yaml")])
+        .collect()
+}
+
 impl ConfigBuilder {
     /// A builder pre-filled from `~/.okta/okta.yaml`, `./okta.yaml` and the environment.
     pub fn from_sources() -> Result<Self, ConfigError> {
         let mut builder = Self::default();
-        if let Some(home) = std::env::var_os("HOME") {
-            builder.apply_file(&PathBuf::from(home).join(".okta/okta.yaml"))?;
+        for file in config_files() {
+            builder.apply_file(&file)?;
         }
-        builder.apply_file(Path::new("okta.yaml"))?;
         builder.apply(env_settings(std::env::vars()));
         Ok(builder)
     }
@@ -406,6 +415,16 @@ fn yaml_settings(text: &str) -> Result<Settings, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_files_are_home_then_working_directory() {
+        let files = config_files();
+        assert_eq!(files.last(), Some(&PathBuf::from("okta.yaml")));
+        if std::env::var_os("HOME").is_some() {
+            assert_eq!(files.len(), 2);
+            assert!(files[0].ends_with(".okta/okta.yaml"), "{files:?}");
+        }
+    }
 
     #[test]
     fn org_urls_are_validated() {
