@@ -2,7 +2,22 @@
 
 use std::fmt;
 
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::error::AuthError;
+
+/// Fills `buf` from the system's random source: the one source of every secret and one-time
+/// value the crate makes (proof and assertion `jti`s; the simulator's tokens and nonces). A
+/// failure is a typed error, never a panic and never a weaker fallback.
+pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), AuthError> {
+    SystemRandom::new()
+        .fill(buf)
+        .map_err(|_| AuthError::Signing {
+            what: "random value",
+            reason: "the system random source is unavailable".into(),
+        })
+}
 
 /// A secret string (API token, access token, client assertion, private key PEM).
 ///

@@ -357,7 +357,7 @@ async fn lists_page_through_admin_links_without_leaving_the_org() {
     assert_eq!(streamed.len(), 45);
 
     // On the wire: Link and _links.next point at the -admin host, with the cursor.
-    let token = org.issue_token(&Scopes::all_governance());
+    let token = org.issue_token(&Scopes::all_governance()).unwrap();
     let response = reqwest::Client::new()
         .get(format!(
             "{}/governance/api/v1/resource-labels?limit=20&filter={}",
@@ -389,7 +389,7 @@ async fn rate_limits_answer_429_with_headers_and_the_sdk_stays_under_them() {
         .start()
         .await
         .unwrap();
-    let token = org.issue_token(&Scopes::all_governance());
+    let token = org.issue_token(&Scopes::all_governance()).unwrap();
     let http = reqwest::Client::new();
     let mut statuses = Vec::new();
     for _ in 0..5 {

@@ -181,6 +181,7 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
         base: proxy.url.clone(),
         token: org
             .issue_token(&Scopes::all_governance())
+            .unwrap()
             .expose()
             .to_string(),
         seen: Vec::new(),
@@ -330,6 +331,7 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
     // Credentials and scopes.
     s.token = org
         .issue_token(&Scopes::new(["okta.governance.labels.read"]))
+        .unwrap()
         .expose()
         .to_string();
     s.expect(

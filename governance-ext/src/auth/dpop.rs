@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -40,12 +40,10 @@ fn signing_error(reason: impl ToString) -> AuthError {
 }
 
 /// 16 random bytes, base64url: unique ids for `jti`.
-pub(crate) fn random_id() -> String {
+pub(crate) fn random_id() -> Result<String, AuthError> {
     let mut bytes = [0u8; 16];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .expect("the system random source is available");
-    URL_SAFE_NO_PAD.encode(bytes)
+    crate::secret::random_bytes(&mut bytes)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 pub(crate) fn now_secs() -> u64 {
@@ -121,7 +119,7 @@ impl DpopKey {
         header.typ = Some("dpop+jwt".into());
         header.jwk = Some(self.jwk.clone());
         let claims = ProofClaims {
-            jti: random_id(),
+            jti: random_id()?,
             htm: method,
             htu: htu(url),
             iat: now_secs(),

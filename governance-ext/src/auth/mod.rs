@@ -73,7 +73,7 @@ impl PrivateKeyJwt {
             aud: audience.as_str(),
             iat: now,
             exp: now + ASSERTION_LIFETIME,
-            jti: dpop::random_id(),
+            jti: dpop::random_id()?,
         };
         let signing = |reason: String| AuthError::Signing {
             what: "client assertion",

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::state::{lock, LabelRec, Org, Shared, ValueRec, COLORS};
-use super::wire::{body, filter, invalid, json_response, limit, not_found, page, query};
+use super::wire::{body, filter, invalid, json_response, limit, not_found, page, query, Reply};
 use crate::orn::Orn;
 
 /// Label values one resource may carry.
@@ -118,13 +118,10 @@ fn check_unique(org: &Org, candidate: &LabelRec) -> Result<(), Response> {
 }
 
 /// `GET /labels` (filter `values.name sw|co "…"`).
-pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
+pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Reply {
     let params = query(raw.as_deref());
     let terms = match params.get("filter") {
-        Some(text) => match filter(text, &[("values.name", &["sw", "co"])]) {
-            Ok(terms) => terms,
-            Err(response) => return response,
-        },
+        Some(text) => filter(text, &[("values.name", &["sw", "co"])])?,
         None => Vec::new(),
     };
     let org = lock(&shared.org);
@@ -138,55 +135,44 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQu
         })
         .map(|l| l.json(&shared))
         .collect();
-    json_response(
+    Ok(json_response(
         StatusCode::OK,
         json!({"data": data, "_links": {"self": shared.admin_link("/governance/api/v1/labels")}}),
-    )
+    ))
 }
 
 /// `POST /labels`.
-pub(crate) async fn create(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
-    let input: LabelIn = match body(&bytes) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
-    let build = || -> Result<LabelRec, Response> {
-        check_name("name", &input.name)?;
-        let mut values = Vec::new();
-        for (i, value) in input.values.iter().enumerate() {
-            let field = format!("values[{i}]");
-            let name = value.name.clone().unwrap_or_default();
-            check_name(&format!("{field}.name"), &name)?;
-            values.push(ValueRec {
-                id: Org::new_value_id(),
-                name,
-                color: color(&field, &value.metadata)?,
-            });
-        }
-        Ok(LabelRec {
-            id: Org::new_label_id(),
-            name: input.name.clone(),
-            values,
-            predefined: false,
-        })
-    };
-    let label = match build() {
-        Ok(label) => label,
-        Err(response) => return response,
+pub(crate) async fn create(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Reply {
+    let input: LabelIn = body(&bytes)?;
+    check_name("name", &input.name)?;
+    let mut values = Vec::new();
+    for (i, value) in input.values.iter().enumerate() {
+        let field = format!("values[{i}]");
+        let name = value.name.clone().unwrap_or_default();
+        check_name(&format!("{field}.name"), &name)?;
+        values.push(ValueRec {
+            id: Org::new_value_id(),
+            name,
+            color: color(&field, &value.metadata)?,
+        });
+    }
+    let label = LabelRec {
+        id: Org::new_label_id(),
+        name: input.name,
+        values,
+        predefined: false,
     };
     let mut org = lock(&shared.org);
     let custom = org.labels.iter().filter(|l| !l.predefined).count();
     if custom >= MAX_CUSTOM_LABELS {
-        return invalid(format!(
+        return Err(invalid(format!(
             "labels: an org has at most {MAX_CUSTOM_LABELS} custom labels (predefined ones not counted); this one has {custom}"
-        ));
+        )));
     }
-    if let Err(response) = check_unique(&org, &label) {
-        return response;
-    }
+    check_unique(&org, &label)?;
     let json = label.json(&shared);
     org.labels.push(label);
-    json_response(StatusCode::CREATED, json)
+    Ok(json_response(StatusCode::CREATED, json))
 }
 
 /// `GET /labels/{labelId}`.
@@ -270,63 +256,56 @@ pub(crate) async fn update(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     bytes: Bytes,
-) -> Response {
-    let ops: Vec<Value> = match body(&bytes) {
-        Ok(ops) => ops,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let ops: Vec<Value> = body(&bytes)?;
     if ops.is_empty() || ops.len() > MAX_BATCH {
-        return invalid(format!(
+        return Err(invalid(format!(
             "operations: {} given; send 1-{MAX_BATCH} per request",
             ops.len()
-        ));
+        )));
     }
     let mut org = lock(&shared.org);
     let Some(current) = org.label(&id).cloned() else {
-        return not_found(&format!("{id} (Label)"));
+        return Err(not_found(&format!("{id} (Label)")));
     };
     if current.predefined {
-        return invalid(format!(
+        return Err(invalid(format!(
             "labelId: `{}` is a predefined label, which cannot be changed",
             current.name
-        ));
+        )));
     }
     let mut label = current;
     for (i, op) in ops.iter().enumerate() {
-        if let Err(response) = apply(&org, &mut label, i, op) {
-            return response;
-        }
+        apply(&org, &mut label, i, op)?;
     }
-    if let Err(response) = check_unique(&org, &label) {
-        return response;
-    }
+    check_unique(&org, &label)?;
     let json = label.json(&shared);
     if let Some(slot) = org.labels.iter_mut().find(|l| l.id == id) {
         *slot = label;
     }
-    json_response(StatusCode::OK, json)
+    Ok(json_response(StatusCode::OK, json))
 }
 
 /// `DELETE /labels/{labelId}`: only when none of its values is assigned.
-pub(crate) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Reply {
     let mut org = lock(&shared.org);
     let Some(label) = org.label(&id) else {
-        return not_found(&format!("{id} (Label)"));
+        return Err(not_found(&format!("{id} (Label)")));
     };
     if label.predefined {
-        return invalid(format!(
+        return Err(invalid(format!(
             "labelId: `{}` is a predefined label, which cannot be deleted",
             label.name
-        ));
+        )));
     }
     if let Some(value) = label.values.iter().find(|v| org.is_assigned(&v.id)) {
-        return invalid(format!(
+        return Err(invalid(format!(
             "labelId: value `{}` of this label is assigned to resources; unassign it before deleting the label",
             value.name
-        ));
+        )));
     }
     org.labels.retain(|l| l.id != id);
-    StatusCode::NO_CONTENT.into_response()
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The resource-label item for `orn` carrying `values`.
@@ -395,20 +374,15 @@ fn batch(shared: &Shared, org: &Org, bytes: &[u8]) -> Result<AssignIn, Response>
 }
 
 /// `POST /resource-labels/assign`: every listed resource gets every listed value.
-pub(crate) async fn assign(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+pub(crate) async fn assign(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Reply {
     let mut org = lock(&shared.org);
-    let input = match batch(&shared, &org, &bytes) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
+    let input = batch(&shared, &org, &bytes)?;
     for (i, orn) in input.resource_orns.iter().enumerate() {
-        let mut values = org.assignments.get(orn).cloned().unwrap_or_default();
-        values.extend(input.label_value_ids.iter().cloned());
-        if values.len() > MAX_VALUES_PER_RESOURCE {
-            return invalid(format!(
-                "resourceOrns[{i}]: `{orn}` would carry {} label values; a resource carries at most {MAX_VALUES_PER_RESOURCE}",
-                values.len()
-            ));
+        let carried = org.carried_after(orn, &input.label_value_ids);
+        if carried > MAX_VALUES_PER_RESOURCE {
+            return Err(invalid(format!(
+                "resourceOrns[{i}]: `{orn}` would carry {carried} label values; a resource carries at most {MAX_VALUES_PER_RESOURCE}"
+            )));
         }
     }
     for orn in &input.resource_orns {
@@ -422,19 +396,16 @@ pub(crate) async fn assign(State(shared): State<Arc<Shared>>, bytes: Bytes) -> R
         .iter()
         .map(|orn| resource_json(&shared, &org, orn, &org.assignments[orn]))
         .collect();
-    json_response(
+    Ok(json_response(
         StatusCode::OK,
         json!({"data": data, "_links": {"self": shared.admin_link("/governance/api/v1/resource-labels/assign")}}),
-    )
+    ))
 }
 
 /// `POST /resource-labels/unassign`.
-pub(crate) async fn unassign(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+pub(crate) async fn unassign(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Reply {
     let mut org = lock(&shared.org);
-    let input = match batch(&shared, &org, &bytes) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
+    let input = batch(&shared, &org, &bytes)?;
     for orn in &input.resource_orns {
         if let Some(values) = org.assignments.get_mut(orn) {
             for id in &input.label_value_ids {
@@ -445,35 +416,29 @@ pub(crate) async fn unassign(State(shared): State<Arc<Shared>>, bytes: Bytes) ->
             }
         }
     }
-    StatusCode::NO_CONTENT.into_response()
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /resource-labels?filter=…` (required), paged with `after` and `limit`.
 pub(crate) async fn list_resources(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> Reply {
     let params = query(raw.as_deref());
     let Some(text) = params.get("filter") else {
-        return invalid(
+        return Err(invalid(
             "filter: required (orn eq, labelValueId eq or resourceType eq, joined with AND)",
-        );
+        ));
     };
-    let terms = match filter(
+    let terms = filter(
         text,
         &[
             ("orn", &["eq"]),
             ("labelValueId", &["eq"]),
             ("resourceType", &["eq"]),
         ],
-    ) {
-        Ok(terms) => terms,
-        Err(response) => return response,
-    };
-    let limit = match limit(&params) {
-        Ok(limit) => limit,
-        Err(response) => return response,
-    };
+    )?;
+    let limit = limit(&params)?;
     let org = lock(&shared.org);
     let keys: Vec<&str> = org
         .assignments
@@ -489,12 +454,12 @@ pub(crate) async fn list_resources(
         })
         .map(|(orn, _)| orn.as_str())
         .collect();
-    page(
+    Ok(page(
         &shared,
         "/governance/api/v1/resource-labels",
         &params,
         &keys,
         limit,
         |orn| resource_json(&shared, &org, orn, &org.assignments[orn]),
-    )
+    ))
 }

@@ -256,7 +256,7 @@ impl SimulatorBuilder {
         let key_id = "sim-key-1".to_string();
         let jwk = key.public_jwk(Some(&key_id))?;
         let client_id = sim_id("0oa", 900);
-        let api_token = Secret::new(format!("00{}", wire::random_chars(40)));
+        let api_token = Secret::new(format!("00{}", wire::random_chars(40)?));
         let shared = Arc::new(state::Shared::new(state::Settings {
             base_url: url.clone(),
             admin_base: format!("https://{}-admin.okta.com", self.org_name),
@@ -272,7 +272,7 @@ impl SimulatorBuilder {
                 jwks: vec![jwk],
                 scopes: self.client_scopes.clone(),
             },
-        }));
+        })?);
         let router = wire::router(shared.clone());
         let task = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, router).await {
@@ -375,8 +375,10 @@ impl Simulator {
 
     /// An access token with exactly `scopes`, issued without the token endpoint (for tests of
     /// scope handling, or for a client behind a proxy).
-    pub fn issue_token(&self, scopes: &Scopes) -> Secret {
-        self.shared.issue_token(scopes, None, "test")
+    ///
+    /// Fails only when the system random source does (the token is random).
+    pub fn issue_token(&self, scopes: &Scopes) -> Result<Secret, Error> {
+        Ok(self.shared.issue_token(scopes, None, "test")?)
     }
 
     /// Gives every resource in `orns` the label value `value_id` directly (no requests, no

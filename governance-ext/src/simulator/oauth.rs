@@ -182,7 +182,16 @@ pub(crate) async fn token(State(shared): State<Arc<Shared>>, request: Request) -
     }
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
     let client_id = shared.settings.client.id.clone();
-    let token = shared.issue_token(&requested, jkt, &client_id);
+    let token = match shared.issue_token(&requested, jkt, &client_id) {
+        Ok(token) => token,
+        Err(error) => {
+            return oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                &error.to_string(),
+            )
+        }
+    };
     shared
         .counters
         .tokens_issued

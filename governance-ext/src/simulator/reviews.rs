@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::state::{lock, ReviewRec, Shared};
 use super::wire::{
-    body, filter, invalid, json_response, limit, new_id, not_found, page, query, Caller,
+    body, filter, invalid, json_response, limit, new_id, not_found, page, query, Caller, Reply,
 };
 
 #[derive(Deserialize)]
@@ -114,16 +114,10 @@ pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
     Extension(caller): Extension<Caller>,
     bytes: Bytes,
-) -> Response {
-    let input: ReviewIn = match body(&bytes) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let input: ReviewIn = body(&bytes)?;
     let now = Utc::now();
-    let end_time = match check(&shared, &input, now) {
-        Ok(end) => end,
-        Err(response) => return response,
-    };
+    let end_time = check(&shared, &input, now)?;
     let review = ReviewRec {
         id: new_id("sar"),
         name: input.name,
@@ -140,7 +134,7 @@ pub(crate) async fn create(
     };
     let json = review.json(&shared);
     lock(&shared.org).reviews.insert(review.id.clone(), review);
-    json_response(StatusCode::ACCEPTED, json)
+    Ok(json_response(StatusCode::ACCEPTED, json))
 }
 
 /// `GET /security-access-reviews/{id}`.
@@ -153,19 +147,13 @@ pub(crate) async fn get_one(State(shared): State<Arc<Shared>>, Path(id): Path<St
 }
 
 /// `GET /security-access-reviews` (filter `status eq`, `name sw|co`), paged.
-pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
+pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Reply {
     let params = query(raw.as_deref());
     let terms = match params.get("filter") {
-        Some(text) => match filter(text, &[("status", &["eq"]), ("name", &["sw", "co", "eq"])]) {
-            Ok(terms) => terms,
-            Err(response) => return response,
-        },
+        Some(text) => filter(text, &[("status", &["eq"]), ("name", &["sw", "co", "eq"])])?,
         None => Vec::new(),
     };
-    let limit = match limit(&params) {
-        Ok(limit) => limit,
-        Err(response) => return response,
-    };
+    let limit = limit(&params)?;
     let activation = shared.settings.review_activation;
     let org = lock(&shared.org);
     let keys: Vec<&str> = org
@@ -179,7 +167,7 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQu
         })
         .map(|r| r.id.as_str())
         .collect();
-    page(
+    Ok(page(
         &shared,
         "/governance/api/v2/security-access-reviews",
         &params,
@@ -192,7 +180,7 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQu
             }
             sparse
         },
-    )
+    ))
 }
 
 /// `POST /security-access-reviews/{id}/actions`: `CLOSE_REVIEW` or `RESTORE_ALL_ACCESS`.
@@ -200,34 +188,31 @@ pub(crate) async fn action(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     bytes: Bytes,
-) -> Response {
-    let input: ActionIn = match body(&bytes) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let input: ActionIn = body(&bytes)?;
     let activation = shared.settings.review_activation;
     let mut org = lock(&shared.org);
     let Some(review) = org.reviews.get_mut(&id) else {
-        return not_found(&format!("{id} (SecurityAccessReview)"));
+        return Err(not_found(&format!("{id} (SecurityAccessReview)")));
     };
     match (input.action_type.as_str(), review.status(activation)) {
         ("CLOSE_REVIEW", "ACTIVE") => review.closed_at = Some(Utc::now()),
         ("CLOSE_REVIEW", status) => {
-            return invalid(format!(
+            return Err(invalid(format!(
                 "actionType: CLOSE_REVIEW needs an ACTIVE review; this one is {status}"
-            ))
+            )))
         }
         ("RESTORE_ALL_ACCESS", "ACTIVE" | "CLOSED") => {}
         ("RESTORE_ALL_ACCESS", status) => {
-            return invalid(format!(
+            return Err(invalid(format!(
             "actionType: RESTORE_ALL_ACCESS needs an ACTIVE or CLOSED review; this one is {status}"
-        ))
+        )))
         }
         (other, _) => {
-            return invalid(format!(
+            return Err(invalid(format!(
                 "actionType: `{other}` is not CLOSE_REVIEW or RESTORE_ALL_ACCESS"
-            ))
+            )))
         }
     }
-    StatusCode::ACCEPTED.into_response()
+    Ok(StatusCode::ACCEPTED.into_response())
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::wire::{new_id, random_chars};
 use super::Directory;
-use crate::error::Error;
+use crate::error::{AuthError, Error};
 use crate::orn::Orn;
 use crate::scopes::Scopes;
 use crate::secret::Secret;
@@ -135,7 +135,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(settings: Settings) -> Self {
+    pub fn new(settings: Settings) -> Result<Self, AuthError> {
         let predefined = |id: &str, value_id: &str, name: &str, color: &str| LabelRec {
             id: id.into(),
             name: name.into(),
@@ -163,16 +163,16 @@ impl Shared {
             ],
             ..Org::default()
         };
-        Self {
+        Ok(Self {
             settings,
             org: Mutex::new(org),
             auth: Mutex::new(AuthState {
-                nonce: random_chars(22),
+                nonce: random_chars(22)?,
                 ..AuthState::default()
             }),
             windows: Mutex::new(HashMap::new()),
             counters: Counters::default(),
-        }
+        })
     }
 
     pub fn stats(&self) -> Stats {
@@ -183,8 +183,13 @@ impl Shared {
         }
     }
 
-    pub fn issue_token(&self, scopes: &Scopes, jkt: Option<String>, subject: &str) -> Secret {
-        let token = random_chars(48);
+    pub fn issue_token(
+        &self,
+        scopes: &Scopes,
+        jkt: Option<String>,
+        subject: &str,
+    ) -> Result<Secret, AuthError> {
+        let token = random_chars(48)?;
         lock(&self.auth).tokens.insert(
             token.clone(),
             TokenRec {
@@ -194,7 +199,7 @@ impl Shared {
                 subject: subject.into(),
             },
         );
-        Secret::new(token)
+        Ok(Secret::new(token))
     }
 
     pub fn seed_assignments<'a>(
@@ -211,16 +216,18 @@ impl Shared {
             });
         }
         for orn in orns {
-            let values = org.assignments.entry(orn.to_string()).or_default();
-            if values.len() >= super::labels::MAX_VALUES_PER_RESOURCE && !values.contains(value_id)
-            {
+            let orn = orn.to_string();
+            if org.carried_after(&orn, [value_id]) > super::labels::MAX_VALUES_PER_RESOURCE {
                 return Err(Error::Validation {
                     field: "resourceOrns",
-                    value: orn.to_string(),
+                    value: orn,
                     limit: "a resource carries at most 10 label values",
                 });
             }
-            values.insert(value_id.into());
+            org.assignments
+                .entry(orn)
+                .or_default()
+                .insert(value_id.into());
         }
         Ok(())
     }
@@ -232,6 +239,17 @@ impl Shared {
 }
 
 impl Org {
+    /// How many label values `orn` would carry with `ids` added (Okta allows 10).
+    pub fn carried_after<S: AsRef<str>>(
+        &self,
+        orn: &str,
+        ids: impl IntoIterator<Item = S>,
+    ) -> usize {
+        let mut values = self.assignments.get(orn).cloned().unwrap_or_default();
+        values.extend(ids.into_iter().map(|id| id.as_ref().to_string()));
+        values.len()
+    }
+
     pub fn label(&self, id: &str) -> Option<&LabelRec> {
         self.labels.iter().find(|l| l.id == id)
     }

@@ -2,11 +2,10 @@
 //! windows and headers, error bodies, SCIM filters and `after` paging with `-admin` links.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -18,28 +17,51 @@ use serde_json::{json, Value};
 
 use super::state::{lock, Shared, Window};
 use super::{labels, oauth, reviews};
+use crate::error::AuthError;
 
-/// `n` random letters and digits.
-pub(crate) fn random_chars(n: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// `n` random letters and digits, for secrets (tokens, nonces); from the system random source,
+/// like every secret the crate makes.
+pub(crate) fn random_chars(n: usize) -> Result<String, AuthError> {
     let mut bytes = vec![0u8; n];
-    if SystemRandom::new().fill(&mut bytes).is_err() {
-        // The system source does not fail on supported platforms; fall back to the clock so
-        // the simulator keeps answering.
-        let seed = now_millis();
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = (seed >> (i % 8 * 8)) as u8 ^ i as u8;
-        }
-    }
-    bytes
+    crate::secret::random_bytes(&mut bytes)?;
+    Ok(bytes
         .iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
+        .collect())
+}
+
+/// `n` letters and digits that no other call in this process returns, for identifiers (label,
+/// review, error and request ids), which need to be unique, not secret. Each comes from a
+/// counter multiplied by odd constants (a bijection on `u64`), so it looks like Okta's.
+pub(crate) fn unique_chars(n: usize) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let count = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut out = Vec::with_capacity(n);
+    let mut words = [
+        count.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        count.wrapping_mul(0xD6E8_FEB8_6659_FD93),
+    ]
+    .into_iter()
+    .cycle();
+    let mut value = 0u64;
+    let mut left = 0;
+    while out.len() < n {
+        if left == 0 {
+            value = words.next().unwrap_or(count);
+            left = 10; // 62^10 < 2^64: ten digits per word
+        }
+        out.push(ALPHABET[(value % 62) as usize] as char);
+        value /= 62;
+        left -= 1;
+    }
+    out.into_iter().collect()
 }
 
 /// A new 20-character Okta-style id with a 3-character prefix.
 pub(crate) fn new_id(prefix: &str) -> String {
-    format!("{prefix}{}", random_chars(17))
+    format!("{prefix}{}", unique_chars(17))
 }
 
 fn now_millis() -> u64 {
@@ -48,6 +70,9 @@ fn now_millis() -> u64 {
         .map(|d| d.as_millis() as u64)
         .unwrap_or_default()
 }
+
+/// What a handler answers: `Err` carries an Okta error response, so that checks can use `?`.
+pub(crate) type Reply = Result<Response, Response>;
 
 /// A JSON response.
 pub(crate) fn json_response(status: StatusCode, body: Value) -> Response {
@@ -67,7 +92,7 @@ pub(crate) fn okta_error(
             "errorCode": code,
             "errorSummary": summary,
             "errorLink": code,
-            "errorId": format!("oae{}", random_chars(19)),
+            "errorId": format!("oae{}", unique_chars(19)),
             "errorCauses": causes.iter().map(|c| json!({"errorSummary": c})).collect::<Vec<_>>(),
         }),
     )
@@ -361,19 +386,20 @@ async fn okta_edge(
     );
     headers.insert("x-rate-limit-remaining", HeaderValue::from(remaining));
     headers.insert("x-rate-limit-reset", HeaderValue::from(reset));
-    if let Ok(id) = HeaderValue::from_str(&random_chars(24)) {
-        headers.insert("x-okta-request-id", id);
+    with_request_id(response)
+}
+
+/// Stamps `X-Okta-Request-Id`, as Okta does on every response.
+fn with_request_id(mut response: Response) -> Response {
+    if let Ok(id) = HeaderValue::from_str(&unique_chars(24)) {
+        response.headers_mut().insert("x-okta-request-id", id);
     }
     response
 }
 
 /// Paths the simulator does not serve.
 async fn unknown(method: Method, uri: axum::http::Uri) -> Response {
-    let mut response = not_found(&format!("{method} {}", uri.path()));
-    if let Ok(id) = HeaderValue::from_str(&random_chars(24)) {
-        response.headers_mut().insert("x-okta-request-id", id);
-    }
-    response
+    with_request_id(not_found(&format!("{method} {}", uri.path())))
 }
 
 /// Every route of the simulated org.
@@ -427,6 +453,19 @@ mod tests {
     use super::*;
 
     const RESOURCE: &[(&str, &[&str])] = &[("orn", &["eq"]), ("labelValueId", &["eq"])];
+
+    #[test]
+    fn identifiers_are_unique_and_look_like_okta_ids() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_id("lbl")).collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in ids.iter().take(100) {
+            assert_eq!(id.len(), 20, "{id}");
+            assert!(id[3..].bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+        }
+        let secret = random_chars(48).unwrap();
+        assert_eq!(secret.len(), 48);
+        assert_ne!(secret, random_chars(48).unwrap());
+    }
 
     #[test]
     fn filters_parse_terms_joined_by_and() {
