@@ -11,6 +11,11 @@
 //! `send()` becomes `crate::hooks::decode(client, response, &info)`, which decodes the same way
 //! but, when a transport is installed, reports a body that does not decode together with the
 //! operation and the status (progenitor's own error keeps only the bytes).
+//!
+//! `single-header`: where a `send()` builds a header map only to carry one header (the
+//! `api-version` every operation sends), the header is set on the request builder directly:
+//! the map cost two allocations and a merge on every request. The request on the wire is the
+//! same.
 
 use std::collections::BTreeSet;
 
@@ -25,6 +30,7 @@ const CATCH_ALL: &str = "Unrecognized";
 /// Applies every rewrite.
 pub fn apply(file: &mut syn::File) {
     decode_through_hooks(file);
+    single_header(file);
     prelude_paths(file);
     optional_json_schema(file);
     for item in &mut file.items {
@@ -252,4 +258,130 @@ fn decode_through_hooks(file: &mut syn::File) {
         }
     }
     Rewrite.visit_file_mut(file);
+}
+
+/// `let mut header_map = HeaderMap::with_capacity(1); header_map.append(NAME, VALUE); …
+/// .headers(header_map)` → `… .header(NAME, VALUE)`, in every block whose map gets exactly one
+/// header.
+fn single_header(file: &mut syn::File) {
+    fn is_map_decl(stmt: &syn::Stmt) -> bool {
+        matches!(stmt, syn::Stmt::Local(local)
+            if quote!(#local).to_string().starts_with("let mut header_map = :: reqwest :: header :: HeaderMap :: with_capacity"))
+    }
+    /// The arguments of `header_map.append(NAME, VALUE);`.
+    fn append_args(stmt: &syn::Stmt) -> Option<(syn::Expr, syn::Expr)> {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else {
+            return None;
+        };
+        let receiver = &call.receiver;
+        if call.method != "append"
+            || quote!(#receiver).to_string() != "header_map"
+            || call.args.len() != 2
+        {
+            return None;
+        }
+        Some((call.args[0].clone(), call.args[1].clone()))
+    }
+    struct Headers {
+        name: syn::Expr,
+        value: syn::Expr,
+    }
+    impl VisitMut for Headers {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::MethodCall(call) = expr else {
+                return;
+            };
+            let arg = call.args.first();
+            if call.method == "headers"
+                && call.args.len() == 1
+                && quote!(#arg).to_string() == "header_map"
+            {
+                let (receiver, name, value) = (&call.receiver, &self.name, &self.value);
+                *expr = parse_quote!(#receiver.header(#name, #value));
+            }
+        }
+    }
+    struct Blocks;
+    impl VisitMut for Blocks {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, block);
+            let appends: Vec<(usize, (syn::Expr, syn::Expr))> = block
+                .stmts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, stmt)| Some((i, append_args(stmt)?)))
+                .collect();
+            let Some(decl) = block.stmts.iter().position(is_map_decl) else {
+                return;
+            };
+            // Only a map whose one header is appended unconditionally, right here.
+            let mentions = block
+                .stmts
+                .iter()
+                .filter(|stmt| quote!(#stmt).to_string().contains("header_map"))
+                .count();
+            let [(append, (name, value))] = appends.as_slice() else {
+                return;
+            };
+            // The declaration, the append and the `.headers(header_map)` statement.
+            if mentions != 3 {
+                return;
+            }
+            let mut rewrite = Headers {
+                name: name.clone(),
+                value: value.clone(),
+            };
+            let append = *append;
+            for stmt in &mut block.stmts {
+                rewrite.visit_stmt_mut(stmt);
+            }
+            let (first, second) = (decl.max(append), decl.min(append));
+            block.stmts.remove(first);
+            block.stmts.remove(second);
+        }
+    }
+    Blocks.visit_file_mut(file);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_map_of_one_header_becomes_a_header_call() {
+        let mut file: syn::File = parse_quote! {
+            async fn send() {
+                let url = format!("{}/x", client.baseurl);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
+                let request = client.client.get(url).headers(header_map).build()?;
+            }
+        };
+        single_header(&mut file);
+        let text = quote!(#file).to_string();
+        assert!(!text.contains("header_map"), "{text}");
+        assert!(
+            text.contains(". header (:: reqwest :: header :: HeaderName :: from_static (\"api-version\") , :: reqwest :: header :: HeaderValue :: from_static (super :: Client :: api_version ())) . build ()"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_map_of_more_headers_stays() {
+        let mut file: syn::File = parse_quote! {
+            async fn send() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map.append(NAME, VALUE);
+                if let Some(v) = other { header_map.append(OTHER, v); }
+                let request = client.client.get(url).headers(header_map).build()?;
+            }
+        };
+        let before = quote!(#file).to_string();
+        single_header(&mut file);
+        assert_eq!(quote!(#file).to_string(), before);
+    }
 }
