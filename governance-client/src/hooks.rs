@@ -113,18 +113,17 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
     if client.inner().transport.is_none() {
         return progenitor_client::ResponseValue::from_response(response).await;
     }
-    // Taken apart rather than copied: the headers move into the value.
-    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    let status = parts.status;
-    let body = http_body_util::BodyExt::collect(body)
+    // Moved out rather than copied: the headers go into the value.
+    let mut response = response;
+    let headers = std::mem::take(response.headers_mut());
+    let status = response.status();
+    let body = response
+        .bytes()
         .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?
-        .to_bytes();
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
     match serde_json::from_slice(&body) {
         Ok(inner) => Ok(progenitor_client::ResponseValue::new(
-            inner,
-            status,
-            parts.headers,
+            inner, status, headers,
         )),
         Err(error) => {
             // Only on failure: decode again, tracking the path.

@@ -276,15 +276,29 @@ async fn count(path: &str, requests: u32) {
     println!("{requests} requests on the {path} path");
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("count") {
         let path = args.nth(1).unwrap_or_else(|| "ext".into());
         let requests = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
-        count(&path, requests).await;
+        // One thread for the client and its connections: the count then does not depend on
+        // how often worker threads happened to sleep and be woken (the server has its own).
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(count(&path, requests));
         return;
     }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(timed());
+}
+
+/// The wall-clock figures, on the default multi-threaded runtime.
+async fn timed() {
     let args: Vec<u64> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, DATE};
+use reqwest::header::HeaderValue;
+#[cfg(test)]
+use reqwest::header::{HeaderMap, DATE};
 
 /// Requests kept in reserve per window (for other clients of the same org).
 const RESERVE: u64 = 0;
@@ -27,13 +29,18 @@ pub(crate) struct RateLimit {
     pub reset_in: Duration,
 }
 
-const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
-const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
-const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
+/// The headers of one response that the throttle reads; the transport finds them in one pass
+/// over the response's headers.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RateLimitHeaders<'a> {
+    pub date: Option<&'a HeaderValue>,
+    pub limit: Option<&'a HeaderValue>,
+    pub remaining: Option<&'a HeaderValue>,
+    pub reset: Option<&'a HeaderValue>,
+}
 
-// Header names as constants: a lookup by `&str` parses the name on every response.
-fn number(headers: &HeaderMap, name: &HeaderName) -> Option<u64> {
-    std::str::from_utf8(headers.get(name)?.as_bytes().trim_ascii())
+fn number(value: Option<&HeaderValue>) -> Option<u64> {
+    std::str::from_utf8(value?.as_bytes().trim_ascii())
         .ok()?
         .parse()
         .ok()
@@ -51,8 +58,8 @@ fn server_now(date: &HeaderValue) -> Option<u64> {
 struct DateCache(Mutex<Option<(HeaderValue, u64)>>);
 
 impl DateCache {
-    fn server_now(&self, headers: &HeaderMap) -> Option<u64> {
-        let date = headers.get(DATE)?;
+    fn server_now(&self, date: Option<&HeaderValue>) -> Option<u64> {
+        let date = date?;
         let mut last = self.0.lock().ok()?;
         match &*last {
             Some((value, secs)) if value == date => Some(*secs),
@@ -66,26 +73,32 @@ impl DateCache {
 }
 
 impl RateLimit {
-    /// Reads the rate-limit headers with a fresh date cache.
+    /// Reads the rate-limit headers of `headers` with a fresh date cache.
     #[cfg(test)]
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        Self::read(headers, &DateCache::default())
+        let found = RateLimitHeaders {
+            date: headers.get(DATE),
+            limit: headers.get("x-rate-limit-limit"),
+            remaining: headers.get("x-rate-limit-remaining"),
+            reset: headers.get("x-rate-limit-reset"),
+        };
+        Self::read(found, &DateCache::default())
     }
 
     /// Reads the rate-limit headers; `Reset` is compared with the response's `Date` (the
     /// server's clock, parsed through `dates`), falling back to the local clock when `Date`
     /// is missing.
-    fn read(headers: &HeaderMap, dates: &DateCache) -> Option<Self> {
-        let remaining = number(headers, &REMAINING)?;
-        let reset = number(headers, &RESET)?;
-        let now = dates.server_now(headers).unwrap_or_else(|| {
+    fn read(headers: RateLimitHeaders, dates: &DateCache) -> Option<Self> {
+        let remaining = number(headers.remaining)?;
+        let reset = number(headers.reset)?;
+        let now = dates.server_now(headers.date).unwrap_or_else(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or_default()
         });
         Some(Self {
-            limit: number(headers, &LIMIT),
+            limit: number(headers.limit),
             remaining,
             reset_in: Duration::from_secs(reset.saturating_sub(now)),
         })
@@ -101,7 +114,7 @@ pub(crate) struct Throttle {
 
 impl Throttle {
     /// Reads a response's rate-limit headers and records them for `bucket`.
-    pub fn observe(&self, bucket: &str, headers: &HeaderMap) -> Option<RateLimit> {
+    pub fn observe(&self, bucket: &str, headers: RateLimitHeaders) -> Option<RateLimit> {
         let limit = RateLimit::read(headers, &self.dates)?;
         self.record(bucket, limit);
         Some(limit)
@@ -204,15 +217,15 @@ mod tests {
         let date = h.get(DATE).unwrap().clone();
         // Seeded with a value the header does not say: only a cache hit can return it.
         *dates.0.lock().unwrap() = Some((date, 7));
-        assert_eq!(dates.server_now(&h), Some(7));
+        assert_eq!(dates.server_now(h.get(DATE)), Some(7));
         let mut other = h.clone();
         other.insert(
             DATE,
             HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
         );
-        assert_eq!(dates.server_now(&other), Some(784_111_777));
-        assert_eq!(dates.server_now(&other), Some(784_111_777));
-        assert!(dates.server_now(&HeaderMap::new()).is_none());
+        assert_eq!(dates.server_now(other.get(DATE)), Some(784_111_777));
+        assert_eq!(dates.server_now(other.get(DATE)), Some(784_111_777));
+        assert!(dates.server_now(None).is_none());
     }
 
     #[test]

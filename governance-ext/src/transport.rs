@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use governance_client::hooks::{failure_response, BoxFuture, Transport};
 use governance_client::Operation;
-use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use reqwest::ResponseBuilderExt;
 use tracing::Instrument;
 
@@ -27,17 +27,46 @@ use crate::auth::Authenticator;
 use crate::config::OrgUrl;
 use crate::error::{AuthError, Error};
 use crate::retry::{idempotent, jitter, RetryConfig};
-use crate::throttle::Throttle;
+use crate::throttle::{RateLimitHeaders, Throttle};
 
 /// How often one request is re-sent for a new resource-server DPoP nonce.
 const NONCE_RETRIES: usize = 2;
 
-// Header names as constants: a lookup or insert by `&str` parses the name every time.
+// Header names as constants: an insert by `&str` parses the name every time.
 const DPOP: HeaderName = HeaderName::from_static("dpop");
-const DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-okta-request-id");
 const RETRY_FOR: HeaderName = HeaderName::from_static("x-okta-retry-for");
 const RETRY_COUNT: HeaderName = HeaderName::from_static("x-okta-retry-count");
+
+/// The response headers the stack acts on, found in one pass over the headers (cheaper than
+/// one hashed lookup each).
+#[derive(Default)]
+struct Seen<'a> {
+    rate: RateLimitHeaders<'a>,
+    request_id: Option<&'a HeaderValue>,
+    dpop_nonce: Option<&'a HeaderValue>,
+    challenge: Option<&'a HeaderValue>,
+}
+
+impl<'a> Seen<'a> {
+    fn read(headers: &'a reqwest::header::HeaderMap) -> Self {
+        let mut seen = Self::default();
+        for (name, value) in headers {
+            let slot = match name.as_str() {
+                "date" => &mut seen.rate.date,
+                "x-rate-limit-limit" => &mut seen.rate.limit,
+                "x-rate-limit-remaining" => &mut seen.rate.remaining,
+                "x-rate-limit-reset" => &mut seen.rate.reset,
+                "x-okta-request-id" => &mut seen.request_id,
+                "dpop-nonce" => &mut seen.dpop_nonce,
+                "www-authenticate" => &mut seen.challenge,
+                _ => continue,
+            };
+            // The first value counts, as with `HeaderMap::get`.
+            slot.get_or_insert(value);
+        }
+        seen
+    }
+}
 
 pub(crate) struct StackTransport {
     pub auth: Arc<Authenticator>,
@@ -80,10 +109,6 @@ impl Buffered {
         *response.version_mut() = self.version;
         *response.headers_mut() = self.headers;
         reqwest::Response::from(response)
-    }
-
-    fn header(&self, name: &HeaderName) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -204,11 +229,13 @@ impl StackTransport {
                 }
                 Ok(response) => response,
             };
-            let limit = self.throttle.observe(&bucket, &response.headers);
+            let seen = Seen::read(&response.headers);
+            let limit = self.throttle.observe(&bucket, seen.rate);
             if first_request_id.is_none() {
-                first_request_id = response.headers.get(REQUEST_ID).cloned();
+                first_request_id = seen.request_id.cloned();
             }
-            if let Some(nonce) = response.header(&DPOP_NONCE) {
+            let has_nonce = seen.dpop_nonce.is_some();
+            if let Some(nonce) = seen.dpop_nonce.and_then(|v| v.to_str().ok()) {
                 self.auth.set_resource_nonce(nonce.to_string());
             }
             let status = response.status.as_u16();
@@ -218,14 +245,13 @@ impl StackTransport {
             if let Some(limit) = limit {
                 span.record("rate_limit_remaining", limit.remaining);
             }
-            // Only 401 and 403 carry a challenge the stack acts on.
-            let challenge = match status {
-                401 | 403 => response.header(&WWW_AUTHENTICATE).unwrap_or_default(),
-                _ => "",
-            };
+            let challenge = seen
+                .challenge
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
             match status {
                 401 if challenge.contains("use_dpop_nonce")
-                    && response.headers.contains_key(DPOP_NONCE)
+                    && has_nonce
                     && nonce_retries < NONCE_RETRIES =>
                 {
                     nonce_retries += 1;
