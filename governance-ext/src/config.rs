@@ -274,7 +274,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// Timeout of one HTTP request (default 30 s).
+    /// Timeout of one attempt of an HTTP request, body included (default 30 s); an attempt
+    /// gets less when less is left of the call's deadline ([`RetryConfig::deadline`]).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = Some(timeout);
         self
