@@ -508,7 +508,7 @@ fn split_of(types: &BTreeMap<String, Vec<(String, Type)>>, page: &str) -> Option
 
 /// `governance-client/src/paginated.rs`: an `impl Paginated` for the builder of every
 /// operation with `after` and `limit` whose success type splits into items and a next link
-/// (see [`split_of`]), or is a union of such page types (`listGrants`: which page comes back
+/// (see `split_of`), or is a union of such page types (`listGrants`: which page comes back
 /// depends on `include`). A union's items are an enum generated beside it, in `items`, with
 /// one variant per page type.
 /// Returns the file and the ids of paginated operations it could not cover.
