@@ -323,46 +323,51 @@ pub fn render_decoders_rs(ops: &[OpSurface]) -> String {
     out
 }
 
+/// The items of the generated `types` module.
+fn types_items(file: &syn::File) -> impl Iterator<Item = &Item> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items)
+}
+
 /// One line per public type of the generated `types` module: `struct Name { fields }` or
 /// `enum Name { variants }`, sorted by name. Input is the generated file's source.
 pub fn public_types(source: &str) -> Result<String> {
     let file = syn::parse_file(source)?;
     let mut lines = Vec::new();
-    for item in &file.items {
-        let Item::Mod(module) = item else { continue };
-        if module.ident != "types" {
-            continue;
-        }
-        for item in module.content.iter().flat_map(|(_, items)| items) {
-            match item {
-                Item::Struct(s) => {
-                    let fields: Vec<String> = match &s.fields {
-                        syn::Fields::Named(named) => named
-                            .named
-                            .iter()
-                            .filter_map(|f| f.ident.as_ref())
-                            .map(|i| i.to_string())
-                            .collect(),
-                        syn::Fields::Unnamed(unnamed) => {
-                            unnamed.unnamed.iter().map(|f| type_string(&f.ty)).collect()
-                        }
-                        syn::Fields::Unit => Vec::new(),
-                    };
-                    let shape = if matches!(s.fields, syn::Fields::Unnamed(_)) {
-                        format!("({})", fields.join(", "))
-                    } else {
-                        format!(" {{ {} }}", fields.join(", "))
-                    };
-                    lines.push(format!("struct {}{shape}", s.ident));
-                }
-                Item::Enum(e) => {
-                    let variants: Vec<String> =
-                        e.variants.iter().map(|v| v.ident.to_string()).collect();
-                    lines.push(format!("enum {} {{ {} }}", e.ident, variants.join(", ")));
-                }
-                Item::Type(t) => lines.push(format!("type {} = {}", t.ident, type_string(&t.ty))),
-                _ => {}
+    for item in types_items(&file) {
+        match item {
+            Item::Struct(s) => {
+                let fields: Vec<String> = match &s.fields {
+                    syn::Fields::Named(named) => named
+                        .named
+                        .iter()
+                        .filter_map(|f| f.ident.as_ref())
+                        .map(|i| i.to_string())
+                        .collect(),
+                    syn::Fields::Unnamed(unnamed) => {
+                        unnamed.unnamed.iter().map(|f| type_string(&f.ty)).collect()
+                    }
+                    syn::Fields::Unit => Vec::new(),
+                };
+                let shape = if matches!(s.fields, syn::Fields::Unnamed(_)) {
+                    format!("({})", fields.join(", "))
+                } else {
+                    format!(" {{ {} }}", fields.join(", "))
+                };
+                lines.push(format!("struct {}{shape}", s.ident));
             }
+            Item::Enum(e) => {
+                let variants: Vec<String> =
+                    e.variants.iter().map(|v| v.ident.to_string()).collect();
+                lines.push(format!("enum {} {{ {} }}", e.ident, variants.join(", ")));
+            }
+            Item::Type(t) => lines.push(format!("type {} = {}", t.ident, type_string(&t.ty))),
+            _ => {}
         }
     }
     lines.sort();
@@ -372,21 +377,15 @@ pub fn public_types(source: &str) -> Result<String> {
 /// Named-field structs of the generated `types` module: name -> [(field, type)].
 fn type_fields(file: &syn::File) -> BTreeMap<String, Vec<(String, syn::Type)>> {
     let mut out = BTreeMap::new();
-    for item in &file.items {
-        let Item::Mod(module) = item else { continue };
-        if module.ident != "types" {
-            continue;
-        }
-        for item in module.content.iter().flat_map(|(_, items)| items) {
-            if let Item::Struct(s) = item {
-                if let syn::Fields::Named(named) = &s.fields {
-                    let fields = named
-                        .named
-                        .iter()
-                        .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
-                        .collect();
-                    out.insert(s.ident.to_string(), fields);
-                }
+    for item in types_items(file) {
+        if let Item::Struct(s) = item {
+            if let syn::Fields::Named(named) = &s.fields {
+                let fields = named
+                    .named
+                    .iter()
+                    .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
+                    .collect();
+                out.insert(s.ident.to_string(), fields);
             }
         }
     }
@@ -419,26 +418,20 @@ fn last_ident(ty: &Type) -> Option<String> {
 /// `ListGrantsResponse` -> `[("Variant0", GrantsListWithEntitlements), ...]`.
 fn type_unions(file: &syn::File) -> BTreeMap<String, Vec<(String, String)>> {
     let mut out = BTreeMap::new();
-    for item in &file.items {
-        let Item::Mod(module) = item else { continue };
-        if module.ident != "types" {
-            continue;
-        }
-        for item in module.content.iter().flat_map(|(_, items)| items) {
-            let Item::Enum(e) = item else { continue };
-            let variants: Option<Vec<(String, String)>> = e
-                .variants
-                .iter()
-                .map(|v| match &v.fields {
-                    syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
-                        Some((v.ident.to_string(), last_ident(&f.unnamed[0].ty)?))
-                    }
-                    _ => None,
-                })
-                .collect();
-            if let Some(variants) = variants {
-                out.insert(e.ident.to_string(), variants);
-            }
+    for item in types_items(file) {
+        let Item::Enum(e) = item else { continue };
+        let variants: Option<Vec<(String, String)>> = e
+            .variants
+            .iter()
+            .map(|v| match &v.fields {
+                syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                    Some((v.ident.to_string(), last_ident(&f.unnamed[0].ty)?))
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(variants) = variants {
+            out.insert(e.ident.to_string(), variants);
         }
     }
     out
