@@ -1,8 +1,10 @@
 //! Label flows against a local server: exact requests, batching, idempotence.
 
+mod common;
+
+use common::default_client;
 use governance_ext::labels::{self, Color};
 use governance_ext::orn::{Orn, Partition};
-use governance_ext::{Config, Governance};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -37,17 +39,6 @@ fn list(labels: Vec<Value>) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"data": labels, "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/labels"}}}))
 }
 
-fn client(org: &MockServer) -> Governance {
-    Governance::new(
-        Config::builder()
-            .org_url(org.uri())
-            .ssws_token("00tok")
-            .build()
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 #[tokio::test]
 async fn ensure_creates_a_missing_label_once() {
     let org = MockServer::start().await;
@@ -74,14 +65,14 @@ async fn ensure_creates_a_missing_label_once() {
         .mount(&org)
         .await;
     let created = labels::ensure(
-        &client(&org),
+        &default_client(&org),
         "Sensitivity",
         &[("High", Some(Color::Red)), ("Low", None)],
     )
     .await
     .unwrap();
     assert_eq!(created.values.len(), 2);
-    let listed = labels::list(&client(&org)).await.unwrap();
+    let listed = labels::list(&default_client(&org)).await.unwrap();
     assert!(listed.iter().all(labels::is_predefined));
 }
 
@@ -108,7 +99,7 @@ async fn ensure_adds_only_missing_values_and_never_duplicates() {
         .await;
     // "sensitivity" and "HIGH" match case-insensitively, as on the server.
     let label = labels::ensure(
-        &client(&org),
+        &default_client(&org),
         "sensitivity",
         &[("HIGH", None), ("Low", None)],
     )
@@ -158,7 +149,7 @@ async fn assign_batches_10_by_10_and_reports_per_resource() {
         .collect();
     orns.push(Orn::group(Partition::Okta, "00o11edPwGqbUrsDm0g4", "poison").unwrap());
     let values: Vec<String> = (0..12).map(|i| format!("lbl{i:017}")).collect();
-    let report = labels::assign(&client(&org), &orns, &values).await;
+    let report = labels::assign(&default_client(&org), &orns, &values).await;
     assert_eq!(report.calls, 6, "25 resources x 12 values = 3 x 2 batches");
     let seen = org.received_requests().await.unwrap();
     assert_eq!(seen.len(), 6);
@@ -217,13 +208,13 @@ async fn updates_are_patch_operations_of_at_most_ten() {
         labels::Change::RemoveValue("lbl12h191hy4H2f711d0".into()),
     ];
     changes.extend((0..8).map(|i| labels::Change::AddValue(format!("Tier {i}"), None)));
-    labels::update(&client(&org), &current, &changes)
+    labels::update(&default_client(&org), &current, &changes)
         .await
         .unwrap();
     insta::assert_json_snapshot!("label_update_bodies", bodies(&org).await);
 
     let bad = labels::update(
-        &client(&org),
+        &default_client(&org),
         &current,
         &[labels::Change::RenameKey("x".repeat(51))],
     )
@@ -238,7 +229,7 @@ async fn updates_are_patch_operations_of_at_most_ten() {
     let crown: governance_ext::client::types::Label =
         serde_json::from_value(predefined()[0].clone()).unwrap();
     assert!(
-        labels::update(&client(&org), &crown, &changes)
+        labels::update(&default_client(&org), &crown, &changes)
             .await
             .is_err(),
         "predefined labels are read-only"
@@ -280,7 +271,7 @@ async fn a_label_in_use_is_not_deleted_unless_asked() {
         .mount(&org)
         .await;
     let label: governance_ext::client::types::Label = serde_json::from_value(in_use).unwrap();
-    let refused = labels::delete(&client(&org), &label).await;
+    let refused = labels::delete(&default_client(&org), &label).await;
     assert!(
         matches!(
             &refused,
@@ -291,7 +282,7 @@ async fn a_label_in_use_is_not_deleted_unless_asked() {
         ),
         "{refused:?}"
     );
-    let report = labels::delete_unassigning_first(&client(&org), &label)
+    let report = labels::delete_unassigning_first(&default_client(&org), &label)
         .await
         .unwrap();
     assert_eq!(report.calls, 1);
@@ -325,7 +316,7 @@ async fn ensure_tolerates_a_concurrent_creator() {
         .respond_with(list(after))
         .mount(&org)
         .await;
-    let label = labels::ensure(&client(&org), "Sensitivity", &[("High", None)])
+    let label = labels::ensure(&default_client(&org), "Sensitivity", &[("High", None)])
         .await
         .unwrap();
     assert_eq!(label.label_id.as_str(), "lbc11keklyNa6KhMi1d9");

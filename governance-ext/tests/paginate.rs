@@ -1,9 +1,12 @@
 //! Paging through a local server whose links point at the `-admin` host, as Okta's do.
 
+mod common;
+
+use common::default_client;
 use futures_util::TryStreamExt;
 use governance_ext::client::prelude::*;
 use governance_ext::paginate::Paginate;
-use governance_ext::{Config, Error, Governance};
+use governance_ext::Error;
 use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -24,17 +27,6 @@ fn page(items: Vec<serde_json::Value>, next: Option<&str>) -> serde_json::Value 
         links["next"] = json!({"href": format!("https://acme-admin.okta.com/governance/api/v1/teams?after={after}&limit=2")});
     }
     json!({"data": items, "_links": links})
-}
-
-fn client(org: &MockServer) -> Governance {
-    Governance::new(
-        Config::builder()
-            .org_url(org.uri())
-            .ssws_token("00tok")
-            .build()
-            .unwrap(),
-    )
-    .unwrap()
 }
 
 #[tokio::test]
@@ -68,7 +60,7 @@ async fn items_stream_across_pages_without_leaving_the_org() {
         .expect(1)
         .mount(&org)
         .await;
-    let okta = client(&org);
+    let okta = default_client(&org);
     let names: Vec<String> = okta
         .list_all_request_teams()
         .items(2)
@@ -98,7 +90,7 @@ async fn pages_are_fetched_only_as_the_stream_is_polled() {
         )
         .mount(&org)
         .await;
-    let okta = client(&org);
+    let okta = default_client(&org);
     let mut pages = okta.list_all_request_teams().pages(2).unwrap();
     let first = pages.try_next().await.unwrap().unwrap();
     assert_eq!(first.items.len(), 2);
@@ -113,7 +105,7 @@ async fn pages_are_fetched_only_as_the_stream_is_polled() {
 #[tokio::test]
 async fn a_page_size_over_200_is_refused_before_sending() {
     let org = MockServer::start().await;
-    let okta = client(&org);
+    let okta = default_client(&org);
     let error = okta.list_all_request_teams().items(201).err().unwrap();
     assert!(
         matches!(error, Error::Validation { field: "limit", .. }),
@@ -147,7 +139,7 @@ async fn lists_whose_spec_declares_no_next_link_page_through_the_link_header() {
         .expect(1)
         .mount(&org)
         .await;
-    let users: Vec<_> = client(&org)
+    let users: Vec<_> = default_client(&org)
         .list_my_delegate_users()
         .filter("firstName sw \"A\"")
         .items(2)
@@ -216,7 +208,7 @@ async fn list_grants_streams_whichever_page_shape_comes_back() {
         .expect(1)
         .mount(&org)
         .await;
-    let okta = client(&org);
+    let okta = default_client(&org);
     let items: Vec<ListGrantsItem> = okta
         .list_grants()
         .filter("target.externalId eq \"0oafxqCAJWWGELFTYASJ\" AND target.type eq \"APPLICATION\"")

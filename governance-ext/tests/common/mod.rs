@@ -58,6 +58,11 @@ pub fn client(org: &str, retry: RetryConfig) -> Governance {
     .unwrap()
 }
 
+/// A client for `org` with an SSWS token and the default retry settings.
+pub fn default_client(org: &wiremock::MockServer) -> Governance {
+    client(&org.uri(), RetryConfig::default())
+}
+
 pub fn epoch(offset: u64) -> String {
     (SystemTime::now()
         .duration_since(UNIX_EPOCH)
