@@ -39,11 +39,18 @@ pub(crate) struct RateLimitHeaders<'a> {
     pub reset: Option<&'a HeaderValue>,
 }
 
+/// A header's decimal value: ASCII digits, with optional whitespace around them. Read from
+/// the bytes directly (no UTF-8 check, no `str::parse`): it runs three times per response.
 fn number(value: Option<&HeaderValue>) -> Option<u64> {
-    std::str::from_utf8(value?.as_bytes().trim_ascii())
-        .ok()?
-        .parse()
-        .ok()
+    let digits = value?.as_bytes().trim_ascii();
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+            .flatten()
+    })
 }
 
 /// The server's clock, from the `Date` header.
@@ -226,6 +233,19 @@ mod tests {
         assert_eq!(dates.server_now(other.get(DATE)), Some(784_111_777));
         assert_eq!(dates.server_now(other.get(DATE)), Some(784_111_777));
         assert!(dates.server_now(None).is_none());
+    }
+
+    #[test]
+    fn numbers_are_ascii_digits_that_fit_in_a_u64() {
+        let n = |s: &'static str| number(Some(&HeaderValue::from_static(s)));
+        assert_eq!(n("0"), Some(0));
+        assert_eq!(n(" 1700000000 "), Some(1_700_000_000));
+        assert_eq!(n("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(n("18446744073709551616"), None, "overflow");
+        for bad in ["", " ", "-1", "+1", "1.5", "12a", "1 2", "0x10"] {
+            assert_eq!(n(bad), None, "{bad:?}");
+        }
+        assert_eq!(number(None), None);
     }
 
     #[test]
