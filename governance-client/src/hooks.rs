@@ -17,6 +17,15 @@
 //! error in the response's extensions. [`take_failure`] gets it back. The typed error travels
 //! intact, never flattened to a string, and a caller who does not know about it still sees a
 //! clearly marked unexpected response.
+//!
+//! # How a body the transport has read reaches the generated code
+//!
+//! A transport may read the body itself (the ext crate's does, so that a connection broken
+//! mid-body is retried like any other failure). It then hands back the response it received,
+//! body stream spent, with the bytes in a [`ReadBody`] extension rather than building a new
+//! response around them. [`decode`] takes the body from there; for a status the operation does
+//! not declare, the generated code passes the response through [`unexpected`], which makes the
+//! bytes its body again, so the caller of `send()` reads it as usual.
 
 use std::any::Any;
 use std::fmt;
@@ -117,10 +126,13 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
     let mut response = response;
     let headers = std::mem::take(response.headers_mut());
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    let body = match response.extensions_mut().remove::<ReadBody>() {
+        Some(ReadBody(body)) => body,
+        None => response
+            .bytes()
+            .await
+            .map_err(progenitor_client::Error::ResponseBodyError)?,
+    };
     match serde_json::from_slice(&body) {
         Ok(inner) => Ok(progenitor_client::ResponseValue::new(
             inner, status, headers,
@@ -144,6 +156,35 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
             ))
         }
     }
+}
+
+/// The body of a response that a transport has already read to the end (to retry a
+/// connection that breaks mid-body, say), riding in the response's extensions: the transport
+/// hands back the response as it came, its body stream spent, instead of building a new
+/// response around the bytes. [`decode`] takes the body from here, and [`unexpected`] makes
+/// it the body again before the generated code hands the response to the caller.
+#[derive(Debug, Clone)]
+pub struct ReadBody(pub bytes::Bytes);
+
+/// The response the generated code returns as `Error::UnexpectedResponse`: when a transport
+/// left its body in a [`ReadBody`], a response with that body (and the same status, version,
+/// headers, URL and extensions), so that the caller reads it as usual.
+pub fn unexpected(mut response: reqwest::Response) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt;
+    let Some(ReadBody(body)) = response.extensions_mut().remove::<ReadBody>() else {
+        return response;
+    };
+    let mut rebuilt = http::Response::builder()
+        .url(response.url().clone())
+        .body(reqwest::Body::from(body))
+        .unwrap_or_default();
+    *rebuilt.status_mut() = response.status();
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    rebuilt
+        .extensions_mut()
+        .extend(std::mem::take(response.extensions_mut()));
+    reqwest::Response::from(rebuilt)
 }
 
 /// Status of the synthetic responses that carry a transport failure.
@@ -185,5 +226,37 @@ mod tests {
             Some(&Boom("token endpoint said no"))
         );
         assert!(take_failure::<String>(&response).is_none());
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Mark(u8);
+
+    #[tokio::test]
+    async fn an_unexpected_response_gets_its_read_body_back() {
+        use reqwest::ResponseBuilderExt;
+        let url: reqwest::Url = "https://acme.okta.com/governance/api/v1/labels"
+            .parse()
+            .unwrap();
+        let mut spent = http::Response::builder()
+            .status(202)
+            .header("x-okta-request-id", "req-1")
+            .url(url.clone())
+            .body(reqwest::Body::from(Vec::<u8>::new()))
+            .unwrap();
+        spent
+            .extensions_mut()
+            .insert(ReadBody(bytes::Bytes::from_static(b"{\"id\":1}")));
+        spent.extensions_mut().insert(Mark(7));
+        let response = unexpected(reqwest::Response::from(spent));
+        assert_eq!(response.status().as_u16(), 202);
+        assert_eq!(response.url(), &url);
+        assert_eq!(response.headers()["x-okta-request-id"], "req-1");
+        assert_eq!(response.extensions().get::<Mark>(), Some(&Mark(7)));
+        assert!(response.extensions().get::<ReadBody>().is_none());
+        assert_eq!(response.text().await.unwrap(), "{\"id\":1}");
+
+        // Without a read body, the response is handed on untouched.
+        let plain = reqwest::Response::from(http::Response::new(reqwest::Body::from("as sent")));
+        assert_eq!(unexpected(plain).text().await.unwrap(), "as sent");
     }
 }

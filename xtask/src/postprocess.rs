@@ -12,6 +12,11 @@
 //! but, when a transport is installed, reports a body that does not decode together with the
 //! operation and the status (progenitor's own error keeps only the bytes).
 //!
+//! `unexpected-through-hooks`: every `Error::UnexpectedResponse(response)` of a `send()` becomes
+//! `Error::UnexpectedResponse(crate::hooks::unexpected(response))`: a transport that read the
+//! body already hands it back in the response's extensions, and this puts it back as the body
+//! before the caller sees the response.
+//!
 //! `single-header`: where a `send()` builds a header map only to carry one header (the
 //! `api-version` every operation sends), the header is set on the request builder directly:
 //! the map cost two allocations and a merge on every request. The request on the wire is the
@@ -30,6 +35,7 @@ const CATCH_ALL: &str = "Unrecognized";
 /// Applies every rewrite.
 pub fn apply(file: &mut syn::File) {
     decode_through_hooks(file);
+    unexpected_through_hooks(file);
     single_header(file);
     prelude_paths(file);
     optional_json_schema(file);
@@ -260,6 +266,33 @@ fn decode_through_hooks(file: &mut syn::File) {
     Rewrite.visit_file_mut(file);
 }
 
+/// `Error::UnexpectedResponse(response)` → `Error::UnexpectedResponse(crate::hooks::unexpected(response))`.
+fn unexpected_through_hooks(file: &mut syn::File) {
+    struct Rewrite;
+    impl VisitMut for Rewrite {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::Call(call) = expr else { return };
+            let syn::Expr::Path(func) = call.func.as_ref() else {
+                return;
+            };
+            let last_two: Vec<String> = func
+                .path
+                .segments
+                .iter()
+                .rev()
+                .take(2)
+                .map(|s| s.ident.to_string())
+                .collect();
+            if last_two == ["UnexpectedResponse", "Error"] && call.args.len() == 1 {
+                let response = &call.args[0];
+                call.args[0] = parse_quote!(crate::hooks::unexpected(#response));
+            }
+        }
+    }
+    Rewrite.visit_file_mut(file);
+}
+
 /// `let mut header_map = HeaderMap::with_capacity(1); header_map.append(NAME, VALUE); …
 /// .headers(header_map)` → `… .header(NAME, VALUE)`, in every block whose map gets exactly one
 /// header.
@@ -366,6 +399,31 @@ mod tests {
         assert!(!text.contains("header_map"), "{text}");
         assert!(
             text.contains(". header (:: reqwest :: header :: HeaderName :: from_static (\"api-version\") , :: reqwest :: header :: HeaderValue :: from_static (super :: Client :: api_version ())) . build ()"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn unexpected_responses_go_through_the_hook() {
+        let mut file: syn::File = parse_quote! {
+            async fn send() {
+                match response.status().as_u16() {
+                    200u16 => crate::hooks::decode(client, response, &info).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+        };
+        unexpected_through_hooks(&mut file);
+        let text = quote!(#file).to_string();
+        assert!(
+            text.contains(
+                "Err (Error :: UnexpectedResponse (crate :: hooks :: unexpected (response)))"
+            ),
+            "{text}"
+        );
+        // Other calls are left alone.
+        assert!(
+            text.contains("crate :: hooks :: decode (client , response , & info)"),
             "{text}"
         );
     }
