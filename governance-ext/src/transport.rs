@@ -17,13 +17,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use governance_client::hooks::{failure_response, BoxFuture, Transport};
+use futures_util::FutureExt;
+use governance_client::hooks::{failure_response, BoxFuture, ReadBody, Transport};
 use governance_client::Operation;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
-use reqwest::ResponseBuilderExt;
 use tracing::Instrument;
 
-use crate::auth::Authenticator;
+use crate::auth::{AccessToken, AuthHeaders, Authenticator};
 use crate::config::OrgUrl;
 use crate::error::{AuthError, Error};
 use crate::retry::{idempotent, jitter, RetryConfig};
@@ -78,12 +78,9 @@ pub(crate) struct StackTransport {
     pub request_timeout: Duration,
 }
 
-/// A response read to the end.
+/// A response read to the end: the response as it came (its body stream spent) and its body.
 struct Buffered {
-    url: reqwest::Url,
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    headers: reqwest::header::HeaderMap,
+    response: reqwest::Response,
     body: bytes::Bytes,
 }
 
@@ -93,32 +90,135 @@ struct Buffered {
 pub(crate) struct ErrorBody(pub serde_json::Value);
 
 impl Buffered {
-    fn into_response(self) -> reqwest::Response {
-        let error_body = (self.status.is_client_error() || self.status.is_server_error())
-            .then(|| serde_json::from_slice::<serde_json::Value>(&self.body).ok())
-            .flatten();
-        // The URL is carried over: without it, reqwest parses a placeholder URL.
-        let mut response = http::Response::builder()
-            .url(self.url)
-            .body(reqwest::Body::from(self.body))
-            .unwrap_or_default();
-        if let Some(body) = error_body {
-            response.extensions_mut().insert(ErrorBody(body));
+    /// Waits for the response to `sending` and reads its body to the end, chunk by chunk: a
+    /// body that arrives in one chunk (most do) is kept as it came, with no copy and no list
+    /// of buffers.
+    async fn receive(
+        sending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+    ) -> reqwest::Result<Self> {
+        let mut response = sending.await?;
+        // The first chunk as it came; later ones (if any) are appended to a copy of it.
+        let mut first = bytes::Bytes::new();
+        let mut all = bytes::BytesMut::new();
+        while let Some(chunk) = response.chunk().await? {
+            if first.is_empty() && all.is_empty() {
+                first = chunk;
+            } else {
+                if all.is_empty() {
+                    all.extend_from_slice(&first);
+                }
+                all.extend_from_slice(&chunk);
+            }
         }
-        *response.status_mut() = self.status;
-        *response.version_mut() = self.version;
-        *response.headers_mut() = self.headers;
-        reqwest::Response::from(response)
+        let body = if all.is_empty() { first } else { all.freeze() };
+        Ok(Self { response, body })
+    }
+
+    /// The response for the generated code: the one received, with the body in its
+    /// extensions ([`ReadBody`]), where the generated code's decoding takes it from (the
+    /// generated code makes it the body again before it hands an undeclared status to the
+    /// caller). An error status also keeps its parsed body for the ext crate's error.
+    fn into_response(self) -> reqwest::Response {
+        let Self { mut response, body } = self;
+        let status = response.status();
+        if status.is_client_error() || status.is_server_error() {
+            if let Ok(parsed) = serde_json::from_slice::<serde_json::Value>(&body) {
+                response.extensions_mut().insert(ErrorBody(parsed));
+            }
+        }
+        response.extensions_mut().insert(ReadBody(body));
+        response
     }
 }
 
+/// One call's state across its attempts. The decisions are plain functions of it (see
+/// [`StackTransport::run`]), so that the call's future holds this once, beside whatever it is
+/// waiting for, instead of every local the loop has.
+struct Call {
+    method: reqwest::Method,
+    operation: Option<&'static Operation>,
+    /// The rate-limit bucket: operation ids name their method + path template one to one.
+    bucket: std::borrow::Cow<'static, str>,
+    started: Instant,
+    deadline: Instant,
+    /// The request's span (the one `execute` opened).
+    span: tracing::Span,
+    retries: u32,
+    /// `X-Okta-Request-Id` of the first response, sent back as `X-Okta-Retry-For`.
+    first_request_id: Option<HeaderValue>,
+    /// An access token was refused once already.
+    refreshed: bool,
+    /// The kept request carries a DPoP proof.
+    proof_sent: bool,
+    nonce_retries: usize,
+    waited: Duration,
+}
+
+/// What follows an attempt.
+enum Next {
+    /// Send again after this wait (zero: at once).
+    Retry(Duration),
+    /// The access token was refused: drop it from the cache, then send again.
+    Refresh,
+    /// The call is over.
+    Done(Result<reqwest::Response, Error>),
+}
+
 impl StackTransport {
-    async fn run(
-        &self,
-        client: &reqwest::Client,
+    /// Sends `request` until it succeeds or may not be retried.
+    ///
+    /// The future owns the request (kept once: each attempt sends a copy), a [`Call`], and
+    /// one thing it waits for at a time; a token fetch and an invalidation are boxed, as only
+    /// OAuth 2.0 credentials need them. Small enough to be allocated cheaply per request.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` would keep a second copy of the request, moved from its argument"
+    )]
+    fn run<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
         mut request: reqwest::Request,
         operation: Option<&'static Operation>,
-    ) -> Result<reqwest::Response, Error> {
+    ) -> impl std::future::Future<Output = Result<reqwest::Response, Error>> + Send + 'a {
+        async move {
+            let mut call = self.start(&request, operation)?;
+            // Each value the decisions return is taken apart in a statement of its own, so
+            // that it is not kept in the future across the next wait.
+            loop {
+                let pacing = self.pace(&mut call)?;
+                if !pacing.is_zero() {
+                    tokio::time::sleep(pacing).await;
+                }
+                let headers = if self.auth.needs_token() {
+                    Box::pin(self.auth.headers(call.method.as_str(), request.url())).await?
+                } else {
+                    self.auth.fixed_headers()?
+                };
+                let (sending, token) = self.prepare(&mut call, client, &mut request, headers)?;
+                let sent = Buffered::receive(sending).await;
+                let (wait, refresh) = match self.after(&mut call, sent, token.is_some()) {
+                    Next::Retry(wait) => (wait, false),
+                    Next::Refresh => (Duration::ZERO, true),
+                    Next::Done(result) => return result,
+                };
+                if refresh {
+                    if let Some(token) = &token {
+                        Box::pin(self.auth.invalidate(token)).await;
+                    }
+                }
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// The state of a new call, once `request` is known to go to the org.
+    fn start(
+        &self,
+        request: &reqwest::Request,
+        operation: Option<&'static Operation>,
+    ) -> Result<Call, Error> {
         if !self.org.is_same_origin(request.url()) {
             return Err(AuthError::ForeignHost {
                 url: request.url().to_string(),
@@ -127,184 +227,205 @@ impl StackTransport {
             .into());
         }
         let method = request.method().clone();
-        let method = method.as_str();
-        // Operation ids name their method + path template one to one.
-        let bucket: std::borrow::Cow<'static, str> = match operation {
+        let bucket = match operation {
             Some(op) => op.id.into(),
             None => format!("{method} {}", request.url().path()).into(),
         };
         let started = Instant::now();
-        let deadline = started + self.retry.deadline;
-        let span = tracing::Span::current();
-        let mut retries = 0u32;
-        let mut first_request_id: Option<HeaderValue> = None;
-        let mut refreshed = false;
-        let mut proof_sent = false;
-        let mut nonce_retries = 0;
-        let mut waited = Duration::ZERO;
-        loop {
-            let wait = self.throttle.reserve(&bucket);
-            if !wait.is_zero() {
-                if Instant::now() + wait > deadline {
-                    return Err(Error::RateLimited {
-                        retries,
-                        reset_in: Some(wait),
-                    });
-                }
-                tracing::debug!(wait_ms = wait.as_millis() as u64, bucket = %bucket, "pacing: rate-limit budget spent, waiting for the reset");
-                tokio::time::sleep(wait).await;
-                waited += wait;
-            }
-            let headers = self.auth.headers(method, request.url()).await?;
-            // Set on the kept request (replacing the previous attempt's) before it is copied,
-            // so that the copy does not grow its header map for them.
-            request
-                .headers_mut()
-                .insert(AUTHORIZATION, headers.authorization.clone());
-            if let Some(proof) = &headers.dpop {
-                request.headers_mut().insert(DPOP, proof.clone());
-            } else if proof_sent {
-                request.headers_mut().remove(DPOP);
-            }
-            proof_sent = headers.dpop.is_some();
-            let mut attempt = request
-                .try_clone()
-                .ok_or_else(|| Error::Transport("request body cannot be replayed".into()))?;
-            if retries > 0 {
-                if let Some(id) = &first_request_id {
-                    attempt.headers_mut().insert(RETRY_FOR, id.clone());
-                }
-                attempt
-                    .headers_mut()
-                    .insert(RETRY_COUNT, HeaderValue::from(retries));
-            }
-            // One timer per attempt, reqwest's own (it covers the body too): the attempt's
-            // limit or what is left of the deadline, whichever is sooner.
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Error::Timeout {
-                    after: started.elapsed(),
+        Ok(Call {
+            method,
+            operation,
+            bucket,
+            started,
+            deadline: started + self.retry.deadline,
+            span: tracing::Span::current(),
+            retries: 0,
+            first_request_id: None,
+            refreshed: false,
+            proof_sent: false,
+            nonce_retries: 0,
+            waited: Duration::ZERO,
+        })
+    }
+
+    /// How long to wait before the next attempt so that the bucket's budget is not
+    /// overdrawn; an error when that wait would pass the deadline.
+    fn pace(&self, call: &mut Call) -> Result<Duration, Error> {
+        let wait = self.throttle.reserve(&call.bucket);
+        if !wait.is_zero() {
+            if Instant::now() + wait > call.deadline {
+                return Err(Error::RateLimited {
+                    retries: call.retries,
+                    reset_in: Some(wait),
                 });
             }
-            if left < self.request_timeout {
-                // Otherwise the client's own timeout (the same limit) applies.
-                *attempt.timeout_mut() = Some(left);
+            tracing::debug!(wait_ms = wait.as_millis() as u64, bucket = %call.bucket, "pacing: rate-limit budget spent, waiting for the reset");
+            call.waited += wait;
+        }
+        Ok(wait)
+    }
+
+    /// Puts `headers` on the kept request and starts sending a copy of it, with the retry
+    /// headers and the attempt's timeout; returns the access token used, if any.
+    fn prepare(
+        &self,
+        call: &mut Call,
+        client: &reqwest::Client,
+        request: &mut reqwest::Request,
+        headers: AuthHeaders,
+    ) -> Result<
+        (
+            impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send,
+            Option<AccessToken>,
+        ),
+        Error,
+    > {
+        // Set on the kept request (replacing the previous attempt's) before it is copied, so
+        // that the copy does not grow its header map for them.
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, headers.authorization);
+        match headers.dpop {
+            Some(proof) => {
+                request.headers_mut().insert(DPOP, proof);
+                call.proof_sent = true;
             }
-            let sent = async {
-                let mut response = client.execute(attempt).await?;
-                // Moved out rather than copied: the headers go into the buffered response.
-                let headers = std::mem::take(response.headers_mut());
-                let (status, version) = (response.status(), response.version());
-                let url = response.url().clone();
-                let body = response.bytes().await?;
-                Ok::<_, reqwest::Error>(Buffered {
-                    url,
+            None if call.proof_sent => {
+                request.headers_mut().remove(DPOP);
+                call.proof_sent = false;
+            }
+            None => {}
+        }
+        // One timer per attempt, reqwest's own (it covers the body too): the attempt's limit
+        // or what is left of the deadline, whichever is sooner.
+        let left = call.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Timeout {
+                after: call.started.elapsed(),
+            });
+        }
+        let mut attempt = request
+            .try_clone()
+            .ok_or_else(|| Error::Transport("request body cannot be replayed".into()))?;
+        if call.retries > 0 {
+            if let Some(id) = &call.first_request_id {
+                attempt.headers_mut().insert(RETRY_FOR, id.clone());
+            }
+            attempt
+                .headers_mut()
+                .insert(RETRY_COUNT, HeaderValue::from(call.retries));
+        }
+        if left < self.request_timeout {
+            // Otherwise the client's own timeout (the same limit) applies.
+            *attempt.timeout_mut() = Some(left);
+        }
+        Ok((client.execute(attempt), headers.token))
+    }
+
+    /// Classifies the outcome of an attempt: retry (after a wait), refresh the token, or the
+    /// call's result. `has_token`: the attempt carried an OAuth 2.0 access token.
+    fn after(&self, call: &mut Call, sent: reqwest::Result<Buffered>, has_token: bool) -> Next {
+        let idempotent = idempotent(call.method.as_str());
+        let response = match sent {
+            Err(error) => {
+                let may_retry = error.is_connect() || (idempotent && !error.is_builder());
+                if may_retry && call.retries < self.retry.max_retries {
+                    call.retries += 1;
+                    let backoff = self.retry.backoff(call.retries);
+                    if Instant::now() + backoff < call.deadline {
+                        tracing::debug!(error = %error.without_url(), retry = call.retries, "request failed; retrying");
+                        call.waited += backoff;
+                        return Next::Retry(backoff);
+                    }
+                }
+                return Next::Done(Err(if error.is_timeout() {
+                    Error::Timeout {
+                        after: call.started.elapsed(),
+                    }
+                } else {
+                    Error::Transport(error.without_url().to_string())
+                }));
+            }
+            Ok(response) => response,
+        };
+        let seen = Seen::read(response.response.headers());
+        let limit = self.throttle.observe(&call.bucket, seen.rate);
+        if call.first_request_id.is_none() {
+            call.first_request_id = seen.request_id.cloned();
+        }
+        let has_nonce = seen.dpop_nonce.is_some();
+        if let Some(nonce) = seen.dpop_nonce.and_then(|v| v.to_str().ok()) {
+            self.auth.set_resource_nonce(nonce.to_string());
+        }
+        let status = response.response.status().as_u16();
+        let span = &call.span;
+        span.record("status", status);
+        span.record("attempt", call.retries + 1);
+        span.record("wait_ms", call.waited.as_millis() as u64);
+        if let Some(limit) = limit {
+            span.record("rate_limit_remaining", limit.remaining);
+        }
+        let challenge = seen
+            .challenge
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        match status {
+            401 if challenge.contains("use_dpop_nonce")
+                && has_nonce
+                && call.nonce_retries < NONCE_RETRIES =>
+            {
+                call.nonce_retries += 1;
+                tracing::debug!("resource server demanded a DPoP nonce; retrying with it");
+                Next::Retry(Duration::ZERO)
+            }
+            401 if challenge.contains("invalid_token") && !call.refreshed && has_token => {
+                tracing::debug!(
+                    "access token refused (invalid_token); fetching a new one and retrying once"
+                );
+                call.refreshed = true;
+                Next::Refresh
+            }
+            403 if challenge.contains("insufficient_scope") => {
+                let operation = call.operation.map(|op| (op.id, op.scopes.join(" ")));
+                let (operation, scopes) = operation.unwrap_or(("unknown", String::new()));
+                Next::Done(Err(AuthError::MissingScope { operation, scopes }.into()))
+            }
+            429 => {
+                let reset_in = limit.map(|l| l.reset_in);
+                let retries = call.retries;
+                if retries >= self.retry.max_retries {
+                    return Next::Done(Err(Error::RateLimited { retries, reset_in }));
+                }
+                call.retries += 1;
+                let wait = match reset_in {
+                    Some(reset) => reset + jitter(Duration::from_millis(500)),
+                    None => self.retry.backoff(call.retries),
+                };
+                if Instant::now() + wait > call.deadline {
+                    return Next::Done(Err(Error::RateLimited {
+                        retries: call.retries,
+                        reset_in,
+                    }));
+                }
+                tracing::info!(wait_ms = wait.as_millis() as u64, retry = call.retries, bucket = %call.bucket, "429 from Okta; waiting for the rate-limit reset");
+                call.waited += wait;
+                Next::Retry(wait)
+            }
+            500..=599 if idempotent && call.retries < self.retry.max_retries => {
+                call.retries += 1;
+                let backoff = self.retry.backoff(call.retries);
+                if Instant::now() + backoff >= call.deadline {
+                    return Next::Done(Ok(response.into_response()));
+                }
+                tracing::debug!(
                     status,
-                    version,
-                    headers,
-                    body,
-                })
+                    retry = call.retries,
+                    "server error; retrying an idempotent request"
+                );
+                call.waited += backoff;
+                Next::Retry(backoff)
             }
-            .await;
-            let response = match sent {
-                Err(error) => {
-                    let may_retry =
-                        error.is_connect() || (idempotent(method) && !error.is_builder());
-                    if may_retry && retries < self.retry.max_retries {
-                        retries += 1;
-                        let backoff = self.retry.backoff(retries);
-                        if Instant::now() + backoff < deadline {
-                            tracing::debug!(error = %error.without_url(), retry = retries, "request failed; retrying");
-                            tokio::time::sleep(backoff).await;
-                            waited += backoff;
-                            continue;
-                        }
-                    }
-                    if error.is_timeout() {
-                        return Err(Error::Timeout {
-                            after: started.elapsed(),
-                        });
-                    }
-                    return Err(Error::Transport(error.without_url().to_string()));
-                }
-                Ok(response) => response,
-            };
-            let seen = Seen::read(&response.headers);
-            let limit = self.throttle.observe(&bucket, seen.rate);
-            if first_request_id.is_none() {
-                first_request_id = seen.request_id.cloned();
-            }
-            let has_nonce = seen.dpop_nonce.is_some();
-            if let Some(nonce) = seen.dpop_nonce.and_then(|v| v.to_str().ok()) {
-                self.auth.set_resource_nonce(nonce.to_string());
-            }
-            let status = response.status.as_u16();
-            span.record("status", status);
-            span.record("attempt", retries + 1);
-            span.record("wait_ms", waited.as_millis() as u64);
-            if let Some(limit) = limit {
-                span.record("rate_limit_remaining", limit.remaining);
-            }
-            let challenge = seen
-                .challenge
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            match status {
-                401 if challenge.contains("use_dpop_nonce")
-                    && has_nonce
-                    && nonce_retries < NONCE_RETRIES =>
-                {
-                    nonce_retries += 1;
-                    tracing::debug!("resource server demanded a DPoP nonce; retrying with it");
-                }
-                401 if challenge.contains("invalid_token")
-                    && !refreshed
-                    && headers.token.is_some() =>
-                {
-                    tracing::debug!("access token refused (invalid_token); fetching a new one and retrying once");
-                    if let Some(token) = &headers.token {
-                        self.auth.invalidate(token).await;
-                    }
-                    refreshed = true;
-                }
-                403 if challenge.contains("insufficient_scope") => {
-                    let operation = operation.map(|op| (op.id, op.scopes.join(" ")));
-                    let (operation, scopes) = operation.unwrap_or(("unknown", String::new()));
-                    return Err(AuthError::MissingScope { operation, scopes }.into());
-                }
-                429 => {
-                    let reset_in = limit.map(|l| l.reset_in);
-                    if retries >= self.retry.max_retries {
-                        return Err(Error::RateLimited { retries, reset_in });
-                    }
-                    retries += 1;
-                    let wait = match reset_in {
-                        Some(reset) => reset + jitter(Duration::from_millis(500)),
-                        None => self.retry.backoff(retries),
-                    };
-                    if Instant::now() + wait > deadline {
-                        return Err(Error::RateLimited { retries, reset_in });
-                    }
-                    tracing::info!(wait_ms = wait.as_millis() as u64, retry = retries, bucket = %bucket, "429 from Okta; waiting for the rate-limit reset");
-                    tokio::time::sleep(wait).await;
-                    waited += wait;
-                }
-                500..=599 if idempotent(method) && retries < self.retry.max_retries => {
-                    retries += 1;
-                    let backoff = self.retry.backoff(retries);
-                    if Instant::now() + backoff >= deadline {
-                        return Ok(response.into_response());
-                    }
-                    tracing::debug!(
-                        status,
-                        retry = retries,
-                        "server error; retrying an idempotent request"
-                    );
-                    tokio::time::sleep(backoff).await;
-                    waited += backoff;
-                }
-                _ => return Ok(response.into_response()),
-            }
+            _ => Next::Done(Ok(response.into_response())),
         }
     }
 }
@@ -326,17 +447,18 @@ impl Transport for StackTransport {
             wait_ms = tracing::field::Empty,
             rate_limit_remaining = tracing::field::Empty,
         );
+        // `map` rather than an `async` block around the call: the block would hold the
+        // call's future and, beside it, the request it was made from.
         Box::pin(
-            async move {
-                match self.run(client, request, operation).await {
+            self.run(client, request, operation)
+                .map(|result| match result {
                     Ok(response) => Ok(response),
                     Err(error) => {
                         tracing::debug!(%error, "request failed");
                         Ok(failure_response(error))
                     }
-                }
-            }
-            .instrument(span),
+                })
+                .instrument(span),
         )
     }
 }

@@ -175,3 +175,48 @@ async fn undeclared_error_statuses_still_come_back_typed() {
     );
     assert_eq!(api.request_id.as_deref(), Some("req-400"));
 }
+
+#[tokio::test]
+async fn the_caller_can_read_the_body_of_an_undeclared_status() {
+    // The stack reads every body (to retry a connection broken mid-body) and hands it back in
+    // the response's extensions; an undeclared status must still reach the caller of the
+    // generated method with its body readable, success and error alike.
+    let org = MockServer::start().await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .insert_header("x-okta-request-id", "req-202")
+                .set_body_string("accepted, later"),
+        )
+        .mount(&org)
+        .await;
+    Mock::given(path("/governance/api/v2/security-access-reviews"))
+        .respond_with(ResponseTemplate::new(400).set_body_string("not json at all"))
+        .mount(&org)
+        .await;
+    let okta = ssws(&org);
+    let Err(governance_ext::client::Error::UnexpectedResponse(response)) =
+        okta.list_labels().send().await
+    else {
+        panic!("202 is not declared for listLabels")
+    };
+    assert_eq!(response.status().as_u16(), 202);
+    assert_eq!(response.headers()["x-okta-request-id"], "req-202");
+    assert!(response.url().path().ends_with("/governance/api/v1/labels"));
+    assert_eq!(response.text().await.unwrap(), "accepted, later");
+
+    let body: governance_ext::client::types::SecurityAccessReviewRequest =
+        serde_json::from_value(json!({
+            "principalId": "00ucpjbi6JMmDvdN40g4",
+            "name": "Review",
+            "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": ["00ucpjbi6JMmDvdN40g5"]}}
+        }))
+        .unwrap();
+    let Err(governance_ext::client::Error::UnexpectedResponse(response)) =
+        okta.create_security_access_review().body(body).send().await
+    else {
+        panic!("400 is not declared for createSecurityAccessReview")
+    };
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(response.text().await.unwrap(), "not json at all");
+}

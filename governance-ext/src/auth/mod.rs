@@ -229,39 +229,52 @@ impl Authenticator {
         }
     }
 
+    /// Whether the headers come from an OAuth 2.0 access token ([`Self::headers`] may have
+    /// to fetch one); SSWS and bearer credentials have [`Self::fixed_headers`].
+    pub fn needs_token(&self) -> bool {
+        !matches!(
+            self.config.credentials,
+            Credentials::Ssws(_) | Credentials::Bearer(_)
+        )
+    }
+
+    /// The headers of SSWS and bearer credentials, which need no token.
+    pub fn fixed_headers(&self) -> Result<AuthHeaders, AuthError> {
+        let authorization = self.static_header.clone().ok_or_else(|| {
+            AuthError::Unauthorized("the credential is not a valid header value".into())
+        })?;
+        Ok(AuthHeaders {
+            authorization,
+            dpop: None,
+            token: None,
+        })
+    }
+
     /// The headers for a request of `method` to `url`.
     pub async fn headers(&self, method: &str, url: &Url) -> Result<AuthHeaders, AuthError> {
-        match &self.config.credentials {
-            Credentials::Ssws(_) | Credentials::Bearer(_) => Ok(AuthHeaders {
-                authorization: self.static_header.clone().ok_or_else(|| {
-                    AuthError::Unauthorized("the credential is not a valid header value".into())
-                })?,
+        if !self.needs_token() {
+            return self.fixed_headers();
+        }
+        let token = self.token().await?;
+        if token.dpop {
+            let nonce = self.resource_nonce.lock().expect("nonce lock").clone();
+            let proof = self.dpop_key()?.proof(
+                method,
+                url,
+                Some(token.value.expose()),
+                nonce.as_deref(),
+            )?;
+            Ok(AuthHeaders {
+                authorization: sensitive(&format!("DPoP {}", token.value.expose()))?,
+                dpop: Some(sensitive(proof.expose())?),
+                token: Some(token),
+            })
+        } else {
+            Ok(AuthHeaders {
+                authorization: sensitive(&format!("Bearer {}", token.value.expose()))?,
                 dpop: None,
-                token: None,
-            }),
-            _ => {
-                let token = self.token().await?;
-                if token.dpop {
-                    let nonce = self.resource_nonce.lock().expect("nonce lock").clone();
-                    let proof = self.dpop_key()?.proof(
-                        method,
-                        url,
-                        Some(token.value.expose()),
-                        nonce.as_deref(),
-                    )?;
-                    Ok(AuthHeaders {
-                        authorization: sensitive(&format!("DPoP {}", token.value.expose()))?,
-                        dpop: Some(sensitive(proof.expose())?),
-                        token: Some(token),
-                    })
-                } else {
-                    Ok(AuthHeaders {
-                        authorization: sensitive(&format!("Bearer {}", token.value.expose()))?,
-                        dpop: None,
-                        token: Some(token),
-                    })
-                }
-            }
+                token: Some(token),
+            })
         }
     }
 
