@@ -12,7 +12,8 @@
 //!
 //! Failures of the stack itself travel back through the generated client as typed errors (see
 //! `governance_client::hooks`); the body is read here so that a connection broken mid-body can
-//! be retried like any other failure.
+//! be retried like any other failure, and the response goes back as received with the bytes in
+//! a `hooks::ReadBody` extension, where the generated code's decoding takes them from.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
