@@ -239,58 +239,55 @@ fn display_target(imp: &ItemImpl) -> Option<String> {
     Some(ty.path.segments.last()?.ident.to_string())
 }
 
-/// `ResponseValue::from_response(response)` → `crate::hooks::decode(client, response, &info)`.
-fn decode_through_hooks(file: &mut syn::File) {
-    struct Rewrite;
-    impl VisitMut for Rewrite {
+/// Replaces every one-argument call whose function path ends with `suffix` (`["Error",
+/// "UnexpectedResponse"]` matches `Error::UnexpectedResponse(x)`) by what `rewrite` makes of it.
+fn rewrite_calls(
+    file: &mut syn::File,
+    suffix: &[&str],
+    rewrite: impl Fn(&syn::ExprCall) -> syn::Expr,
+) {
+    struct Calls<'a, F> {
+        suffix: &'a [&'a str],
+        rewrite: F,
+    }
+    impl<F: Fn(&syn::ExprCall) -> syn::Expr> VisitMut for Calls<'_, F> {
         fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, expr);
             let syn::Expr::Call(call) = expr else { return };
             let syn::Expr::Path(func) = call.func.as_ref() else {
                 return;
             };
-            let segments: Vec<String> = func
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            if segments.ends_with(&["ResponseValue".into(), "from_response".into()])
-                && call.args.len() == 1
-            {
-                let response = &call.args[0];
-                *expr = parse_quote!(crate::hooks::decode(client, #response, &info));
+            let segments = &func.path.segments;
+            let matches = segments.len() >= self.suffix.len()
+                && segments
+                    .iter()
+                    .rev()
+                    .zip(self.suffix.iter().rev())
+                    .all(|(segment, name)| segment.ident == name);
+            if matches && call.args.len() == 1 {
+                *expr = (self.rewrite)(call);
             }
         }
     }
-    Rewrite.visit_file_mut(file);
+    Calls { suffix, rewrite }.visit_file_mut(file);
+}
+
+/// `ResponseValue::from_response(response)` → `crate::hooks::decode(client, response, &info)`.
+fn decode_through_hooks(file: &mut syn::File) {
+    rewrite_calls(file, &["ResponseValue", "from_response"], |call| {
+        let response = &call.args[0];
+        parse_quote!(crate::hooks::decode(client, #response, &info))
+    });
 }
 
 /// `Error::UnexpectedResponse(response)` → `Error::UnexpectedResponse(crate::hooks::unexpected(response))`.
 fn unexpected_through_hooks(file: &mut syn::File) {
-    struct Rewrite;
-    impl VisitMut for Rewrite {
-        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-            syn::visit_mut::visit_expr_mut(self, expr);
-            let syn::Expr::Call(call) = expr else { return };
-            let syn::Expr::Path(func) = call.func.as_ref() else {
-                return;
-            };
-            let last_two: Vec<String> = func
-                .path
-                .segments
-                .iter()
-                .rev()
-                .take(2)
-                .map(|s| s.ident.to_string())
-                .collect();
-            if last_two == ["UnexpectedResponse", "Error"] && call.args.len() == 1 {
-                let response = &call.args[0];
-                call.args[0] = parse_quote!(crate::hooks::unexpected(#response));
-            }
-        }
-    }
-    Rewrite.visit_file_mut(file);
+    rewrite_calls(file, &["Error", "UnexpectedResponse"], |call| {
+        let mut call = call.clone();
+        let response = &call.args[0];
+        call.args[0] = parse_quote!(crate::hooks::unexpected(#response));
+        syn::Expr::Call(call)
+    });
 }
 
 /// `let mut header_map = HeaderMap::with_capacity(1); header_map.append(NAME, VALUE); …
