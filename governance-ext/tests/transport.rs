@@ -18,6 +18,16 @@ fn labels() -> serde_json::Value {
     })
 }
 
+/// A valid `createSecurityAccessReview` body.
+fn review_request() -> governance_ext::client::types::SecurityAccessReviewRequest {
+    serde_json::from_value(json!({
+        "principalId": "00ucpjbi6JMmDvdN40g4",
+        "name": "Review",
+        "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": ["00ucpjbi6JMmDvdN40g5"]}}
+    }))
+    .unwrap()
+}
+
 fn ssws(org: &MockServer) -> Governance {
     Governance::new(
         Config::builder()
@@ -151,15 +161,9 @@ async fn undeclared_error_statuses_still_come_back_typed() {
         )
         .mount(&org)
         .await;
-    let body: governance_ext::client::types::SecurityAccessReviewRequest = serde_json::from_value(json!({
-        "principalId": "00ucpjbi6JMmDvdN40g4",
-        "name": "Review",
-        "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": ["00ucpjbi6JMmDvdN40g5"]}}
-    }))
-    .unwrap();
     let error = ssws(&org)
         .create_security_access_review()
-        .body(body)
+        .body(review_request())
         .send()
         .await
         .map_err(Error::from)
@@ -205,15 +209,11 @@ async fn the_caller_can_read_the_body_of_an_undeclared_status() {
     assert!(response.url().path().ends_with("/governance/api/v1/labels"));
     assert_eq!(response.text().await.unwrap(), "accepted, later");
 
-    let body: governance_ext::client::types::SecurityAccessReviewRequest =
-        serde_json::from_value(json!({
-            "principalId": "00ucpjbi6JMmDvdN40g4",
-            "name": "Review",
-            "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": ["00ucpjbi6JMmDvdN40g5"]}}
-        }))
-        .unwrap();
-    let Err(governance_ext::client::Error::UnexpectedResponse(response)) =
-        okta.create_security_access_review().body(body).send().await
+    let Err(governance_ext::client::Error::UnexpectedResponse(response)) = okta
+        .create_security_access_review()
+        .body(review_request())
+        .send()
+        .await
     else {
         panic!("400 is not declared for createSecurityAccessReview")
     };
