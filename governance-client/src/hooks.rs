@@ -27,6 +27,15 @@
 //! not declare, the generated code passes the response through [`unexpected`], which makes the
 //! bytes its body again, so the caller of `send()` reads it as usual.
 
+//! # Path parameters are always exactly one segment
+//!
+//! Every value the generated code puts into a path goes through [`path_segment`] (the
+//! `path-segments-through-hooks` rewrite puts it there instead of progenitor's `encode_path`,
+//! which leaves `.` and `\` alone). It percent-encodes everything but RFC 3986's unreserved
+//! characters and `:` / `@` (so `/`, `\`, `%`, `?`, `#` never act as syntax) and refuses what
+//! no encoding can make one literal segment: an empty value, `.` and `..` (URL parsers resolve
+//! them, percent-encoded or not), and values over [`MAX_PATH_VALUE`] bytes.
+
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
@@ -91,6 +100,114 @@ impl ClientHooks<Inner> for Client {
             None => self.client().execute(request).await,
         }
     }
+}
+
+/// The longest path-parameter value accepted, in bytes (Okta ids are 20 characters, ORNs about
+/// a hundred).
+pub const MAX_PATH_VALUE: usize = 1024;
+
+/// What [`path_segment`] leaves unencoded: RFC 3986's unreserved characters and `:` and `@`
+/// (ORNs use `:`). Everything else, `.` aside, is percent-encoded, `%` included.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'.')
+    .remove(b':')
+    .remove(b'@');
+
+/// Why a path-parameter value was refused before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PathRefusal {
+    /// The parameter (the spec's name, `labelId`).
+    pub param: &'static str,
+    /// What is wrong with the value.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for PathRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{PATH_REFUSAL}`{}`: {}", self.param, self.reason)
+    }
+}
+
+/// How the message of a refused path value starts (see [`PathRefusal::from_message`]).
+const PATH_REFUSAL: &str = "invalid path parameter ";
+
+impl PathRefusal {
+    /// The refusal whose `Display` is `message`, if it is one: `send()` can only report it as
+    /// progenitor's `Error::InvalidRequest(String)`, and this gets the typed value back.
+    pub fn from_message(message: &str) -> Option<Self> {
+        let rest = message.strip_prefix(PATH_REFUSAL)?.strip_prefix('`')?;
+        let (name, reason) = rest.split_once("`: ")?;
+        let param = crate::operations::OPERATIONS
+            .iter()
+            .flat_map(|op| op.params)
+            .find(|p| p.name == name)?
+            .name;
+        let reason = [REASON_EMPTY, REASON_DOTS, REASON_LONG]
+            .into_iter()
+            .find(|r| *r == reason)?;
+        Some(Self { param, reason })
+    }
+}
+
+const REASON_EMPTY: &str = "must not be empty";
+const REASON_DOTS: &str = "must not be `.` or `..` (they would change the path)";
+const REASON_LONG: &str = "must be at most 1024 bytes";
+
+/// `value` as one percent-encoded path segment, for the parameter `param`; the generated
+/// `send()` methods call it for every path parameter. An error (the message of a
+/// [`PathRefusal`]) for a value that cannot be one segment.
+pub fn path_segment(value: &str, param: &'static str) -> Result<String, String> {
+    let refuse = |reason| Err(PathRefusal { param, reason }.to_string());
+    if value.is_empty() {
+        return refuse(REASON_EMPTY);
+    }
+    if value == "." || value == ".." {
+        return refuse(REASON_DOTS);
+    }
+    if value.len() > MAX_PATH_VALUE {
+        return refuse(REASON_LONG);
+    }
+    Ok(percent_encoding::utf8_percent_encode(value, SEGMENT).to_string())
+}
+
+/// Whether `path` is `template` (`/governance/api/v1/labels/{labelId}`) with each `{param}`
+/// replaced by exactly one segment that is not empty, `.` or `..`; otherwise the parameter
+/// (or `path` for a literal segment) that does not fit. Run by the ext crate's stack on every
+/// request, after the URL is parsed, as a second line behind [`path_segment`].
+pub fn check_path(template: &'static str, path: &str) -> Result<(), &'static str> {
+    let mut actual = path.split('/');
+    for expected in template.split('/') {
+        let Some(segment) = actual.next() else {
+            return Err(param_of(expected));
+        };
+        match expected.strip_prefix('{').and_then(|e| e.strip_suffix('}')) {
+            Some(param) => {
+                if segment.is_empty() || segment == "." || segment == ".." {
+                    return Err(param);
+                }
+            }
+            None if segment == expected => {}
+            None => return Err("path"),
+        }
+    }
+    match actual.next() {
+        None => Ok(()),
+        Some(_) => Err(template
+            .rsplit('/')
+            .find_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .unwrap_or("path")),
+    }
+}
+
+fn param_of(segment: &'static str) -> &'static str {
+    segment
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .unwrap_or("path")
 }
 
 /// A 2xx (or declared error) body that did not decode into the operation's type, as
@@ -213,6 +330,60 @@ pub fn take_failure<E: Any + Send + Sync>(response: &reqwest::Response) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_values_are_one_segment_or_refused() {
+        let seg = |v: &str| path_segment(v, "labelId");
+        assert_eq!(seg("lbl12h191hy4H2f711d7").unwrap(), "lbl12h191hy4H2f711d7");
+        assert_eq!(
+            seg("orn:okta:directory:00o1:groups:00g1").unwrap(),
+            "orn:okta:directory:00o1:groups:00g1"
+        );
+        assert_eq!(seg(r"..\..\api").unwrap(), "..%5C..%5Capi");
+        assert_eq!(seg("a/b?x=1#f").unwrap(), "a%2Fb%3Fx%3D1%23f");
+        assert_eq!(seg("%2e%2e").unwrap(), "%252e%252e");
+        assert_eq!(seg("\u{ff0e}\u{ff0e}").unwrap(), "%EF%BC%8E%EF%BC%8E");
+        for bad in ["", ".", ".."] {
+            let message = seg(bad).unwrap_err();
+            let refusal = PathRefusal::from_message(&message).unwrap();
+            assert_eq!(refusal.param, "labelId", "{message}");
+        }
+        let long = "a".repeat(MAX_PATH_VALUE + 1);
+        assert!(seg(&long).unwrap_err().contains("1024"));
+        assert!(seg(&long[1..]).is_ok());
+        assert_eq!(
+            PathRefusal::from_message("labelId was not initialized"),
+            None
+        );
+    }
+
+    #[test]
+    fn paths_must_fit_their_template() {
+        let t = "/governance/api/v1/labels/{labelId}";
+        assert_eq!(check_path(t, "/governance/api/v1/labels/lbl1"), Ok(()));
+        assert_eq!(check_path(t, "/governance/api/v1/labels/"), Err("labelId"));
+        assert_eq!(check_path(t, "/governance/api/v1/labels"), Err("labelId"));
+        assert_eq!(
+            check_path(t, "/governance/api/v1/labels/a/b"),
+            Err("labelId")
+        );
+        assert_eq!(check_path(t, "/api/v1/users/00u1"), Err("path"));
+        assert_eq!(
+            check_path(t, "/governance/api/v1/labels/.."),
+            Err("labelId")
+        );
+        // Every template of the spec has whole-segment parameters only.
+        for op in crate::operations::OPERATIONS {
+            for segment in op.path.split('/') {
+                let inner = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+                assert!(
+                    inner.is_some() || !segment.contains(['{', '}']),
+                    "{}: {segment}",
+                    op.id
+                );
+            }
+        }
+    }
 
     #[derive(Debug, PartialEq)]
     struct Boom(&'static str);

@@ -66,7 +66,7 @@ pub fn generate_from(doc: &Value, spec_label: &str) -> Result<Generated> {
         .generate_tokens(&openapi)
         .map_err(|e| anyhow::anyhow!("progenitor: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor output does not parse")?;
-    postprocess::apply(&mut file);
+    postprocess::apply(&mut file)?;
     let code = prettyplease::unparse(&file);
     let client = format!(
         "{}{code}",

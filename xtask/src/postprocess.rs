@@ -17,6 +17,13 @@
 //! body already hands it back in the response's extensions, and this puts it back as the body
 //! before the caller sees the response.
 //!
+//! `path-segments-through-hooks`: every `encode_path(&x.to_string())` in the `format!` that builds
+//! a `send()`'s URL becomes `crate::hooks::path_segment(&x.to_string(), "xName")
+//! .map_err(Error::InvalidRequest)?`: progenitor's encoder leaves `.` and `\` alone, so a value
+//! like `..\..\api\v1\users` would change which endpoint is called; the hook encodes the
+//! value as exactly one segment and refuses what cannot be one (`""`, `.`, `..`), naming the
+//! parameter by its spec name (the Rust name in lowerCamelCase).
+//!
 //! `single-header`: where a `send()` builds a header map only to carry one header (the
 //! `api-version` every operation sends), the header is set on the request builder directly:
 //! the map cost two allocations and a merge on every request. The request on the wire is the
@@ -32,10 +39,21 @@ use syn::{parse_quote, Fields, Item, ItemEnum, ItemImpl};
 /// Name of the catch-all variant (a suffix is added if an enum already uses it).
 const CATCH_ALL: &str = "Unrecognized";
 
-/// Applies every rewrite.
-pub fn apply(file: &mut syn::File) {
+/// Applies every rewrite. Fails when a path value would still reach the URL through
+/// progenitor's own encoder: a progenitor that builds URLs differently must not silently
+/// reopen path traversal.
+pub fn apply(file: &mut syn::File) -> anyhow::Result<()> {
     decode_through_hooks(file);
     unexpected_through_hooks(file);
+    path_segments_through_hooks(file);
+    let left = quote!(#file).to_string().matches("encode_path (").count();
+    if left > 0 {
+        anyhow::bail!(
+            "rewrite path-segments-through-hooks: {left} call(s) of progenitor's encode_path were not \
+             rewritten; a path value would reach the URL unchecked (has progenitor changed how it \
+             builds URLs?)"
+        );
+    }
     single_header(file);
     prelude_paths(file);
     optional_json_schema(file);
@@ -48,6 +66,7 @@ pub fn apply(file: &mut syn::File) {
             }
         }
     }
+    Ok(())
 }
 
 fn is_string_enum(item: &ItemEnum) -> bool {
@@ -290,6 +309,65 @@ fn unexpected_through_hooks(file: &mut syn::File) {
     });
 }
 
+/// `encode_path(&x.to_string())` inside `format!(…)` → `crate::hooks::path_segment(&x
+/// .to_string(), "xName").map_err(Error::InvalidRequest)?`. Returns how many it rewrote.
+fn path_segments_through_hooks(file: &mut syn::File) -> usize {
+    use heck::ToLowerCamelCase;
+    use syn::punctuated::Punctuated;
+    /// The local a path argument is built from: `x` of `&x.to_string()`.
+    fn local_of(arg: &syn::Expr) -> Option<String> {
+        let syn::Expr::Reference(reference) = arg else {
+            return None;
+        };
+        let syn::Expr::MethodCall(call) = reference.expr.as_ref() else {
+            return None;
+        };
+        let syn::Expr::Path(path) = call.receiver.as_ref() else {
+            return None;
+        };
+        Some(path.path.get_ident()?.to_string())
+    }
+    struct Macros(usize);
+    impl VisitMut for Macros {
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            if !mac.path.is_ident("format") {
+                return;
+            }
+            let Ok(mut args) =
+                mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            else {
+                return;
+            };
+            let mut changed = false;
+            for arg in args.iter_mut() {
+                let syn::Expr::Call(call) = arg else { continue };
+                let syn::Expr::Path(func) = call.func.as_ref() else {
+                    continue;
+                };
+                if !func.path.is_ident("encode_path") || call.args.len() != 1 {
+                    continue;
+                }
+                let value = &call.args[0];
+                let Some(local) = local_of(value) else {
+                    continue;
+                };
+                let name = local.to_lower_camel_case();
+                *arg = parse_quote!(
+                    crate::hooks::path_segment(#value, #name).map_err(Error::InvalidRequest)?
+                );
+                changed = true;
+                self.0 += 1;
+            }
+            if changed {
+                mac.tokens = quote!(#args);
+            }
+        }
+    }
+    let mut rewrite = Macros(0);
+    rewrite.visit_file_mut(file);
+    rewrite.0
+}
+
 /// `let mut header_map = HeaderMap::with_capacity(1); header_map.append(NAME, VALUE); …
 /// .headers(header_map)` → `… .header(NAME, VALUE)`, in every block whose map gets exactly one
 /// header.
@@ -423,6 +501,28 @@ mod tests {
             text.contains("crate :: hooks :: decode (client , response , & info)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn path_values_go_through_the_hook_with_their_spec_name() {
+        let mut file: syn::File = parse_quote! {
+            async fn send() {
+                let url = format!(
+                    "{}/governance/api/v1/resources/{}/labels/{}",
+                    client.baseurl,
+                    encode_path(&resource_id.to_string()),
+                    encode_path(&label_value_id.to_string()),
+                );
+            }
+        };
+        assert_eq!(path_segments_through_hooks(&mut file), 2);
+        let text = quote!(#file).to_string();
+        assert!(!text.contains("encode_path"), "{text}");
+        assert!(
+            text.contains("crate :: hooks :: path_segment (& resource_id . to_string () , \"resourceId\") . map_err (Error :: InvalidRequest) ?"),
+            "{text}"
+        );
+        assert!(text.contains("\"labelValueId\""), "{text}");
     }
 
     #[test]
