@@ -119,6 +119,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Retries, backoff and the deadline of one call.
     pub retry: RetryConfig,
+    /// The largest response bodies read.
+    pub max_body: crate::BodyLimits,
 }
 
 impl Config {
@@ -150,6 +152,7 @@ pub struct ConfigBuilder {
     refresh_margin: Option<Duration>,
     request_timeout: Option<Duration>,
     retry: Option<RetryConfig>,
+    max_body: Option<crate::BodyLimits>,
 }
 
 /// The raw settings of one source.
@@ -287,6 +290,13 @@ impl ConfigBuilder {
         self
     }
 
+    /// The largest response bodies the client reads (default 32 MiB for 2xx, 64 KiB for
+    /// errors); a longer body fails the call with `Error::BodyTooLarge`.
+    pub fn max_body(mut self, limits: crate::BodyLimits) -> Self {
+        self.max_body = Some(limits);
+        self
+    }
+
     /// Validates everything and builds the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
         let org_url = self.org_url.ok_or(ConfigError::Missing {
@@ -311,7 +321,7 @@ impl ConfigBuilder {
                 self.client_assertion,
             )?,
         };
-        Ok(Config {
+        let config = Config {
             org,
             credentials,
             scopes: self.scopes.unwrap_or_else(Scopes::all_governance),
@@ -319,7 +329,51 @@ impl ConfigBuilder {
             refresh_margin: self.refresh_margin.unwrap_or(Duration::from_secs(60)),
             request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(30)),
             retry: self.retry.unwrap_or_default(),
-        })
+            max_body: self.max_body.unwrap_or_default(),
+        };
+        config.check()?;
+        Ok(config)
+    }
+}
+
+/// The longest deadline and request timeout accepted.
+const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+/// The longest backoff and refresh margin accepted.
+const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
+/// The most retries accepted.
+const MAX_RETRIES: u32 = 100;
+
+impl Config {
+    /// Checks the durations and counts against their limits (done by [`ConfigBuilder::build`]
+    /// and again by `Governance::new`, as the fields are public): every wait the client takes
+    /// is bounded, and no time arithmetic can overflow.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |field: &'static str, reason: &str| {
+            Err(ConfigError::Invalid {
+                field,
+                reason: reason.to_string(),
+            })
+        };
+        let retry = &self.retry;
+        if retry.deadline.is_zero() || retry.deadline > MAX_WAIT {
+            return invalid("retry.deadline", "must be more than 0 and at most 24 h");
+        }
+        if self.request_timeout.is_zero() || self.request_timeout > MAX_WAIT {
+            return invalid("requestTimeout", "must be more than 0 and at most 24 h");
+        }
+        if retry.max_backoff > MAX_BACKOFF {
+            return invalid("retry.max_backoff", "must be at most 1 h");
+        }
+        if retry.base_backoff > retry.max_backoff {
+            return invalid("retry.base_backoff", "must be at most retry.max_backoff");
+        }
+        if retry.max_retries > MAX_RETRIES {
+            return invalid("retry.max_retries", "must be at most 100");
+        }
+        if self.refresh_margin > MAX_BACKOFF {
+            return invalid("refreshMargin", "must be at most 1 h");
+        }
+        Ok(())
     }
 }
 
@@ -387,7 +441,17 @@ fn env_settings(vars: impl Iterator<Item = (String, String)>) -> Settings {
 
 /// `okta.client.*` of an `okta.yaml` as settings.
 fn yaml_settings(text: &str) -> Result<Settings, String> {
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    // Only the position of a syntax error: the parser's message can quote the file's text,
+    // and the file may hold a key or a token.
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(text).map_err(|e| match e.location() {
+            Some(at) => format!(
+                "not valid YAML (line {}, column {})",
+                at.line(),
+                at.column()
+            ),
+            None => "not valid YAML".to_string(),
+        })?;
     let mut out = Settings::new();
     let Some(client) = doc.get("okta").and_then(|o| o.get("client")) else {
         return Ok(out);
@@ -416,6 +480,67 @@ fn yaml_settings(text: &str) -> Result<Settings, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `text` holds any 12 consecutive bytes of `secret`.
+    fn leaks(text: &str, secret: &str) -> bool {
+        secret
+            .as_bytes()
+            .windows(12)
+            .any(|w| text.contains(std::str::from_utf8(w).unwrap_or("\u{0}")))
+    }
+
+    #[test]
+    fn secret_looking_values_never_reach_an_error_from_any_source() {
+        let body = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSeCrEtKeYmAtErIaL".repeat(3);
+        let secrets = [
+            body.clone(),
+            format!("\"{body}\""),
+            format!("'{body}'"),
+            format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----"),
+            format!("\"-----BEGIN EC PRIVATE KEY-----\\n{body}\\n-----END EC PRIVATE KEY-----\""),
+            format!("{{\"kty\":\"RSA\",\"n\":\"{body}\",\"d\":\"{body}\"}}"),
+            format!("{{\"kty\":\"EC\",\"d\":{body}}}"),
+        ];
+        for secret in &secrets {
+            let mut errors = Vec::new();
+            // The builder's way in.
+            errors.push(crate::SigningKey::from_text_or_path(secret).unwrap_err());
+            // OKTA_CLIENT_* variables.
+            let vars = [
+                ("OKTA_CLIENT_ORGURL", "https://acme.okta.com"),
+                ("OKTA_CLIENT_AUTHORIZATIONMODE", "PrivateKey"),
+                ("OKTA_CLIENT_CLIENTID", "0oa1"),
+                ("OKTA_CLIENT_PRIVATEKEY", secret.as_str()),
+            ];
+            let mut builder = ConfigBuilder::default();
+            builder.apply(env_settings(
+                vars.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+            ));
+            errors.push(builder.build().unwrap_err());
+            // okta.yaml, the key as a YAML string and, broken, as raw text.
+            for value in [serde_json::to_string(secret).unwrap(), secret.clone()] {
+                let yaml = format!(
+                    "okta:\n  client:\n    orgUrl: https://acme.okta.com\n    authorizationMode: PrivateKey\n    clientId: 0oa1\n    privateKey: {value}\n"
+                );
+                match yaml_settings(&yaml) {
+                    Ok(settings) => {
+                        let mut builder = ConfigBuilder::default();
+                        builder.apply(settings);
+                        errors.push(builder.build().unwrap_err());
+                    }
+                    Err(reason) => errors.push(ConfigError::File {
+                        path: "okta.yaml".into(),
+                        reason,
+                    }),
+                }
+            }
+            for error in errors {
+                for text in [error.to_string(), format!("{error:?}")] {
+                    assert!(!leaks(&text, &body), "{secret:.30}: {text}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn config_files_are_home_then_working_directory() {

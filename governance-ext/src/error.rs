@@ -74,6 +74,13 @@ pub enum AuthError {
         /// Why.
         reason: String,
     },
+    /// No access token could be had within the call's deadline (the token endpoint is slow or
+    /// failing; see the logs for what it said).
+    #[error("no access token within the call's deadline (waited {} ms)", waited.as_millis())]
+    TokenTimeout {
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
     /// The server demanded a DPoP nonce more often than the client retries.
     #[error("the server kept demanding a new DPoP nonce")]
     NonceLoop,
@@ -127,9 +134,36 @@ pub enum Error {
         /// The limit it breaks.
         limit: &'static str,
     },
+    /// A path parameter's value cannot be sent as exactly one path segment (empty, `.`, `..`,
+    /// too long), or the request path does not match the operation's template; nothing was
+    /// sent. Ids taken from users can never steer a request to another endpoint.
+    #[error("invalid path parameter {param}: {reason}")]
+    InvalidPath {
+        /// The parameter's name in the spec (`labelId`), or `path` for the path as a whole.
+        param: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// The server could not be reached or the connection broke (after retries, where safe).
     #[error("transport: {0}")]
     Transport(String),
+    /// A response body was longer than the configured limit (see `ConfigBuilder::max_body`);
+    /// it was not read further.
+    #[error("the response body ({status}) is over the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// HTTP status of the response.
+        status: u16,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// A paginated stream cannot go on without losing or repeating pages: the server sent a
+    /// cursor the stream had already followed, a next link without a cursor or that is no URL,
+    /// or a `Link` header that does not parse. The pages before it were delivered.
+    #[error("paging stopped: {reason}")]
+    Pagination {
+        /// What was wrong with the next-page link.
+        reason: String,
+    },
     /// A security access review reached the `ERROR` state.
     #[error("security access review {id} failed to generate (status ERROR)")]
     ReviewFailed {
@@ -220,7 +254,15 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
     fn from(error: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error as E;
         match error {
-            E::InvalidRequest(message) => Error::InvalidRequest(message),
+            E::InvalidRequest(message) => {
+                match governance_client::hooks::PathRefusal::from_message(&message) {
+                    Some(refusal) => Error::InvalidPath {
+                        param: refusal.param,
+                        reason: refusal.reason,
+                    },
+                    None => Error::InvalidRequest(message),
+                }
+            }
             E::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let body = serde_json::to_value(response.as_ref()).ok();

@@ -1,7 +1,9 @@
 //! Typed builders for the SCIM-style `filter` expressions of the label and review endpoints.
 //!
 //! Each endpoint gets only the operators it supports; values are quoted and escaped here, and
-//! percent-encoding is left to the HTTP layer.
+//! percent-encoding is left to the HTTP layer. `and` and `or` build a tree, rendered with the
+//! parentheses SCIM's precedence (`and` binds tighter than `or`) needs, so the filter sent means
+//! what the Rust expression means: `a.and(b.or(c))` is `a and (b or c)`.
 //!
 //! ```
 //! use governance_ext::filter::{LabelFilter, ResourceLabelFilter, ReviewFilter};
@@ -24,33 +26,62 @@ fn quote(value: &str) -> String {
     serde_json::to_string(value).expect("a string always serialises")
 }
 
+/// A filter expression: a term (`status eq "ACTIVE"`) or two expressions joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Expr {
+    Term(String),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Term(term) => f.write_str(term),
+            // `and` binds tighter: an `or` inside an `and` needs parentheses.
+            Expr::And(a, b) => {
+                let side = |e: &Expr| match e {
+                    Expr::Or(..) => format!("({e})"),
+                    _ => e.to_string(),
+                };
+                write!(f, "{} and {}", side(a), side(b))
+            }
+            Expr::Or(a, b) => write!(f, "{a} or {b}"),
+        }
+    }
+}
+
 macro_rules! filter_type {
     ($name:ident, $doc:literal) => {
         #[doc = $doc]
         #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $name(String);
+        pub struct $name(Expr);
 
         impl $name {
+            fn term(text: String) -> Self {
+                Self(Expr::Term(text))
+            }
+
             /// Both conditions (`a and b`).
             pub fn and(self, other: Self) -> Self {
-                Self(format!("{} and {}", self.0, other.0))
+                Self(Expr::And(Box::new(self.0), Box::new(other.0)))
             }
 
             /// Either condition (`a or b`).
             pub fn or(self, other: Self) -> Self {
-                Self(format!("({}) or ({})", self.0, other.0))
+                Self(Expr::Or(Box::new(self.0), Box::new(other.0)))
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                self.0.fmt(f)
             }
         }
 
         impl From<$name> for String {
             fn from(filter: $name) -> String {
-                filter.0
+                filter.0.to_string()
             }
         }
     };
@@ -69,24 +100,24 @@ filter_type!(
 impl LabelFilter {
     /// Labels with a value whose name starts with `prefix` (`values.name sw "…"`).
     pub fn name_starts_with(prefix: &str) -> Self {
-        Self(format!("values.name sw {}", quote(prefix)))
+        Self::term(format!("values.name sw {}", quote(prefix)))
     }
 }
 
 impl ResourceLabelFilter {
     /// The labels of one resource (`orn eq "…"`).
     pub fn orn(orn: &Orn) -> Self {
-        Self(format!("orn eq {}", quote(&orn.to_string())))
+        Self::term(format!("orn eq {}", quote(&orn.to_string())))
     }
 
     /// The resources carrying one label value (`labelValueId eq "…"`).
     pub fn label_value_id(id: &str) -> Self {
-        Self(format!("labelValueId eq {}", quote(id)))
+        Self::term(format!("labelValueId eq {}", quote(id)))
     }
 
     /// The labelled resources of one type (`resourceType eq "apps"`, …).
     pub fn resource_type(resource_type: &str) -> Self {
-        Self(format!("resourceType eq {}", quote(resource_type)))
+        Self::term(format!("resourceType eq {}", quote(resource_type)))
     }
 }
 
@@ -97,17 +128,17 @@ fn timestamp(at: DateTime<Utc>) -> String {
 impl ReviewFilter {
     /// Reviews created after `at` (`created gt "…"`).
     pub fn created_after(at: DateTime<Utc>) -> Self {
-        Self(format!("created gt {}", timestamp(at)))
+        Self::term(format!("created gt {}", timestamp(at)))
     }
 
     /// Reviews created before `at` (`created lt "…"`).
     pub fn created_before(at: DateTime<Utc>) -> Self {
-        Self(format!("created lt {}", timestamp(at)))
+        Self::term(format!("created lt {}", timestamp(at)))
     }
 
     /// Reviews in a status (`status eq "ACTIVE"`).
     pub fn status(status: &str) -> Self {
-        Self(format!("status eq {}", quote(status)))
+        Self::term(format!("status eq {}", quote(status)))
     }
 }
 
@@ -126,8 +157,139 @@ mod tests {
             ResourceLabelFilter::orn(&orn)
                 .or(ResourceLabelFilter::resource_type("apps"))
                 .to_string(),
-            r#"(orn eq "orn:okta:directory:00o1:groups:00g1") or (resourceType eq "apps")"#
+            r#"orn eq "orn:okta:directory:00o1:groups:00g1" or resourceType eq "apps""#
         );
+    }
+
+    #[test]
+    fn grouping_follows_the_rust_expression() {
+        let t = chrono::DateTime::parse_from_rfc3339("2025-08-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let filter = ReviewFilter::created_after(t)
+            .and(ReviewFilter::status("ACTIVE").or(ReviewFilter::status("PENDING")));
+        assert_eq!(
+            filter.to_string(),
+            r#"created gt "2025-08-01T00:00:00.000Z" and (status eq "ACTIVE" or status eq "PENDING")"#
+        );
+    }
+
+    /// A parsed filter, flattened: `and`/`or` nodes hold all their operands, so that equal
+    /// meanings compare equal whatever the association.
+    #[derive(Debug, PartialEq)]
+    enum Flat {
+        Term(String),
+        And(Vec<Flat>),
+        Or(Vec<Flat>),
+    }
+
+    fn flatten(e: &Expr) -> Flat {
+        fn collect(e: &Expr, and: bool, out: &mut Vec<Flat>) {
+            match (e, and) {
+                (Expr::And(a, b), true) | (Expr::Or(a, b), false) => {
+                    collect(a, and, out);
+                    collect(b, and, out);
+                }
+                _ => out.push(flatten(e)),
+            }
+        }
+        match e {
+            Expr::Term(t) => Flat::Term(t.clone()),
+            Expr::And(..) => {
+                let mut out = Vec::new();
+                collect(e, true, &mut out);
+                Flat::And(out)
+            }
+            Expr::Or(..) => {
+                let mut out = Vec::new();
+                collect(e, false, &mut out);
+                Flat::Or(out)
+            }
+        }
+    }
+
+    /// A small SCIM filter parser with SCIM's precedence: `or` < `and` < parentheses; a term
+    /// is `attribute op "quoted value"`.
+    fn parse(text: &str) -> Expr {
+        struct P<'a> {
+            s: &'a str,
+        }
+        impl P<'_> {
+            fn ws(&mut self) {
+                self.s = self.s.trim_start();
+            }
+            fn keyword(&mut self, k: &str) -> bool {
+                self.ws();
+                match self.s.strip_prefix(k) {
+                    Some(rest) if rest.starts_with(' ') => {
+                        self.s = rest;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            fn or(&mut self) -> Expr {
+                let mut left = self.and();
+                while self.keyword("or") {
+                    left = Expr::Or(Box::new(left), Box::new(self.and()));
+                }
+                left
+            }
+            fn and(&mut self) -> Expr {
+                let mut left = self.atom();
+                while self.keyword("and") {
+                    left = Expr::And(Box::new(left), Box::new(self.atom()));
+                }
+                left
+            }
+            fn atom(&mut self) -> Expr {
+                self.ws();
+                if let Some(rest) = self.s.strip_prefix('(') {
+                    self.s = rest;
+                    let inner = self.or();
+                    self.ws();
+                    self.s = self.s.strip_prefix(')').expect("closing parenthesis");
+                    return inner;
+                }
+                // attribute op "value": the literal is JSON, read with serde_json.
+                let (attribute, rest) = self.s.split_once(' ').expect("attribute");
+                let (op, rest) = rest.split_once(' ').expect("operator");
+                let mut values = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+                values.next().expect("a literal").expect("a JSON string");
+                let used = values.byte_offset();
+                self.s = &rest[used..];
+                Expr::Term(format!("{attribute} {op} {}", &rest[..used]))
+            }
+        }
+        let mut p = P { s: text };
+        let e = p.or();
+        assert!(p.s.trim().is_empty(), "left over: {:?}", p.s);
+        e
+    }
+
+    fn tree() -> impl proptest::strategy::Strategy<Value = Expr> {
+        use proptest::prelude::*;
+        let leaf = (
+            "[a-z]{1,6}",
+            prop::sample::select(vec!["eq", "sw", "gt"]),
+            ".{0,8}",
+        )
+            .prop_map(|(a, op, v)| Expr::Term(format!("{a} {op} {}", quote(&v))));
+        leaf.prop_recursive(5, 32, 2, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone())
+                    .prop_map(|(a, b)| Expr::And(Box::new(a), Box::new(b))),
+                (inner.clone(), inner).prop_map(|(a, b)| Expr::Or(Box::new(a), Box::new(b))),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rendered_filters_parse_back_to_the_same_tree(e in tree()) {
+            let text = e.to_string();
+            proptest::prop_assert_eq!(flatten(&parse(&text)), flatten(&e), "{}", text);
+        }
     }
 
     proptest::proptest! {

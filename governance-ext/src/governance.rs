@@ -40,9 +40,11 @@ impl std::fmt::Debug for Governance {
 impl Governance {
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Self, Error> {
+        config.check()?;
         let org = config.org.clone();
         let retry = config.retry;
         let request_timeout = config.request_timeout;
+        let max_body = config.max_body;
         let redirect_org = org.clone();
         let http = reqwest::Client::builder()
             .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
@@ -67,6 +69,7 @@ impl Governance {
             throttle: Arc::new(Throttle::default()),
             retry,
             request_timeout,
+            max_body,
         });
         let client = Client::new_with_client(org.as_str(), http, Inner::with_transport(transport));
         Ok(Self { client, auth, org })

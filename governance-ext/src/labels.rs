@@ -240,16 +240,16 @@ impl Change {
                 json!({"op": "ADD", "path": "/values/-", "value": value_json(name, *color), "refType": "LABEL-VALUE"})
             }
             Change::RenameValue { id, name } => {
-                json!({"op": "REPLACE", "path": format!("/values/{id}/name"), "value": {"name": name}, "refType": "LABEL-VALUE"})
+                json!({"op": "REPLACE", "path": format!("/values/{}/name", pointer_token(id)), "value": {"name": name}, "refType": "LABEL-VALUE"})
             }
             Change::SetColor { id, color } => json!({
                 "op": "REPLACE",
-                "path": format!("/values/{id}/metadata/additionalProperties/backgroundColor"),
+                "path": format!("/values/{}/metadata/additionalProperties/backgroundColor", pointer_token(id)),
                 "value": {"metadata": {"additionalProperties": {"backgroundColor": color.as_str()}}},
                 "refType": "LABEL-VALUE"
             }),
             Change::RemoveValue(id) => {
-                json!({"op": "REMOVE", "path": format!("/values/{id}"), "refType": "LABEL-VALUE"})
+                json!({"op": "REMOVE", "path": format!("/values/{}", pointer_token(id)), "refType": "LABEL-VALUE"})
             }
         }
     }
@@ -400,6 +400,19 @@ impl AssignReport {
     }
 }
 
+/// One reference token of a JSON Pointer (RFC 6901): `~` becomes `~0` and `/` becomes `~1`,
+/// so an id can never address another member.
+fn pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Drops repeated values wherever they are, keeping the first of each in order (`dedup` only
+/// drops adjacent ones).
+pub(crate) fn unique(values: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    values.retain(|value| seen.insert(value.clone()));
+}
+
 async fn batched(
     okta: &Governance,
     orns: &[Orn],
@@ -408,9 +421,9 @@ async fn batched(
 ) -> AssignReport {
     let mut batches = Vec::new();
     let mut resources: Vec<String> = orns.iter().map(Orn::to_string).collect();
-    resources.dedup();
+    unique(&mut resources);
     let mut values = value_ids.to_vec();
-    values.dedup();
+    unique(&mut values);
     for resource_chunk in resources.chunks(MAX_BATCH) {
         for value_chunk in values.chunks(MAX_BATCH) {
             batches.push((resource_chunk.to_vec(), value_chunk.to_vec()));

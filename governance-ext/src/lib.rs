@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
+mod body;
 pub mod config;
 pub mod error;
 pub mod filter;
@@ -17,10 +18,12 @@ pub mod secret;
 #[cfg(feature = "simulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
 pub mod simulator;
+mod sync;
 mod throttle;
 mod transport;
 
 pub use auth::{Authenticated, Credentials, DpopMode, PrivateKeyJwt, SigningKey};
+pub use body::BodyLimits;
 pub use config::{Config, ConfigBuilder, OrgUrl};
 pub use error::{ApiError, AuthError, ConfigError, Error};
 pub use governance::Governance;

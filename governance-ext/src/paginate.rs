@@ -1,10 +1,15 @@
 //! Pagination as `Stream`s, for every operation the metadata marks as paginated.
 //!
-//! The next page's cursor is taken from the `Link: <…>; rel="next"` header, or else from the
-//! body's `_links.next.href`. Those links point at the org's `-admin` host; they are never
+//! The next page's cursor is taken from the `Link: <…>; rel="next"` header (parsed per
+//! RFC 8288: commas and semicolons inside `<…>` or quotes are part of the value), or else from
+//! the body's `_links.next.href`. Those links point at the org's `-admin` host; they are never
 //! followed: only their `after` value is used, and the next request goes through the same
 //! builder to the configured org. Pages are fetched one at a time as the stream is polled;
 //! nothing buffers the whole result.
+//!
+//! A stream never loops and never ends early without saying so: a cursor the stream has seen
+//! before (`A → B → A`), a next link without an `after` value, a link that is not a URL and a
+//! `Link` header that does not parse each end the stream with [`Error::Pagination`].
 //!
 //! ```no_run
 //! use futures_util::TryStreamExt;
@@ -19,6 +24,8 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU64;
 
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -40,37 +47,159 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// The `after` value of a next-page link.
-fn after_of(href: &str) -> Option<String> {
-    let url = Url::parse(href).ok()?;
+/// The `after` value of a next-page link; a relative link is read against an arbitrary base
+/// (only its query matters). An error when the link is no URL or has no `after`.
+fn after_of(href: &str) -> Result<String, Error> {
+    let base = Url::parse("https://org.invalid/").map_err(|e| pagination(e.to_string()))?;
+    let url = base
+        .join(href)
+        .map_err(|e| pagination(format!("the next-page link is not a URL ({e})")))?;
     url.query_pairs()
         .find(|(key, _)| key == "after")
         .map(|(_, value)| value.into_owned())
+        .filter(|after| !after.is_empty())
+        .ok_or_else(|| pagination("the next-page link has no `after` cursor".into()))
 }
 
-/// The `rel="next"` target of `Link` headers.
-fn link_next(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all("link")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .find_map(|link| {
-            let (target, params) = link.split_once(';')?;
-            let is_next = params.split(';').any(|p| {
-                matches!(
-                    p.trim().replace(' ', "").as_str(),
-                    "rel=\"next\"" | "rel=next"
-                )
-            });
-            is_next.then(|| {
-                target
-                    .trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_string()
+fn pagination(reason: String) -> Error {
+    Error::Pagination { reason }
+}
+
+/// One link of a `Link` header: its target and its parameters (names lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub target: String,
+    pub params: Vec<(String, String)>,
+}
+
+/// Parses one `Link` header value (RFC 8288 §3): `<target>; name=value; name="quoted", …`.
+/// Commas and semicolons inside `<…>` and quoted strings belong to them. `None` when the value
+/// does not follow the grammar.
+pub(crate) fn parse_link_header(value: &str) -> Option<Vec<Link>> {
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    let ws = |i: &mut usize| {
+        while *i < bytes.len() && matches!(bytes[*i], b' ' | b'\t') {
+            *i += 1;
+        }
+    };
+    let is_token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    let mut links = Vec::new();
+    loop {
+        // Empty list elements are allowed (`#rule`).
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b',') {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return Some(links);
+        }
+        if bytes[i] != b'<' {
+            return None;
+        }
+        let end = i + 1 + value[i + 1..].find('>')?;
+        let target = value[i + 1..end].to_string();
+        i = end + 1;
+        let mut params = Vec::new();
+        loop {
+            ws(&mut i);
+            if i == bytes.len() || bytes[i] == b',' {
+                break;
+            }
+            if bytes[i] != b';' {
+                return None;
+            }
+            i += 1;
+            ws(&mut i);
+            let start = i;
+            while i < bytes.len() && is_token(bytes[i]) {
+                i += 1;
+            }
+            if start == i {
+                return None;
+            }
+            let name = value[start..i].to_ascii_lowercase();
+            ws(&mut i);
+            let mut param = String::new();
+            if i < bytes.len() && bytes[i] == b'=' {
+                i += 1;
+                ws(&mut i);
+                if i < bytes.len() && bytes[i] == b'"' {
+                    i += 1;
+                    let mut closed = false;
+                    while i < bytes.len() {
+                        match bytes[i] {
+                            b'"' => {
+                                closed = true;
+                                i += 1;
+                                break;
+                            }
+                            b'\\' if i + 1 < bytes.len() => {
+                                // `i + 1` follows an ASCII byte: a character boundary.
+                                let c = value[i + 1..].chars().next()?;
+                                param.push(c);
+                                i += 1 + c.len_utf8();
+                            }
+                            _ => {
+                                // Multi-byte characters are copied whole.
+                                let c = value[i..].chars().next()?;
+                                param.push(c);
+                                i += c.len_utf8();
+                            }
+                        }
+                    }
+                    if !closed {
+                        return None;
+                    }
+                } else {
+                    let start = i;
+                    while i < bytes.len() && is_token(bytes[i]) {
+                        i += 1;
+                    }
+                    param.push_str(&value[start..i]);
+                }
+            }
+            params.push((name, param));
+        }
+        links.push(Link { target, params });
+    }
+}
+
+/// The `rel="next"` target of the `Link` headers (`rel` may list several relation types); an
+/// error when a header that is there does not parse.
+fn link_next(headers: &HeaderMap) -> Result<Option<String>, Error> {
+    for value in headers.get_all("link") {
+        let text = value
+            .to_str()
+            .map_err(|_| pagination("a Link header is not visible ASCII".into()))?;
+        let links = parse_link_header(text)
+            .ok_or_else(|| pagination("a Link header does not follow RFC 8288".into()))?;
+        let next = links.into_iter().find(|link| {
+            link.params.iter().any(|(name, value)| {
+                name == "rel"
+                    && value
+                        .split_ascii_whitespace()
+                        .any(|rel| rel.eq_ignore_ascii_case("next"))
             })
-        })
+        });
+        if let Some(link) = next {
+            return Ok(Some(link.target));
+        }
+    }
+    Ok(None)
+}
+
+/// The cursors a stream has used, kept as 64-bit keyed hashes (8 bytes a page, however long
+/// the cursors).
+struct Seen {
+    hasher: RandomState,
+    cursors: HashSet<u64>,
+}
+
+impl Seen {
+    /// Records `cursor`; false when it was seen before.
+    fn first_time(&mut self, cursor: &str) -> bool {
+        self.cursors.insert(self.hasher.hash_one(cursor))
+    }
 }
 
 fn check_limit(limit: u32) -> Result<NonZeroU64, Error> {
@@ -98,22 +227,38 @@ where
     fn pages(self, limit: u32) -> Result<Pages<'a, Self::Item>, Error> {
         let limit = check_limit(limit)?;
         let template = self.with_limit(limit);
-        let pages = stream::try_unfold(Some(None::<String>), move |state| {
+        let seen = Seen {
+            hasher: RandomState::new(),
+            cursors: HashSet::new(),
+        };
+        // State: the cursor of the next page (`None` for the first), or the end.
+        let start = Some((None::<String>, seen));
+        let pages = stream::try_unfold(start, move |state| {
             let template = template.clone();
             async move {
-                let Some(cursor) = state else { return Ok(None) };
-                let builder = match cursor.clone() {
+                let Some((cursor, mut seen)) = state else {
+                    return Ok(None);
+                };
+                let builder = match cursor {
                     Some(after) => template.with_after(after),
                     None => template,
                 };
                 let response = builder.send_page().await.map_err(Error::from)?;
-                let from_header = link_next(response.headers());
+                let from_header = link_next(response.headers())?;
                 let (items, from_body) = Self::split(response.into_inner());
-                let next = from_header
-                    .or(from_body)
-                    .and_then(|href| after_of(&href))
-                    .filter(|next| Some(next) != cursor.as_ref());
-                let state = next.clone().map(Some);
+                let next = match from_header.or(from_body) {
+                    Some(href) => Some(after_of(&href)?),
+                    None => None,
+                };
+                if let Some(next) = &next {
+                    if !seen.first_time(next) {
+                        return Err(pagination(
+                            "the server sent a next-page cursor this stream has already followed (a paging loop)"
+                                .into(),
+                        ));
+                    }
+                }
+                let state = next.clone().map(|next| (Some(next), seen));
                 Ok(Some((
                     Page {
                         items,
@@ -155,11 +300,90 @@ mod tests {
             "link",
             HeaderValue::from_static("<https://acme-admin.okta.com/x?limit=2>; rel=\"self\", <https://acme-admin.okta.com/x?after=abc%3D&limit=2>; rel=\"next\""),
         );
-        let next = link_next(&headers).unwrap();
-        assert_eq!(after_of(&next).as_deref(), Some("abc="));
-        assert_eq!(link_next(&HeaderMap::new()), None);
-        assert_eq!(after_of("not a url"), None);
-        assert_eq!(after_of("https://a/x?limit=1"), None);
+        let next = link_next(&headers).unwrap().unwrap();
+        assert_eq!(after_of(&next).unwrap(), "abc=");
+        assert_eq!(link_next(&HeaderMap::new()).unwrap(), None);
+        assert!(after_of("https://a/x?limit=1").is_err());
+        assert!(after_of("https://a/x?after=").is_err());
+        assert!(after_of("http://[::1").is_err());
+        // A relative link still gives its cursor.
+        assert_eq!(
+            after_of("/governance/api/v1/labels?after=c1").unwrap(),
+            "c1"
+        );
+    }
+
+    #[test]
+    fn link_headers_keep_commas_and_semicolons_inside_targets_and_quotes() {
+        let value = r#"<https://a.example/x?after=a,b;c&limit=2>; rel="self", <https://a.example/x?after=d,e>; title="x, y; z"; rel="prev next""#;
+        let links = parse_link_header(value).unwrap();
+        assert_eq!(links.len(), 2);
+        assert_eq!(links[0].target, "https://a.example/x?after=a,b;c&limit=2");
+        assert_eq!(links[1].params[0], ("title".into(), "x, y; z".into()));
+        let mut headers = HeaderMap::new();
+        headers.append("link", HeaderValue::from_str(value).unwrap());
+        assert_eq!(
+            link_next(&headers).unwrap().as_deref(),
+            Some("https://a.example/x?after=d,e")
+        );
+        for bad in [
+            "https://a/x; rel=next",
+            "<https://a/x",
+            "<a>; rel=\"next",
+            "<a> x",
+        ] {
+            assert!(parse_link_header(bad).is_none(), "{bad}");
+        }
+        let mut broken = HeaderMap::new();
+        broken.append(
+            "link",
+            HeaderValue::from_static("<https://a/x?after=1; rel=next"),
+        );
+        assert!(matches!(link_next(&broken), Err(Error::Pagination { .. })));
+    }
+
+    fn quoted(value: &str) -> String {
+        let mut out = String::from("\"");
+        for c in value.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rendered_links_parse_back_to_the_same_links(
+            links in proptest::collection::vec(
+                ("[a-z0-9:/?&=,;._~%-]{0,30}", proptest::collection::vec(("[a-z]{1,8}", "[ -~]{0,12}"), 0..4)),
+                0..5,
+            )
+        ) {
+            let rendered: Vec<String> = links
+                .iter()
+                .map(|(target, params)| {
+                    let mut link = format!("<{target}>");
+                    for (name, value) in params {
+                        link.push_str(&format!("; {name}={}", quoted(value)));
+                    }
+                    link
+                })
+                .collect();
+            let parsed = parse_link_header(&rendered.join(", ")).unwrap();
+            let expected: Vec<Link> = links
+                .into_iter()
+                .map(|(target, params)| Link { target, params })
+                .collect();
+            proptest::prop_assert_eq!(parsed, expected);
+        }
+
+        #[test]
+        fn any_header_text_parses_or_is_refused_without_panicking(text in "\\PC{0,80}") {
+            let _ = parse_link_header(&text);
+        }
     }
 
     #[test]

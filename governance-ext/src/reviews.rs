@@ -136,7 +136,7 @@ impl LaunchReview {
             }
         }
         let mut reviewers = self.reviewers.clone();
-        reviewers.dedup();
+        crate::labels::unique(&mut reviewers);
         let body = serde_json::json!({
             "principalId": self.principal_id,
             "name": self.name,

@@ -14,6 +14,12 @@ use reqwest::header::{HeaderMap, DATE};
 /// Requests kept in reserve per window (for other clients of the same org).
 const RESERVE: u64 = 0;
 
+/// The furthest ahead a believable `X-Rate-Limit-Reset` lies: Okta's rate-limit windows are
+/// at most a minute long, plus a minute for the skew between the server's clock and ours
+/// (when `Date` is missing). A reset further ahead is an invalid header: it is ignored (and
+/// logged), so a 429 falls back to backoff and no bucket is locked for longer.
+pub(crate) const MAX_RESET_AHEAD: Duration = Duration::from_secs(120);
+
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
     remaining: u64,
@@ -67,7 +73,7 @@ struct DateCache(Mutex<Option<(HeaderValue, u64)>>);
 impl DateCache {
     fn server_now(&self, date: Option<&HeaderValue>) -> Option<u64> {
         let date = date?;
-        let mut last = self.0.lock().ok()?;
+        let mut last = crate::sync::lock(&self.0);
         match &*last {
             Some((value, secs)) if value == date => Some(*secs),
             _ => {
@@ -104,10 +110,19 @@ impl RateLimit {
                 .map(|d| d.as_secs())
                 .unwrap_or_default()
         });
+        let ahead = reset.saturating_sub(now);
+        if ahead > MAX_RESET_AHEAD.as_secs() {
+            tracing::warn!(
+                reset_in_s = ahead,
+                max_s = MAX_RESET_AHEAD.as_secs(),
+                "ignoring an X-Rate-Limit-Reset further ahead than any Okta rate-limit window"
+            );
+            return None;
+        }
         Some(Self {
             limit: number(headers.limit),
             remaining,
-            reset_in: Duration::from_secs(reset.saturating_sub(now)),
+            reset_in: Duration::from_secs(ahead),
         })
     }
 }
@@ -130,7 +145,7 @@ impl Throttle {
     /// How long a request to `bucket` must wait before it may be sent; takes one request from
     /// the bucket's budget when it may go now.
     pub fn reserve(&self, bucket: &str) -> Duration {
-        let mut buckets = self.buckets.lock().expect("throttle lock");
+        let mut buckets = crate::sync::lock(&self.buckets);
         let Some(state) = buckets.get_mut(bucket) else {
             return Duration::ZERO;
         };
@@ -143,13 +158,13 @@ impl Throttle {
             state.remaining -= 1;
             Duration::ZERO
         } else {
-            state.reset_at - now
+            state.reset_at.saturating_duration_since(now)
         }
     }
 
     /// Records what a response said about `bucket`.
     fn record(&self, bucket: &str, limit: RateLimit) {
-        let mut buckets = self.buckets.lock().expect("throttle lock");
+        let mut buckets = crate::sync::lock(&self.buckets);
         // `Date` has one-second resolution: a reset in "0 s" may still be most of a second
         // away on the server, so an exhausted window is given that second.
         let reset_in = if limit.remaining == 0 {
@@ -157,7 +172,10 @@ impl Throttle {
         } else {
             limit.reset_in
         };
-        let reset_at = Instant::now() + reset_in;
+        // `reset_in` is at most `MAX_RESET_AHEAD` (see `RateLimit::read`), so this cannot
+        // overflow; `checked_add` keeps it so should that change.
+        let now = Instant::now();
+        let reset_at = now.checked_add(reset_in).unwrap_or(now);
         // Looked up before inserting, so that the common case allocates no key.
         let entry = match buckets.get_mut(bucket) {
             Some(entry) => entry,
@@ -166,7 +184,7 @@ impl Throttle {
                 reset_at,
             }),
         };
-        if reset_at > entry.reset_at + Duration::from_millis(500) {
+        if reset_at.saturating_duration_since(entry.reset_at) > Duration::from_millis(500) {
             // A new window.
             *entry = Bucket {
                 remaining: limit.remaining,
@@ -267,5 +285,39 @@ mod tests {
             "buckets are separate"
         );
         assert!(RateLimit::from_headers(&HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn a_reset_beyond_any_window_is_ignored_rather_than_believed() {
+        let throttle = Throttle::default();
+        // u64::MAX (which overflowed `Instant` and poisoned the lock), 10^12 s ahead, and
+        // just past the limit are all ignored; the limit itself is believed.
+        for reset_in in [u64::MAX, 1_000_000_000_000, MAX_RESET_AHEAD.as_secs() + 2] {
+            let mut h = headers(0, 0);
+            let reset = if reset_in == u64::MAX {
+                u64::MAX
+            } else {
+                epoch_now() + reset_in
+            };
+            h.insert("x-rate-limit-reset", HeaderValue::from(reset));
+            assert!(RateLimit::from_headers(&h).is_none(), "{reset_in}");
+            let found = RateLimitHeaders {
+                date: h.get(DATE),
+                limit: h.get("x-rate-limit-limit"),
+                remaining: h.get("x-rate-limit-remaining"),
+                reset: h.get("x-rate-limit-reset"),
+            };
+            assert!(throttle.observe("GET /x", found).is_none());
+            assert_eq!(throttle.reserve("GET /x"), Duration::ZERO, "{reset_in}");
+        }
+        let believed = RateLimit::from_headers(&headers(0, 60)).unwrap();
+        assert!(believed.reset_in <= Duration::from_secs(61));
+    }
+
+    fn epoch_now() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
     }
 }

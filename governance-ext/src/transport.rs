@@ -25,6 +25,7 @@ use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use tracing::Instrument;
 
 use crate::auth::{AccessToken, AuthHeaders, Authenticator};
+use crate::body::{read_limited, BodyLimits, ReadError};
 use crate::config::OrgUrl;
 use crate::error::{AuthError, Error};
 use crate::retry::{idempotent, jitter, RetryConfig};
@@ -77,6 +78,8 @@ pub(crate) struct StackTransport {
     /// The reqwest client's own timeout for one attempt; an attempt with less of the deadline
     /// left gets that as its timeout instead.
     pub request_timeout: Duration,
+    /// The largest bodies read.
+    pub max_body: BodyLimits,
 }
 
 /// A response read to the end: the response as it came (its body stream spent) and its body.
@@ -91,27 +94,15 @@ struct Buffered {
 pub(crate) struct ErrorBody(pub serde_json::Value);
 
 impl Buffered {
-    /// Waits for the response to `sending` and reads its body to the end, chunk by chunk: a
-    /// body that arrives in one chunk (most do) is kept as it came, with no copy and no list
-    /// of buffers.
+    /// Waits for the response to `sending` and reads its body to the end, under the limit
+    /// for its status.
     async fn receive(
         sending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
-    ) -> reqwest::Result<Self> {
-        let mut response = sending.await?;
-        // The first chunk as it came; later ones (if any) are appended to a copy of it.
-        let mut first = bytes::Bytes::new();
-        let mut all = bytes::BytesMut::new();
-        while let Some(chunk) = response.chunk().await? {
-            if first.is_empty() && all.is_empty() {
-                first = chunk;
-            } else {
-                if all.is_empty() {
-                    all.extend_from_slice(&first);
-                }
-                all.extend_from_slice(&chunk);
-            }
-        }
-        let body = if all.is_empty() { first } else { all.freeze() };
+        limits: BodyLimits,
+    ) -> Result<Self, ReadError> {
+        let mut response = sending.await.map_err(ReadError::Transport)?;
+        let limit = limits.for_status(response.status());
+        let body = read_limited(&mut response, limit).await?;
         Ok(Self { response, body })
     }
 
@@ -165,6 +156,11 @@ enum Next {
     Done(Result<reqwest::Response, Error>),
 }
 
+/// What is left of the call's deadline (no `Instant` arithmetic that could overflow).
+fn left(call: &Call) -> Duration {
+    call.deadline.saturating_duration_since(Instant::now())
+}
+
 impl StackTransport {
     /// Sends `request` until it succeeds or may not be retried.
     ///
@@ -191,12 +187,23 @@ impl StackTransport {
                     tokio::time::sleep(pacing).await;
                 }
                 let headers = if self.auth.needs_token() {
-                    Box::pin(self.auth.headers(call.method.as_str(), request.url())).await?
+                    let deadline = call.deadline;
+                    Box::pin(
+                        self.auth
+                            .headers(call.method.as_str(), request.url(), deadline),
+                    )
+                    .await
+                    .map_err(|error| match error {
+                        AuthError::TokenTimeout { .. } => Error::Timeout {
+                            after: call.started.elapsed(),
+                        },
+                        other => other.into(),
+                    })?
                 } else {
                     self.auth.fixed_headers()?
                 };
                 let (sending, token) = self.prepare(&mut call, client, &mut request, headers)?;
-                let sent = Buffered::receive(sending).await;
+                let sent = Buffered::receive(sending, self.max_body).await;
                 let (wait, refresh) = match self.after(&mut call, sent, token.is_some()) {
                     Next::Retry(wait) => (wait, false),
                     Next::Refresh => (Duration::ZERO, true),
@@ -204,7 +211,7 @@ impl StackTransport {
                 };
                 if refresh {
                     if let Some(token) = &token {
-                        Box::pin(self.auth.invalidate(token)).await;
+                        self.auth.invalidate(token);
                     }
                 }
                 if !wait.is_zero() {
@@ -227,6 +234,26 @@ impl StackTransport {
             }
             .into());
         }
+        // Defence in depth behind the generated code's encoding: whatever built the URL, the
+        // path must be the operation's template with one segment per parameter.
+        let Some(op) = operation else {
+            return Err(Error::InvalidPath {
+                param: "path",
+                reason: "the request belongs to no operation of the generated metadata",
+            });
+        };
+        if let Err(param) = governance_client::hooks::check_path(op.path, request.url().path()) {
+            return Err(Error::InvalidPath {
+                param,
+                reason: "the request path does not match the operation's path template",
+            });
+        }
+        if request.url().fragment().is_some() {
+            return Err(Error::InvalidPath {
+                param: "path",
+                reason: "the request URL has a fragment",
+            });
+        }
         let method = request.method().clone();
         let bucket = match operation {
             Some(op) => op.id.into(),
@@ -238,7 +265,8 @@ impl StackTransport {
             operation,
             bucket,
             started,
-            deadline: started + self.retry.deadline,
+            // The deadline is at most a day (checked with the configuration): no overflow.
+            deadline: started.checked_add(self.retry.deadline).unwrap_or(started),
             span: tracing::Span::current(),
             retries: 0,
             first_request_id: None,
@@ -254,14 +282,14 @@ impl StackTransport {
     fn pace(&self, call: &mut Call) -> Result<Duration, Error> {
         let wait = self.throttle.reserve(&call.bucket);
         if !wait.is_zero() {
-            if Instant::now() + wait > call.deadline {
+            if wait > left(call) {
                 return Err(Error::RateLimited {
                     retries: call.retries,
                     reset_in: Some(wait),
                 });
             }
             tracing::debug!(wait_ms = wait.as_millis() as u64, bucket = %call.bucket, "pacing: rate-limit budget spent, waiting for the reset");
-            call.waited += wait;
+            call.waited = call.waited.saturating_add(wait);
         }
         Ok(wait)
     }
@@ -325,17 +353,20 @@ impl StackTransport {
 
     /// Classifies the outcome of an attempt: retry (after a wait), refresh the token, or the
     /// call's result. `has_token`: the attempt carried an OAuth 2.0 access token.
-    fn after(&self, call: &mut Call, sent: reqwest::Result<Buffered>, has_token: bool) -> Next {
+    fn after(&self, call: &mut Call, sent: Result<Buffered, ReadError>, has_token: bool) -> Next {
         let idempotent = idempotent(call.method.as_str());
         let response = match sent {
-            Err(error) => {
+            Err(ReadError::TooLarge { status, limit }) => {
+                return Next::Done(Err(Error::BodyTooLarge { status, limit }));
+            }
+            Err(ReadError::Transport(error)) => {
                 let may_retry = error.is_connect() || (idempotent && !error.is_builder());
                 if may_retry && call.retries < self.retry.max_retries {
                     call.retries += 1;
                     let backoff = self.retry.backoff(call.retries);
-                    if Instant::now() + backoff < call.deadline {
+                    if backoff < left(call) {
                         tracing::debug!(error = %error.without_url(), retry = call.retries, "request failed; retrying");
-                        call.waited += backoff;
+                        call.waited = call.waited.saturating_add(backoff);
                         return Next::Retry(backoff);
                     }
                 }
@@ -402,20 +433,20 @@ impl StackTransport {
                     Some(reset) => reset + jitter(Duration::from_millis(500)),
                     None => self.retry.backoff(call.retries),
                 };
-                if Instant::now() + wait > call.deadline {
+                if wait > left(call) {
                     return Next::Done(Err(Error::RateLimited {
                         retries: call.retries,
                         reset_in,
                     }));
                 }
                 tracing::info!(wait_ms = wait.as_millis() as u64, retry = call.retries, bucket = %call.bucket, "429 from Okta; waiting for the rate-limit reset");
-                call.waited += wait;
+                call.waited = call.waited.saturating_add(wait);
                 Next::Retry(wait)
             }
             500..=599 if idempotent && call.retries < self.retry.max_retries => {
                 call.retries += 1;
                 let backoff = self.retry.backoff(call.retries);
-                if Instant::now() + backoff >= call.deadline {
+                if backoff >= left(call) {
                     return Next::Done(Ok(response.into_response()));
                 }
                 tracing::debug!(
@@ -423,7 +454,7 @@ impl StackTransport {
                     retry = call.retries,
                     "server error; retrying an idempotent request"
                 );
-                call.waited += backoff;
+                call.waited = call.waited.saturating_add(backoff);
                 Next::Retry(backoff)
             }
             _ => Next::Done(Ok(response.into_response())),

@@ -57,8 +57,9 @@ impl SigningKey {
                 alg,
                 material: Material::Pem(pem.clone()),
             };
-            if key.encoding_key().is_ok() && key.check().is_ok() {
-                return Ok(key);
+            if key.encoding_key().is_ok() {
+                // An RSA key that reads but is refused (too short) says why.
+                return key.check().map(|()| key);
             }
         }
         Err(invalid(
@@ -88,7 +89,14 @@ impl SigningKey {
     /// `{"kty":"EC","crv":"P-256","x","y","d"}`).
     pub fn from_jwk(json: &str) -> Result<Self, ConfigError> {
         let jwk: PrivateJwk =
-            serde_json::from_str(json).map_err(|e| invalid(format!("not a JWK: {e}")))?;
+            // serde's message is not kept: it can quote a value of the key.
+            serde_json::from_str(json).map_err(|e| {
+                invalid(format!(
+                    "not a JWK (JSON error at line {}, column {})",
+                    e.line(),
+                    e.column()
+                ))
+            })?;
         let key = match jwk.kty.as_str() {
             "RSA" => Self {
                 alg: Algorithm::RS256,
@@ -110,13 +118,26 @@ impl SigningKey {
     }
 
     /// PEM or JWK text, or the path of a file holding one (the Okta SDKs' `privateKey` setting).
+    ///
+    /// Quotes around the whole value are dropped (`docker --env-file` keeps them) and a PEM
+    /// whose line breaks were written as `\n` is read as PEM. A value that is none of these
+    /// is never echoed in the error unless it plausibly is a path: it may be key material.
     pub fn from_text_or_path(value: &str) -> Result<Self, ConfigError> {
-        let trimmed = value.trim();
+        let trimmed = strip_quotes(value.trim());
         if trimmed.starts_with("-----BEGIN") {
+            if trimmed.contains("\\n") && !trimmed.contains('\n') {
+                return Self::from_pem(&Zeroizing::new(trimmed.replace("\\n", "\n")));
+            }
             return Self::from_pem(trimmed);
         }
         if trimmed.starts_with('{') {
             return Self::from_jwk(trimmed);
+        }
+        if !plausible_path(trimmed) {
+            return Err(invalid(
+                "the value is not PEM (`-----BEGIN ...`), not a JWK (`{...}`) and not a file path \
+                 (not shown: it may be key material)",
+            ));
         }
         let text = Zeroizing::new(
             std::fs::read_to_string(trimmed)
@@ -173,6 +194,14 @@ impl SigningKey {
     /// Signs a throw-away token so that a bad key fails at configuration time.
     fn check(&self) -> Result<(), ConfigError> {
         let key = self.encoding_key().map_err(|e| invalid(e.to_string()))?;
+        if self.alg == Algorithm::RS256 {
+            let bits = self.rsa_bits(&key)?;
+            if bits < MIN_RSA_BITS {
+                return Err(invalid(format!(
+                    "the RSA key has {bits} bits; Okta requires at least {MIN_RSA_BITS}"
+                )));
+            }
+        }
         jsonwebtoken::encode(
             &jsonwebtoken::Header::new(self.alg),
             &serde_json::json!({}),
@@ -180,6 +209,65 @@ impl SigningKey {
         )
         .map(drop)
         .map_err(|e| invalid(format!("the key cannot sign {:?}: {e}", self.alg)))
+    }
+}
+
+/// `value` without one pair of matching quotes around it.
+fn strip_quotes(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            return inner.trim();
+        }
+    }
+    value
+}
+
+/// Whether `value` may be shown as a file path in an error: short, one line, no control
+/// characters, and not a run of base64 (bare key material often is). A real path is not
+/// secret; a key pasted in the wrong form must never be echoed.
+fn plausible_path(value: &str) -> bool {
+    let base64ish = value.len() >= 40
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+        && !value.contains('.');
+    !value.is_empty() && value.len() <= 1024 && !value.chars().any(char::is_control) && !base64ish
+}
+
+/// The smallest RSA modulus Okta accepts for `private_key_jwt`.
+pub const MIN_RSA_BITS: usize = 2048;
+
+impl SigningKey {
+    /// The size of an RSA key's modulus, in bits.
+    fn rsa_bits(&self, key: &EncodingKey) -> Result<usize, ConfigError> {
+        let jwk = match jsonwebtoken::jwk::Jwk::from_encoding_key(key, self.alg) {
+            Ok(jwk) => jwk,
+            // aws-lc refuses to load RSA keys under 2048 bits (though it signs with them).
+            Err(e) if format!("{e:?}").contains("TooSmall") => {
+                return Err(invalid(format!(
+                    "the RSA key is shorter than {MIN_RSA_BITS} bits; Okta requires at least {MIN_RSA_BITS}"
+                )))
+            }
+            Err(e) => return Err(invalid(format!("cannot derive the public key: {e}"))),
+        };
+        let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
+            return Err(invalid("an RS256 key that is not RSA"));
+        };
+        let n = URL_SAFE_NO_PAD
+            .decode(rsa.n.trim_end_matches('='))
+            .map_err(|_| invalid("the RSA modulus is not base64url"))?;
+        let n = n
+            .iter()
+            .skip_while(|b| **b == 0)
+            .copied()
+            .collect::<Vec<u8>>();
+        Ok(match n.first() {
+            Some(first) => (n.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
+            None => 0,
+        })
     }
 }
 
@@ -270,6 +358,41 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn quoted_and_escaped_pems_are_read_and_key_material_is_never_echoed() {
+        let pem = ec_pem();
+        for wrapped in [
+            format!("\"{pem}\""),
+            format!("'{pem}'"),
+            format!("\"{}\"", pem.trim().replace('\n', "\\n")),
+        ] {
+            assert!(SigningKey::from_text_or_path(&wrapped).is_ok(), "{wrapped}");
+        }
+        // The body of a key without its PEM armour, quoted or not, and broken PEM/JWK text.
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let jwk_like = format!("{{\"kty\":\"EC\",\"d\":\"{}\"", &body[..40]);
+        for secret in [
+            body.clone(),
+            format!("\"{body}\""),
+            format!("{body}\n"),
+            jwk_like,
+        ] {
+            let err = SigningKey::from_text_or_path(&secret).unwrap_err();
+            for text in [err.to_string(), format!("{err:?}")] {
+                for window in body.as_bytes().windows(12) {
+                    let window = std::str::from_utf8(window).unwrap();
+                    assert!(!text.contains(window), "{text}");
+                }
+            }
+        }
+        // A path is shown: it is what the user needs to see.
+        let err = SigningKey::from_text_or_path("/etc/okta/missing-key.pem").unwrap_err();
+        assert!(
+            err.to_string().contains("/etc/okta/missing-key.pem"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn ec_pem_keys_sign_es256() {
         let key = SigningKey::from_pem(&ec_pem()).unwrap();
         assert_eq!(key.algorithm(), Algorithm::ES256);
@@ -320,6 +443,10 @@ pub(crate) mod tests {
             .to_string();
             assert!(err.contains("privateKey"), "{bad}: {err}");
         }
+        let short = SigningKey::from_pem(include_str!("testdata/rsa1024.pem"))
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("shorter than 2048 bits"), "{short}");
         let err = SigningKey::from_jwk(r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#)
             .unwrap_err()
             .to_string();

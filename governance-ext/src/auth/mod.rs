@@ -3,7 +3,12 @@
 //! refresh tokens), and DPoP on top of any OAuth 2.0 token.
 //!
 //! Access tokens are cached and refreshed ahead of expiry. The cache is single-flight: however
-//! many requests need a token at once, one token request is made and the others wait for it.
+//! many requests need a token at once, one token request is in flight and every caller waiting
+//! on it gets its outcome, failure included. After a failure the next token request is spaced
+//! by the client's backoff, never hammered; a caller waits for a token only within its call's
+//! deadline, and transient failures (unreachable, 429, 5xx) are retried within it. When the
+//! refresh ahead of expiry fails, the still-valid token keeps being used (logged) and the
+//! refresh is tried again after the backoff.
 
 mod dpop;
 mod keys;
@@ -11,6 +16,9 @@ mod token;
 pub mod user;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -150,7 +158,7 @@ pub struct Authenticated {
 pub(crate) struct Authenticator {
     config: Config,
     http: reqwest::Client,
-    cache: tokio::sync::Mutex<Option<AccessToken>>,
+    state: Mutex<TokenState>,
     user: tokio::sync::Mutex<Option<user::UserTokens>>,
     dpop_key: OnceLock<Result<Arc<DpopKey>, AuthError>>,
     dpop_on: AtomicBool,
@@ -159,6 +167,41 @@ pub(crate) struct Authenticator {
     token_requests: AtomicUsize,
     /// The `Authorization` value of SSWS and bearer credentials, built once.
     static_header: Option<HeaderValue>,
+}
+
+/// A token request in flight, shared by every caller waiting for it.
+type Flight = Shared<BoxFuture<'static, Result<AccessToken, AuthError>>>;
+
+/// The token cache: the token, the request in flight, and what the last failure said.
+#[derive(Default)]
+struct TokenState {
+    token: Option<AccessToken>,
+    flight: Option<Flight>,
+    /// Token requests that failed in a row.
+    failures: u32,
+    /// No new token request before this (set after a failure).
+    retry_at: Option<Instant>,
+    last_error: Option<AuthError>,
+}
+
+/// What a caller of [`Authenticator::token`] does next, decided under the lock.
+enum Step {
+    Ready(AccessToken),
+    /// Wait for the flight; the still-valid token to fall back on, if any.
+    Join(Flight, Option<AccessToken>),
+    /// The last request failed; the next may go at this time.
+    Wait(Instant, Option<AuthError>),
+}
+
+/// Whether a token-endpoint failure may go away by itself (worth retrying within the deadline).
+fn transient(error: &AuthError) -> bool {
+    match error {
+        AuthError::Unreachable(_) => true,
+        AuthError::TokenEndpoint { status, .. } | AuthError::BadTokenResponse { status, .. } => {
+            *status == 429 || *status >= 500
+        }
+        _ => false,
+    }
 }
 
 /// A header value marked sensitive (printed as `Sensitive`, kept out of HTTP/2 indexing).
@@ -194,7 +237,7 @@ impl Authenticator {
             static_header,
             config,
             http,
-            cache: tokio::sync::Mutex::new(None),
+            state: Mutex::new(TokenState::default()),
             user: tokio::sync::Mutex::new(user),
             dpop_key: OnceLock::new(),
             dpop_on: AtomicBool::new(dpop_on),
@@ -217,15 +260,17 @@ impl Authenticator {
 
     /// Remembers the nonce a resource server demanded.
     pub fn set_resource_nonce(&self, nonce: String) {
-        *self.resource_nonce.lock().expect("nonce lock") = Some(nonce);
+        if let Some(nonce) = token::usable_nonce(&nonce) {
+            *crate::sync::lock(&self.resource_nonce) = Some(nonce);
+        }
     }
 
     /// Drops `stale` from the cache (if it is still the cached token) so the next call fetches
     /// a new one.
-    pub async fn invalidate(&self, stale: &AccessToken) {
-        let mut cache = self.cache.lock().await;
-        if cache.as_ref().is_some_and(|t| t.value == stale.value) {
-            *cache = None;
+    pub fn invalidate(&self, stale: &AccessToken) {
+        let mut state = crate::sync::lock(&self.state);
+        if state.token.as_ref().is_some_and(|t| t.value == stale.value) {
+            state.token = None;
         }
     }
 
@@ -250,14 +295,19 @@ impl Authenticator {
         })
     }
 
-    /// The headers for a request of `method` to `url`.
-    pub async fn headers(&self, method: &str, url: &Url) -> Result<AuthHeaders, AuthError> {
+    /// The headers for a request of `method` to `url`, waiting for a token until `deadline`.
+    pub async fn headers(
+        self: &Arc<Self>,
+        method: &str,
+        url: &Url,
+        deadline: Instant,
+    ) -> Result<AuthHeaders, AuthError> {
         if !self.needs_token() {
             return self.fixed_headers();
         }
-        let token = self.token().await?;
+        let token = self.token(deadline).await?;
         if token.dpop {
-            let nonce = self.resource_nonce.lock().expect("nonce lock").clone();
+            let nonce = crate::sync::lock(&self.resource_nonce).clone();
             let proof = self.dpop_key()?.proof(
                 method,
                 url,
@@ -279,7 +329,7 @@ impl Authenticator {
     }
 
     /// Makes sure the credentials work (fetching or reusing the access token) and says how.
-    pub async fn authenticate(&self) -> Result<Authenticated, AuthError> {
+    pub async fn authenticate(self: &Arc<Self>) -> Result<Authenticated, AuthError> {
         match &self.config.credentials {
             Credentials::Ssws(_) => Ok(Authenticated {
                 scheme: "SSWS",
@@ -292,7 +342,9 @@ impl Authenticator {
                 scopes: Scopes::default(),
             }),
             _ => {
-                let token = self.token().await?;
+                let now = Instant::now();
+                let deadline = now.checked_add(self.config.retry.deadline).unwrap_or(now);
+                let token = self.token(deadline).await?;
                 Ok(Authenticated {
                     scheme: if token.dpop { "DPoP" } else { "Bearer" },
                     expires_in: Some(token.expires_at.saturating_duration_since(Instant::now())),
@@ -302,17 +354,108 @@ impl Authenticator {
         }
     }
 
-    /// A valid access token: the cached one, or a new one (one request however many callers).
-    pub async fn token(&self) -> Result<AccessToken, AuthError> {
-        let mut cache = self.cache.lock().await;
-        if let Some(token) = cache.as_ref() {
-            if Instant::now() < token.refresh_at {
-                return Ok(token.clone());
+    /// A valid access token: the cached one, or a new one (one request in flight however many
+    /// callers), waiting no later than `deadline`.
+    pub async fn token(self: &Arc<Self>, deadline: Instant) -> Result<AccessToken, AuthError> {
+        let started = Instant::now();
+        let timed_out = || AuthError::TokenTimeout {
+            waited: started.elapsed(),
+        };
+        loop {
+            match self.step() {
+                Step::Ready(token) => return Ok(token),
+                Step::Wait(at, error) => {
+                    let error = error.unwrap_or_else(|| {
+                        AuthError::Unreachable("the last token request failed".into())
+                    });
+                    if !transient(&error) || at >= deadline {
+                        return Err(error);
+                    }
+                    tokio::time::sleep_until(at.into()).await;
+                }
+                Step::Join(flight, fallback) => {
+                    let outcome = tokio::time::timeout_at(deadline.into(), flight).await;
+                    let still_valid = fallback.filter(|t| Instant::now() < t.expires_at);
+                    match (outcome, still_valid) {
+                        (Ok(Ok(token)), _) => return Ok(token),
+                        (Ok(Err(error)), Some(token)) => {
+                            tracing::warn!(%error, "refreshing the access token ahead of expiry failed; using the current one, which is still valid, and trying again later");
+                            return Ok(token);
+                        }
+                        (Err(_), Some(token)) => return Ok(token),
+                        (Ok(Err(error)), None) if !transient(&error) => return Err(error),
+                        // Transient: the next step waits for the spaced retry, if the deadline
+                        // allows it.
+                        (Ok(Err(_)), None) => {}
+                        (Err(_), None) => return Err(timed_out()),
+                    }
+                }
             }
         }
-        let token = self.fetch().await?;
-        *cache = Some(token.clone());
-        Ok(token)
+    }
+
+    /// Decides, under the lock, what a caller of [`Self::token`] does next; starts a token
+    /// request when one is due.
+    fn step(self: &Arc<Self>) -> Step {
+        let mut state = crate::sync::lock(&self.state);
+        let now = Instant::now();
+        if let Some(token) = state.token.as_ref().filter(|t| now < t.refresh_at) {
+            return Step::Ready(token.clone());
+        }
+        let valid = state.token.as_ref().filter(|t| now < t.expires_at).cloned();
+        if let Some(flight) = &state.flight {
+            // Someone is refreshing: keep using a valid token rather than wait.
+            return match valid {
+                Some(token) => Step::Ready(token),
+                None => Step::Join(flight.clone(), None),
+            };
+        }
+        if let Some(at) = state.retry_at.filter(|at| *at > now) {
+            return match valid {
+                Some(token) => Step::Ready(token),
+                None => Step::Wait(at, state.last_error.clone()),
+            };
+        }
+        let flight = self.start_flight();
+        state.flight = Some(flight.clone());
+        Step::Join(flight, valid)
+    }
+
+    /// Starts one token request as a task of its own, so that it finishes (and records its
+    /// outcome) even when every caller waiting for it has given up.
+    fn start_flight(self: &Arc<Self>) -> Flight {
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let result = this.fetch().await;
+            let mut state = crate::sync::lock(&this.state);
+            state.flight = None;
+            match &result {
+                Ok(token) => {
+                    state.token = Some(token.clone());
+                    state.failures = 0;
+                    state.retry_at = None;
+                    state.last_error = None;
+                }
+                Err(error) => {
+                    state.failures = state.failures.saturating_add(1);
+                    let backoff = this.config.retry.backoff(state.failures);
+                    let now = Instant::now();
+                    state.retry_at = Some(now.checked_add(backoff).unwrap_or(now));
+                    state.last_error = Some(error.clone());
+                    tracing::debug!(%error, failures = state.failures, backoff_ms = backoff.as_millis() as u64, "token request failed; the next one waits for the backoff");
+                }
+            }
+            result
+        });
+        async move {
+            task.await.unwrap_or_else(|_| {
+                Err(AuthError::Unreachable(
+                    "the token request task was cancelled".into(),
+                ))
+            })
+        }
+        .boxed()
+        .shared()
     }
 
     async fn fetch(&self) -> Result<AccessToken, AuthError> {
@@ -386,12 +529,14 @@ impl Authenticator {
                         expires_in = response.expires_in.as_secs(),
                         "obtained an access token"
                     );
+                    // Both are at most `token::MAX_TOKEN_LIFETIME` ahead: no overflow.
                     let now = Instant::now();
+                    let later = |d: Duration| now.checked_add(d).unwrap_or(now);
                     return Ok(AccessToken {
                         value: response.access_token,
                         dpop,
-                        refresh_at: now + lifetime.max(Duration::from_secs(1)),
-                        expires_at: now + response.expires_in,
+                        refresh_at: later(lifetime.max(Duration::from_secs(1))),
+                        expires_at: later(response.expires_in),
                     });
                 }
                 Err(Failure::DpopRequired(error))

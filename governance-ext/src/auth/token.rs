@@ -13,6 +13,43 @@ use crate::secret::Secret;
 /// How many times a token request is re-sent for a new DPoP nonce.
 const NONCE_RETRIES: usize = 2;
 
+/// The longest access-token lifetime believed (Okta's maximum is one day): a larger
+/// `expires_in` is a broken or hostile answer, and is cut to this (and logged) so that no
+/// expiry arithmetic can overflow.
+pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// What an `expires_in` that is absent counts as (Okta's default lifetime).
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest DPoP nonce kept; a longer one is ignored (Okta's are about 40 characters).
+const MAX_NONCE: usize = 512;
+
+/// The lifetime to believe of a token whose response said `expires_in`.
+pub(crate) fn lifetime(expires_in: Option<Duration>) -> Duration {
+    let said = expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME);
+    if said > MAX_TOKEN_LIFETIME {
+        tracing::warn!(
+            expires_in = said.as_secs(),
+            max = MAX_TOKEN_LIFETIME.as_secs(),
+            "the token endpoint said the token lives longer than any Okta token; believing the maximum"
+        );
+        return MAX_TOKEN_LIFETIME;
+    }
+    said
+}
+
+/// A DPoP nonce worth keeping: at most [`MAX_NONCE`] bytes of visible ASCII (RFC 9449's
+/// `NQCHAR`s: anything else could not be put in a proof's header anyway).
+pub(crate) fn usable_nonce(nonce: &str) -> Option<String> {
+    let ok = !nonce.is_empty()
+        && nonce.len() <= MAX_NONCE
+        && nonce
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+    if !ok {
+        tracing::debug!(len = nonce.len(), "ignoring an unusable DPoP-Nonce header");
+    }
+    ok.then(|| nonce.to_string())
+}
+
 /// A successful token response.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenResponse {
@@ -82,13 +119,13 @@ pub(crate) async fn exchange(
             .header("accept", "application/json")
             .body(body);
         if let Some(key) = dpop {
-            let current = nonce.lock().expect("nonce lock").clone();
+            let current = crate::sync::lock(nonce).clone();
             let proof = key
                 .proof("POST", endpoint, None, current.as_deref())
                 .map_err(Failure::Other)?;
             request = request.header("DPoP", proof.expose());
         }
-        let response = request
+        let mut response = request
             .send()
             .await
             .map_err(|e| Failure::Other(AuthError::Unreachable(e.without_url().to_string())))?;
@@ -97,14 +134,21 @@ pub(crate) async fn exchange(
             .headers()
             .get("dpop-nonce")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            .and_then(usable_nonce);
         if let Some(value) = &new_nonce {
-            *nonce.lock().expect("nonce lock") = Some(value.clone());
+            *crate::sync::lock(nonce) = Some(value.clone());
         }
-        let bytes = response
-            .bytes()
+        let bytes = crate::body::read_limited(&mut response, crate::body::MAX_TOKEN_BODY)
             .await
-            .map_err(|e| Failure::Other(AuthError::Unreachable(e.without_url().to_string())))?;
+            .map_err(|e| match e {
+                crate::body::ReadError::TooLarge { status, limit } => {
+                    Failure::Other(AuthError::BadTokenResponse {
+                        status,
+                        reason: format!("the body is over the limit of {limit} bytes"),
+                    })
+                }
+                other => Failure::Other(AuthError::Unreachable(other.to_string())),
+            })?;
         if (200..300).contains(&status) {
             let raw: RawToken = serde_json::from_slice(&bytes).map_err(|e| {
                 Failure::Other(AuthError::BadTokenResponse {
@@ -115,7 +159,7 @@ pub(crate) async fn exchange(
             return Ok(TokenResponse {
                 access_token: Secret::new(raw.access_token),
                 token_type: raw.token_type,
-                expires_in: Duration::from_secs(raw.expires_in.unwrap_or(3600)),
+                expires_in: lifetime(raw.expires_in.map(Duration::from_secs)),
                 refresh_token: raw.refresh_token.map(Secret::new),
             });
         }

@@ -27,7 +27,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenType};
 use oauth2::{
@@ -166,7 +166,7 @@ impl UserSignIn {
             initial: Some((
                 Secret::new(response.access_token().secret().clone()),
                 token_type(response.token_type()),
-                Instant::now() + response.expires_in().unwrap_or(Duration::from_secs(3600)),
+                Instant::now() + super::token::lifetime(response.expires_in()),
             )),
             refresh_token: response
                 .refresh_token()
@@ -227,7 +227,7 @@ impl UserTokens {
         Ok(TokenResponse {
             access_token: Secret::new(response.access_token().secret().clone()),
             token_type: token_type(response.token_type()),
-            expires_in: response.expires_in().unwrap_or(Duration::from_secs(3600)),
+            expires_in: super::token::lifetime(response.expires_in()),
             refresh_token: response
                 .refresh_token()
                 .map(|t| Secret::new(t.secret().clone())),
@@ -291,24 +291,23 @@ impl<'c> oauth2::AsyncHttpClient<'c> for HttpCaller {
                     .headers(request.headers().clone())
                     .body(request.body().clone());
                 if let Some(key) = &self.dpop {
-                    let nonce = self.nonce.lock().expect("nonce lock").clone();
+                    let nonce = crate::sync::lock(&self.nonce).clone();
                     let proof = key
                         .proof(request.method().as_str(), &url, None, nonce.as_deref())
                         .map_err(|e| HttpError(e.to_string()))?;
                     builder = builder.header("DPoP", proof.expose());
                 }
-                let response = builder
+                let mut response = builder
                     .send()
                     .await
                     .map_err(|e| HttpError(e.without_url().to_string()))?;
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body = response
-                    .bytes()
+                let body = crate::body::read_limited(&mut response, crate::body::MAX_TOKEN_BODY)
                     .await
                     .map_err(|e| HttpError(e.to_string()))?;
                 if let Some(nonce) = headers.get("dpop-nonce").and_then(|v| v.to_str().ok()) {
-                    *self.nonce.lock().expect("nonce lock") = Some(nonce.to_string());
+                    *crate::sync::lock(&self.nonce) = super::token::usable_nonce(nonce);
                     let wants_nonce = status.as_u16() == 400
                         && String::from_utf8_lossy(&body).contains("use_dpop_nonce");
                     if wants_nonce && self.dpop.is_some() {
