@@ -358,6 +358,22 @@ mod tests {
     }
 
     #[test]
+    fn every_path_parameter_of_the_generated_code_goes_through_the_hook() {
+        let generated = include_str!("generated.rs");
+        let params: usize = crate::operations::OPERATIONS
+            .iter()
+            .map(|op| {
+                op.params
+                    .iter()
+                    .filter(|p| p.location == crate::ParamLocation::Path)
+                    .count()
+            })
+            .sum();
+        assert_eq!(generated.matches("::hooks::path_segment(").count(), params);
+        assert!(!generated.contains("encode_path("));
+    }
+
+    #[test]
     fn paths_must_fit_their_template() {
         let t = "/governance/api/v1/labels/{labelId}";
         assert_eq!(check_path(t, "/governance/api/v1/labels/lbl1"), Ok(()));

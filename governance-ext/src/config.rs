@@ -489,6 +489,22 @@ mod tests {
             .any(|w| text.contains(std::str::from_utf8(w).unwrap_or("\u{0}")))
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_configuration_text_is_refused_or_read_without_panicking(
+            text in "\\PC{0,200}",
+            key in "\\PC{0,120}",
+        ) {
+            if let Ok(settings) = yaml_settings(&text) {
+                let mut builder = ConfigBuilder::default();
+                builder.apply(settings);
+                let _ = builder.build();
+            }
+            let _ = crate::SigningKey::from_text_or_path(&key);
+            let _ = OrgUrl::parse(&key);
+        }
+    }
+
     #[test]
     fn secret_looking_values_never_reach_an_error_from_any_source() {
         let body = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSeCrEtKeYmAtErIaL".repeat(3);

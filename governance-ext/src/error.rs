@@ -81,6 +81,11 @@ pub enum AuthError {
         /// How long the caller waited.
         waited: std::time::Duration,
     },
+    /// The token endpoint demanded a DPoP nonce, which re-sends the token request, and a
+    /// pre-signed client assertion cannot be sent twice (its `jti` is single use). Use
+    /// `Credentials::AssertionSigner` (or `PrivateKey`) to sign one per request.
+    #[error("the token endpoint asked for the request again (DPoP nonce), and a pre-signed client assertion cannot be re-sent: use Credentials::AssertionSigner to sign one per request")]
+    AssertionReused,
     /// The server demanded a DPoP nonce more often than the client retries.
     #[error("the server kept demanding a new DPoP nonce")]
     NonceLoop,
@@ -185,7 +190,10 @@ pub enum Error {
         after: std::time::Duration,
     },
     /// A response did not decode into the operation's type.
-    #[error("cannot decode the {} response{} at {path}: {message}; body starts: {excerpt}", operation.unwrap_or("unknown operation's"), status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    ///
+    /// `Display` leaves the body excerpt out (it can hold personal data, and errors are often
+    /// logged at `info`); it is in the field and in `Debug`.
+    #[error("cannot decode the {} response{} at {path}: {message}", operation.unwrap_or("unknown operation's"), status.map(|s| format!(" ({s})")).unwrap_or_default())]
     Decode {
         /// `operationId` of the call, when known.
         operation: Option<&'static str>,

@@ -486,6 +486,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pointer_tokens_and_unique_values() {
+        assert_eq!(pointer_token("lbv1"), "lbv1");
+        assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+        assert_eq!(
+            Change::RemoveValue("x/../y".into()).operation()["path"],
+            "/values/x~1..~1y"
+        );
+        let mut values: Vec<String> = ["a", "b", "a", "c", "b"].map(String::from).into();
+        unique(&mut values);
+        assert_eq!(values, ["a", "b", "c"]);
+    }
+
+    #[test]
     fn new_labels_are_checked_before_sending() {
         assert!(validate_new("Sensitivity", &[("High", Some(Color::Red))]).is_ok());
         let long = "x".repeat(51);

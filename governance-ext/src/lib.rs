@@ -22,7 +22,7 @@ mod sync;
 mod throttle;
 mod transport;
 
-pub use auth::{Authenticated, Credentials, DpopMode, PrivateKeyJwt, SigningKey};
+pub use auth::{AssertionSigner, Authenticated, Credentials, DpopMode, PrivateKeyJwt, SigningKey};
 pub use body::BodyLimits;
 pub use config::{Config, ConfigBuilder, OrgUrl};
 pub use error::{ApiError, AuthError, ConfigError, Error};

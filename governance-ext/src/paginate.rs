@@ -213,6 +213,15 @@ fn check_limit(limit: u32) -> Result<NonZeroU64, Error> {
     }
 }
 
+/// Where a page stream stands.
+enum State {
+    /// Fetch the page at this cursor (`None`: the first).
+    Fetch(Option<String>, Seen),
+    /// Report this, then end.
+    Fail(Error),
+    Done,
+}
+
 /// A stream of pages.
 pub type Pages<'a, T> = BoxStream<'a, Result<Page<T>, Error>>;
 /// A stream of items.
@@ -231,41 +240,44 @@ where
             hasher: RandomState::new(),
             cursors: HashSet::new(),
         };
-        // State: the cursor of the next page (`None` for the first), or the end.
-        let start = Some((None::<String>, seen));
-        let pages = stream::try_unfold(start, move |state| {
+        let pages = stream::try_unfold(State::Fetch(None, seen), move |state| {
             let template = template.clone();
             async move {
-                let Some((cursor, mut seen)) = state else {
-                    return Ok(None);
+                let (cursor, mut seen) = match state {
+                    State::Fetch(cursor, seen) => (cursor, seen),
+                    // The page before was delivered; now the reason the stream stops.
+                    State::Fail(error) => return Err(error),
+                    State::Done => return Ok(None),
                 };
                 let builder = match cursor {
                     Some(after) => template.with_after(after),
                     None => template,
                 };
                 let response = builder.send_page().await.map_err(Error::from)?;
-                let from_header = link_next(response.headers())?;
+                let from_header = link_next(response.headers());
                 let (items, from_body) = Self::split(response.into_inner());
-                let next = match from_header.or(from_body) {
-                    Some(href) => Some(after_of(&href)?),
-                    None => None,
-                };
-                if let Some(next) = &next {
-                    if !seen.first_time(next) {
-                        return Err(pagination(
-                            "the server sent a next-page cursor this stream has already followed (a paging loop)"
-                                .into(),
-                        ));
-                    }
-                }
-                let state = next.clone().map(|next| (Some(next), seen));
-                Ok(Some((
-                    Page {
-                        items,
-                        next_cursor: next,
+                // The items came; a next link that cannot be followed ends the stream with an
+                // error after them.
+                let next = match from_header {
+                    Ok(header) => match header.or(from_body) {
+                        Some(href) => after_of(&href).map(Some),
+                        None => Ok(None),
                     },
-                    state,
-                )))
+                    Err(error) => Err(error),
+                };
+                let next = next.and_then(|next| match next {
+                    Some(next) if !seen.first_time(&next) => Err(pagination(
+                        "the server sent a next-page cursor this stream has already followed (a paging loop)"
+                            .into(),
+                    )),
+                    other => Ok(other),
+                });
+                let (next_cursor, state) = match next {
+                    Ok(Some(next)) => (Some(next.clone()), State::Fetch(Some(next), seen)),
+                    Ok(None) => (None, State::Done),
+                    Err(error) => (None, State::Fail(error)),
+                };
+                Ok(Some((Page { items, next_cursor }, state)))
             }
         });
         Ok(pages.boxed())

@@ -46,7 +46,41 @@ struct Seen<'a> {
     rate: RateLimitHeaders<'a>,
     request_id: Option<&'a HeaderValue>,
     dpop_nonce: Option<&'a HeaderValue>,
-    challenge: Option<&'a HeaderValue>,
+    challenges: Challenges,
+}
+
+/// The `error` codes of every `WWW-Authenticate` challenge of a response (a server may send
+/// its Bearer and DPoP challenges as separate headers, or in one).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Challenges {
+    use_dpop_nonce: bool,
+    invalid_token: bool,
+    insufficient_scope: bool,
+}
+
+impl Challenges {
+    /// Adds the `error="…"` (or `error=…`) parameters of one header value.
+    fn add(&mut self, value: &HeaderValue) {
+        let Ok(text) = value.to_str() else { return };
+        let mut rest = text;
+        while let Some(at) = rest.find("error=") {
+            let starts_param = at == 0 || matches!(rest.as_bytes()[at - 1], b' ' | b',' | b'\t');
+            rest = &rest[at + "error=".len()..];
+            let code = match rest.strip_prefix('"') {
+                Some(quoted) => quoted.split('"').next(),
+                None => rest.split([',', ' ', '\t']).next(),
+            };
+            if !starts_param {
+                continue;
+            }
+            match code.unwrap_or_default() {
+                "use_dpop_nonce" => self.use_dpop_nonce = true,
+                "invalid_token" => self.invalid_token = true,
+                "insufficient_scope" => self.insufficient_scope = true,
+                _ => {}
+            }
+        }
+    }
 }
 
 impl<'a> Seen<'a> {
@@ -60,7 +94,10 @@ impl<'a> Seen<'a> {
                 "x-rate-limit-reset" => &mut seen.rate.reset,
                 "x-okta-request-id" => &mut seen.request_id,
                 "dpop-nonce" => &mut seen.dpop_nonce,
-                "www-authenticate" => &mut seen.challenge,
+                "www-authenticate" => {
+                    seen.challenges.add(value);
+                    continue;
+                }
                 _ => continue,
             };
             // The first value counts, as with `HeaderMap::get`.
@@ -397,27 +434,21 @@ impl StackTransport {
         if let Some(limit) = limit {
             span.record("rate_limit_remaining", limit.remaining);
         }
-        let challenge = seen
-            .challenge
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let challenges = seen.challenges;
         match status {
-            401 if challenge.contains("use_dpop_nonce")
-                && has_nonce
-                && call.nonce_retries < NONCE_RETRIES =>
-            {
+            401 if challenges.use_dpop_nonce && has_nonce && call.nonce_retries < NONCE_RETRIES => {
                 call.nonce_retries += 1;
                 tracing::debug!("resource server demanded a DPoP nonce; retrying with it");
                 Next::Retry(Duration::ZERO)
             }
-            401 if challenge.contains("invalid_token") && !call.refreshed && has_token => {
+            401 if challenges.invalid_token && !call.refreshed && has_token => {
                 tracing::debug!(
                     "access token refused (invalid_token); fetching a new one and retrying once"
                 );
                 call.refreshed = true;
                 Next::Refresh
             }
-            403 if challenge.contains("insufficient_scope") => {
+            403 if challenges.insufficient_scope => {
                 let operation = call.operation.map(|op| (op.id, op.scopes.join(" ")));
                 let (operation, scopes) = operation.unwrap_or(("unknown", String::new()));
                 Next::Done(Err(AuthError::MissingScope { operation, scopes }.into()))
@@ -492,5 +523,42 @@ impl Transport for StackTransport {
                 })
                 .instrument(span),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn challenges(values: &[&'static str]) -> Challenges {
+        let mut headers = reqwest::header::HeaderMap::new();
+        for value in values {
+            headers.append("www-authenticate", HeaderValue::from_static(value));
+        }
+        Seen::read(&headers).challenges
+    }
+
+    #[test]
+    fn every_www_authenticate_header_is_read() {
+        let both = challenges(&[
+            r#"Bearer realm="okta", error="insufficient_scope""#,
+            r#"DPoP algs="ES256", error="use_dpop_nonce", error_description="nonce required""#,
+        ]);
+        assert!(both.use_dpop_nonce && both.insufficient_scope && !both.invalid_token);
+        let one = challenges(&[r#"Bearer error=invalid_token, DPoP error="use_dpop_nonce""#]);
+        assert!(one.invalid_token && one.use_dpop_nonce);
+        // A code that only appears inside another parameter's name is not a code.
+        let none = challenges(&[r#"Bearer my_error="invalid_token""#]);
+        assert_eq!(none, Challenges::default());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_challenge_text_is_read_without_panicking(text in "[ -~]{0,120}") {
+            if let Ok(value) = HeaderValue::from_str(&text) {
+                let mut c = Challenges::default();
+                c.add(&value);
+            }
+        }
     }
 }

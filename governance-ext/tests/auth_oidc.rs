@@ -558,16 +558,10 @@ async fn a_user_signs_in_with_pkce_and_tokens_refresh() {
 
     // A forged state is refused before the code is used.
     let forged = sign_in.authorize_url(&Scopes::new(["openid"]));
-    let error = sign_in
-        .exchange(&reqwest::Client::new(), &code, "forged", forged)
-        .await
-        .unwrap_err();
+    let error = sign_in.exchange(&code, "forged", forged).await.unwrap_err();
     assert!(matches!(error, AuthError::User(_)), "{error:?}");
 
-    let tokens = sign_in
-        .exchange(&reqwest::Client::new(), &code, &state, request)
-        .await
-        .unwrap();
+    let tokens = sign_in.exchange(&code, &state, request).await.unwrap();
     assert!(
         tokens.refresh_token().is_some(),
         "offline_access gives a refresh token"
@@ -632,4 +626,167 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
         2,
         "refreshed once the margin is reached"
     );
+}
+
+/// Signs `client_id` in as alice through `sign_in` (offline access) and exchanges the code.
+async fn signed_in(
+    org: &Org,
+    sign_in: &governance_ext::auth::user::UserSignIn,
+) -> governance_ext::auth::user::UserTokens {
+    let request = sign_in.authorize_url(&Scopes::new([
+        "openid",
+        "offline_access",
+        "okta.governance.labels.read",
+    ]));
+    let mut authorize = request.url.clone();
+    authorize.query_pairs_mut().append_pair("prompt", "consent");
+    let (code, state) = sign_in_as_a_user(org, &authorize).await;
+    sign_in.exchange(&code, &state, request).await.unwrap()
+}
+
+#[tokio::test]
+async fn rotated_refresh_tokens_reach_the_caller_as_they_arrive() {
+    use governance_ext::auth::user::{UserSignIn, UserTokens};
+    use std::sync::{Arc, Mutex};
+    let Some(org) = org() else { return };
+    let org_url = governance_ext::OrgUrl::parse(&org.url).unwrap();
+    let sign_in = UserSignIn::new(&org_url, "user-client", "http://127.0.0.1/callback").unwrap();
+    let stored: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = stored.clone();
+    let tokens = signed_in(&org, &sign_in)
+        .await
+        .on_refresh_token(move |new| sink.lock().unwrap().push(new.expose().to_string()));
+    let first = tokens.refresh_token().unwrap().expose().to_string();
+    let okta = Governance::new(
+        org.builder()
+            .credentials(Credentials::User(tokens))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    okta.list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
+    assert!(stored.lock().unwrap().is_empty(), "no refresh yet");
+    // The access token is revoked: the client refreshes, and the server rotates the refresh
+    // token (oidc-provider rotates those of public clients, as Okta does with rotation on).
+    reqwest::Client::new()
+        .post(format!("{}/test/revoke?client=user-client", org.url))
+        .send()
+        .await
+        .unwrap();
+    okta.list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
+    let rotated = stored.lock().unwrap().clone();
+    assert_eq!(rotated.len(), 1, "the caller got the new refresh token");
+    assert_ne!(rotated[0], first);
+    // What the caller persisted works in the next run.
+    let next_run = Governance::new(
+        org.builder()
+            .credentials(Credentials::User(UserTokens::from_refresh_token(
+                &org_url,
+                "user-client",
+                rotated[0].as_str(),
+            )))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    next_run
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_user_of_an_app_that_requires_dpop_signs_in_with_auto() {
+    use governance_ext::auth::user::UserSignIn;
+    let Some(org) = org() else { return };
+    let org_url = governance_ext::OrgUrl::parse(&org.url).unwrap();
+    let sign_in =
+        UserSignIn::new(&org_url, "user-dpop-client", "http://127.0.0.1/callback").unwrap();
+    let tokens = signed_in(&org, &sign_in).await;
+    assert!(
+        format!("{tokens:?}").contains("dpop_bound: true"),
+        "{tokens:?}"
+    );
+    let okta = Governance::new(
+        org.builder()
+            .credentials(Credentials::User(tokens))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = okta.authenticate().await.unwrap();
+    assert_eq!(auth.scheme, "DPoP");
+    // The resource server checks the proof against the key that bound the token.
+    okta.list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
+    // A refresh proves the same key, nonce challenge included.
+    reqwest::Client::new()
+        .post(format!("{}/test/revoke?client=user-dpop-client", org.url))
+        .send()
+        .await
+        .unwrap();
+    okta.list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
+    assert_eq!(okta.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn a_fixed_assertion_cannot_answer_a_nonce_challenge_and_a_signer_can() {
+    use governance_ext::AssertionSigner;
+    let Some(org) = org() else { return };
+    let key = EncodingKey::from_rsa_pem(org.pem("dpop", "pkcs8").as_bytes()).unwrap();
+    let sign = move |aud: &str| {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("dpop-1".into());
+        let claims = json!({"iss": "dpop-client", "sub": "dpop-client", "aud": aud, "iat": now(), "exp": now() + 300, "jti": format!("jti-{}", rand_suffix())});
+        Secret::new(jsonwebtoken::encode(&header, &claims, &key).unwrap())
+    };
+    let fixed = Governance::new(
+        org.builder()
+            .credentials(Credentials::ClientAssertion {
+                client_id: "dpop-client".into(),
+                assertion: sign(&org.token_endpoint()),
+            })
+            .dpop(DpopMode::Always)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let error = Error::from(fixed.list_labels().send().await.unwrap_err());
+    assert!(
+        matches!(error, Error::Auth(AuthError::AssertionReused)),
+        "{error:?}"
+    );
+    let signer = Governance::new(
+        org.builder()
+            .credentials(Credentials::AssertionSigner {
+                client_id: "dpop-client".into(),
+                signer: AssertionSigner::new(move |aud| Ok(sign(aud.as_str()))),
+            })
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    signer
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap();
 }

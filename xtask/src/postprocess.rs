@@ -526,6 +526,18 @@ mod tests {
     }
 
     #[test]
+    fn a_path_value_the_rewrite_does_not_recognise_fails_generation() {
+        // A progenitor that builds the value differently (here: a renamed, computed local).
+        let mut file: syn::File = parse_quote! {
+            async fn send() {
+                let url = format!("{}/labels/{}", client.baseurl, encode_path(&label_id_str));
+            }
+        };
+        let error = apply(&mut file).unwrap_err().to_string();
+        assert!(error.contains("path-segments-through-hooks"), "{error}");
+    }
+
+    #[test]
     fn a_map_of_more_headers_stays() {
         let mut file: syn::File = parse_quote! {
             async fn send() {

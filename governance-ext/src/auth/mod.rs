@@ -108,7 +108,9 @@ pub enum Credentials {
     /// OAuth 2.0 client credentials, authenticated with `private_key_jwt`.
     PrivateKey(PrivateKeyJwt),
     /// OAuth 2.0 client credentials with a client assertion you signed yourself (reused until
-    /// the server refuses it; the server reads the client from its `iss`).
+    /// the server refuses it; the server reads the client from its `iss`). Its `jti` is single
+    /// use, so it cannot answer a DPoP nonce challenge (that re-sends the request):
+    /// [`AuthError::AssertionReused`] says so. Use [`Credentials::AssertionSigner`] there.
     ClientAssertion {
         /// The app's client id (for your records and logs; the assertion names the client).
         client_id: String,
@@ -117,6 +119,36 @@ pub enum Credentials {
     },
     /// A signed-in user's tokens (see [`user`]).
     User(user::UserTokens),
+    /// OAuth 2.0 client credentials with a client assertion signed by your code for every
+    /// token request (a KMS, an HSM, a signing service): fresh `jti`s, so nonce challenges and
+    /// refreshes work.
+    AssertionSigner {
+        /// The app's client id (for your records and logs).
+        client_id: String,
+        /// Signs one assertion for the given audience (the token endpoint URL).
+        signer: AssertionSigner,
+    },
+}
+
+/// Signs a fresh client assertion for an audience; see [`Credentials::AssertionSigner`].
+#[derive(Clone)]
+pub struct AssertionSigner(Arc<SignFn>);
+
+/// What an [`AssertionSigner`] calls.
+type SignFn = dyn Fn(&Url) -> Result<Secret, String> + Send + Sync;
+
+impl AssertionSigner {
+    /// A signer calling `sign` with the token endpoint URL (the assertion's `aud`); an `Err`
+    /// fails the token request with [`AuthError::Signing`] carrying its text.
+    pub fn new(sign: impl Fn(&Url) -> Result<Secret, String> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(sign))
+    }
+}
+
+impl std::fmt::Debug for AssertionSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AssertionSigner(..)")
+    }
 }
 
 /// Whether OAuth 2.0 tokens are DPoP-bound.
@@ -223,11 +255,17 @@ pub(crate) struct AuthHeaders {
 
 impl Authenticator {
     pub fn new(config: Config, http: reqwest::Client) -> Self {
-        let dpop_on = config.dpop == DpopMode::Always;
         let user = match &config.credentials {
             Credentials::User(tokens) => Some(tokens.clone()),
             _ => None,
         };
+        // Tokens bound at sign-in keep their key: refreshes and API calls must prove it.
+        let bound_key = user.as_ref().and_then(|tokens| tokens.dpop_key.clone());
+        let dpop_on = config.dpop == DpopMode::Always || bound_key.is_some();
+        let dpop_key = OnceLock::new();
+        if let Some(key) = bound_key {
+            let _ = dpop_key.set(Ok(key));
+        }
         let static_header = match &config.credentials {
             Credentials::Ssws(token) => sensitive(&format!("SSWS {}", token.expose())).ok(),
             Credentials::Bearer(token) => sensitive(&format!("Bearer {}", token.expose())).ok(),
@@ -239,7 +277,7 @@ impl Authenticator {
             http,
             state: Mutex::new(TokenState::default()),
             user: tokio::sync::Mutex::new(user),
-            dpop_key: OnceLock::new(),
+            dpop_key,
             dpop_on: AtomicBool::new(dpop_on),
             token_nonce: Arc::default(),
             resource_nonce: std::sync::Mutex::new(None),
@@ -469,12 +507,26 @@ impl Authenticator {
             };
             self.token_requests.fetch_add(1, Ordering::Relaxed);
             let result = match &self.config.credentials {
-                Credentials::PrivateKey(_) | Credentials::ClientAssertion { .. } => {
+                Credentials::PrivateKey(_)
+                | Credentials::ClientAssertion { .. }
+                | Credentials::AssertionSigner { .. } => {
                     let scopes = self.config.scopes.to_string();
-                    // A fresh assertion per attempt (each `jti` is single use) or the caller's.
+                    // A fresh assertion per attempt (each `jti` is single use), or the
+                    // caller's fixed one, which can be sent once per token request only.
+                    let sent = AtomicBool::new(false);
                     let assertion = || match &self.config.credentials {
                         Credentials::PrivateKey(jwt) => jwt.assertion(&endpoint),
-                        Credentials::ClientAssertion { assertion, .. } => Ok(assertion.clone()),
+                        Credentials::AssertionSigner { signer, .. } => (signer.0)(&endpoint)
+                            .map_err(|reason| AuthError::Signing {
+                                what: "client assertion",
+                                reason,
+                            }),
+                        Credentials::ClientAssertion { assertion, .. } => {
+                            if sent.swap(true, Ordering::Relaxed) {
+                                return Err(AuthError::AssertionReused);
+                            }
+                            Ok(assertion.clone())
+                        }
                         _ => Err(AuthError::User(
                             "these credentials sign no client assertion".into(),
                         )),
@@ -518,7 +570,7 @@ impl Authenticator {
                         (&self.config.credentials, &response.refresh_token)
                     {
                         if let Some(tokens) = self.user.lock().await.as_mut() {
-                            tokens.refresh_token = Some(refresh.clone());
+                            tokens.rotated(refresh);
                         }
                     }
                     let lifetime = response

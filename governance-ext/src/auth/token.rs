@@ -85,7 +85,7 @@ pub(crate) enum Failure {
 
 /// Whether an error says the client must use DPoP (Okta: `invalid_dpop_proof`; other servers
 /// mention DPoP in the description).
-fn demands_dpop(error: &AuthError) -> bool {
+pub(crate) fn demands_dpop(error: &AuthError) -> bool {
     match error {
         AuthError::TokenEndpoint {
             error, description, ..

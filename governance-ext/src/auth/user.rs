@@ -4,6 +4,16 @@
 //! crate's; this module supplies its HTTP client (our reqwest 0.13, with a DPoP proof and the
 //! nonce challenge when the tokens are DPoP-bound).
 //!
+//! - The code exchange uses an HTTP client of its own that follows no redirect, so the code
+//!   and the PKCE verifier go to the org's token endpoint and nowhere else.
+//! - DPoP: [`UserSignIn::dpop`] (default [`DpopMode::Auto`]: without a proof first, and with
+//!   one when the token endpoint says the app requires it; `Always` sends one with the code,
+//!   for an authorization server that would spend the code before checking for the proof).
+//!   The key that bound the tokens stays with them, for refreshes and API calls.
+//! - Refresh tokens that the server rotates are handed to [`UserTokens::on_refresh_token`]'s
+//!   callback as they arrive, so the copy you persist never goes stale (reusing a rotated
+//!   refresh token can revoke the whole token family).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use governance_ext::auth::user::UserSignIn;
@@ -15,7 +25,13 @@
 //! println!("open {}", request.url);
 //! // ... the browser comes back to the redirect URI with ?code=...&state=...
 //! # let (code, state) = (String::new(), String::new());
-//! let tokens = sign_in.exchange(&reqwest::Client::new(), &code, &state, request).await?;
+//! let tokens = sign_in
+//!     .exchange(&code, &state, request)
+//!     .await?
+//!     .on_refresh_token(|new_refresh_token| {
+//!         // Store it (a keychain, a secrets manager) for the next run.
+//!         let _ = new_refresh_token.expose();
+//!     });
 //! let config = Config::builder()
 //!     .org_url(org.as_str())
 //!     .credentials(governance_ext::auth::Credentials::User(tokens))
@@ -38,7 +54,8 @@ use oauth2::{
 use url::Url;
 
 use super::dpop::DpopKey;
-use super::token::{Failure, TokenResponse};
+use super::token::{demands_dpop, Failure, TokenResponse};
+use super::DpopMode;
 use crate::config::OrgUrl;
 use crate::error::{AuthError, ConfigError};
 use crate::scopes::Scopes;
@@ -51,6 +68,7 @@ pub struct UserSignIn {
     redirect_uri: String,
     authorize: Url,
     token: Url,
+    dpop: DpopMode,
 }
 
 /// An authorize URL to send the user to, with what the callback must be checked against.
@@ -69,6 +87,9 @@ impl fmt::Debug for AuthorizeRequest {
     }
 }
 
+/// Called with every new refresh token (see [`UserTokens::on_refresh_token`]).
+type RefreshCallback = Arc<dyn Fn(&Secret) + Send + Sync>;
+
 /// Tokens of a signed-in user; refreshed with the refresh token when the access token ages.
 #[derive(Clone)]
 pub struct UserTokens {
@@ -76,6 +97,9 @@ pub struct UserTokens {
     token_url: Url,
     initial: Option<(Secret, String, Instant)>,
     pub(crate) refresh_token: Option<Secret>,
+    /// The key the tokens are DPoP-bound to, when they are.
+    pub(crate) dpop_key: Option<Arc<DpopKey>>,
+    on_refresh: Option<RefreshCallback>,
 }
 
 impl fmt::Debug for UserTokens {
@@ -83,6 +107,7 @@ impl fmt::Debug for UserTokens {
         f.debug_struct("UserTokens")
             .field("client_id", &self.client_id)
             .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .field("dpop_bound", &self.dpop_key.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -108,7 +133,14 @@ impl UserSignIn {
             redirect_uri,
             authorize: org.authorize_endpoint(),
             token: org.token_endpoint(),
+            dpop: DpopMode::Auto,
         })
+    }
+
+    /// Whether the tokens are DPoP-bound (default [`DpopMode::Auto`]; see the module docs).
+    pub fn dpop(mut self, mode: DpopMode) -> Self {
+        self.dpop = mode;
+        self
     }
 
     /// The authorize URL (code flow, S256 PKCE, random state).
@@ -131,10 +163,10 @@ impl UserSignIn {
         }
     }
 
-    /// Exchanges the callback's `code` (after checking its `state`) for tokens.
+    /// Exchanges the callback's `code` (after checking its `state`) for tokens, over an HTTP
+    /// client that follows no redirect.
     pub async fn exchange(
         &self,
-        http: &reqwest::Client,
         code: &str,
         returned_state: &str,
         request: AuthorizeRequest,
@@ -149,18 +181,44 @@ impl UserSignIn {
             .set_redirect_uri(
                 RedirectUrl::new(self.redirect_uri.clone()).expect("validated in new"),
             );
-        let caller = HttpCaller {
-            http: http.clone(),
-            dpop: None,
-            nonce: Arc::default(),
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| AuthError::Unreachable(e.to_string()))?;
+        let nonce: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+        let mut key = match self.dpop {
+            DpopMode::Always => Some(Arc::new(DpopKey::generate()?)),
+            DpopMode::Auto | DpopMode::Never => None,
         };
-        let response = client
-            .exchange_code(AuthorizationCode::new(code.to_string()))
-            .set_pkce_verifier(request.verifier)
-            .request_async(&caller)
-            .await
-            .map_err(token_error)?;
+        let verifier = request.verifier.secret().clone();
+        let response = loop {
+            let caller = HttpCaller {
+                http: http.clone(),
+                dpop: key.clone(),
+                nonce: nonce.clone(),
+            };
+            let result = client
+                .exchange_code(AuthorizationCode::new(code.to_string()))
+                .set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()))
+                .request_async(&caller)
+                .await
+                .map_err(token_error);
+            match result {
+                Ok(response) => break response,
+                Err(error)
+                    if key.is_none() && self.dpop == DpopMode::Auto && demands_dpop(&error) =>
+                {
+                    tracing::info!(reason = %error, "the token endpoint requires DPoP for this app; exchanging the code with a DPoP proof");
+                    key = Some(Arc::new(DpopKey::generate()?));
+                }
+                Err(error) => return Err(error),
+            }
+        };
+        let bound = token_type(response.token_type()).eq_ignore_ascii_case("dpop");
         Ok(UserTokens {
+            dpop_key: key.filter(|_| bound),
+            on_refresh: None,
             client_id: self.client_id.clone(),
             token_url: self.token.clone(),
             initial: Some((
@@ -187,6 +245,27 @@ impl UserTokens {
             token_url: org.token_endpoint(),
             initial: None,
             refresh_token: Some(refresh_token.into()),
+            dpop_key: None,
+            on_refresh: None,
+        }
+    }
+
+    /// Calls `callback` with every new refresh token the server issues, as soon as the client
+    /// has it: persist it there, so the copy you keep never goes stale when Okta rotates
+    /// refresh tokens. Called from the task that refreshed; keep it quick.
+    pub fn on_refresh_token(mut self, callback: impl Fn(&Secret) + Send + Sync + 'static) -> Self {
+        self.on_refresh = Some(Arc::new(callback));
+        self
+    }
+
+    /// Records a refresh token the server issued and tells the callback.
+    pub(crate) fn rotated(&mut self, refresh: &Secret) {
+        if self.refresh_token.as_ref() == Some(refresh) {
+            return;
+        }
+        self.refresh_token = Some(refresh.clone());
+        if let Some(callback) = &self.on_refresh {
+            callback(refresh);
         }
     }
 
@@ -223,7 +302,14 @@ impl UserTokens {
             .exchange_refresh_token(&RefreshToken::new(refresh.expose().to_string()))
             .request_async(&caller)
             .await
-            .map_err(|e| Failure::Other(token_error(e)))?;
+            .map_err(|e| {
+                let error = token_error(e);
+                if demands_dpop(&error) {
+                    Failure::DpopRequired(error)
+                } else {
+                    Failure::Other(error)
+                }
+            })?;
         Ok(TokenResponse {
             access_token: Secret::new(response.access_token().secret().clone()),
             token_type: token_type(response.token_type()),

@@ -81,6 +81,16 @@ const provider = new Provider(issuer, {
       redirect_uris: ['http://127.0.0.1/callback'],
       scope: `openid offline_access ${labelScopes}`,
     },
+    // The same, for an app that requires DPoP-bound tokens.
+    {
+      client_id: 'user-dpop-client',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      scope: `openid offline_access ${labelScopes}`,
+      dpop_bound_access_tokens: true,
+    },
   ],
   clientAuthMethods: ['private_key_jwt', 'none'],
   enabledJWA: {
@@ -213,7 +223,7 @@ server.on('request', async (req, res) => {
       try { client = jose.decodeJwt(params.get('client_assertion')).iss || client; } catch {}
       stats.token[client] = (stats.token[client] || 0) + 1;
       // Okta names the missing proof (oidc-provider answers a generic invalid_grant).
-      if (client === 'dpop-client' && !req.headers.dpop) {
+      if ((client === 'dpop-client' || client === 'user-dpop-client') && !req.headers.dpop) {
         return send(res, 400, { error: 'invalid_dpop_proof', error_description: 'The DPoP proof JWT header is missing.' });
       }
       // Hand the body back to the provider.
