@@ -446,4 +446,15 @@ mod tests {
         );
         assert_eq!(json_path_at(b"", 1, 1), "$");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_and_position_gives_a_path_without_panicking(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            line in 0usize..10,
+            column in 0usize..300,
+        ) {
+            proptest::prop_assert!(json_path_at(&body, line, column).starts_with('$'));
+        }
+    }
 }

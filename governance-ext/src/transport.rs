@@ -1,8 +1,10 @@
 //! The ext crate's [`Transport`]: the stack every request of the generated client runs through.
 //!
 //! ```text
-//! throttle (wait for the bucket's budget) ─► auth (credentials for the org only, DPoP proof)
-//!   ─► send + read the body (per-request timeout) ─► classify:
+//! check (the org's origin; the path fits the operation's template, one segment per parameter)
+//!   ─► throttle (wait for the bucket's budget) ─► auth (credentials for the org only, DPoP
+//!   proof; a token is waited for only within the deadline)
+//!   ─► send + read the body (per-request timeout, bounded size) ─► classify:
 //!        401 use_dpop_nonce / invalid_token ─► answer the challenge or refresh, once
 //!        403 insufficient_scope             ─► AuthError::MissingScope
 //!        429                                ─► wait for the reset (server clock) + jitter, retry

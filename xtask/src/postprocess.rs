@@ -39,14 +39,150 @@ use syn::{parse_quote, Fields, Item, ItemEnum, ItemImpl};
 /// Name of the catch-all variant (a suffix is added if an enum already uses it).
 const CATCH_ALL: &str = "Unrecognized";
 
-/// Applies every rewrite. Fails when a path value would still reach the URL through
-/// progenitor's own encoder: a progenitor that builds URLs differently must not silently
-/// reopen path traversal.
-pub fn apply(file: &mut syn::File) -> anyhow::Result<()> {
-    decode_through_hooks(file);
-    unexpected_through_hooks(file);
-    path_segments_through_hooks(file);
-    let left = quote!(#file).to_string().matches("encode_path (").count();
+/// What the spec says the generated code must contain, for checking the rewrites' counts.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected {
+    /// Operations in the spec: one builder `send()` each.
+    pub operations: usize,
+    /// `{param}` segments over all path templates.
+    pub path_params: usize,
+}
+
+/// What a rewrite had to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Exactly this many sites.
+    Exactly(usize),
+    /// At least one site in each of this many `send()`s.
+    EverySend(usize),
+    /// At least one site anywhere.
+    Some,
+}
+
+/// What one rewrite changed, and what it had to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub rewrite: &'static str,
+    /// Sites changed.
+    pub sites: usize,
+    /// `send()`s that call the rewrite's hook afterwards (per-`send()` rewrites only).
+    pub sends: usize,
+    pub expect: Expect,
+}
+
+impl Count {
+    fn met(&self) -> bool {
+        match self.expect {
+            Expect::Exactly(n) => self.sites == n,
+            Expect::EverySend(n) => self.sends == n,
+            Expect::Some => self.sites > 0,
+        }
+    }
+
+    /// The expectation as the report prints it.
+    pub fn expected(&self) -> String {
+        match self.expect {
+            Expect::Exactly(n) => format!("exactly {n}"),
+            Expect::EverySend(n) => format!("in each of the {n} send()"),
+            Expect::Some => "at least one".into(),
+        }
+    }
+}
+
+/// A rewrite: its name, what it must change, the hook it leaves in each `send()` it changes
+/// (if it works per `send()`), and the function.
+type Rewrite = (
+    &'static str,
+    Expect,
+    Option<&'static [&'static str]>,
+    fn(&mut syn::File) -> usize,
+);
+
+/// Applies every rewrite and checks each one's count against what the spec implies. A
+/// progenitor release that renames a local or builds URLs differently makes a rewrite stop
+/// matching; that fails generation here, naming the rewrite, instead of shipping code that
+/// loses response bodies or reopens path traversal at run time.
+pub fn apply(file: &mut syn::File, expected: Expected) -> anyhow::Result<Vec<Count>> {
+    let sends = send_fns(file).len();
+    if sends != expected.operations {
+        anyhow::bail!(
+            "progenitor's output has {sends} builder send() methods for {} operations; the \
+             rewrites assume one per operation (has progenitor changed its builders?)",
+            expected.operations
+        );
+    }
+    let rewrites: [Rewrite; 7] = [
+        (
+            "decode-through-hooks",
+            Expect::EverySend(expected.operations),
+            Some(&["hooks", "decode"]),
+            decode_through_hooks,
+        ),
+        (
+            "unexpected-through-hooks",
+            Expect::Exactly(expected.operations),
+            Some(&["hooks", "unexpected"]),
+            unexpected_through_hooks,
+        ),
+        (
+            "path-segments-through-hooks",
+            Expect::Exactly(expected.path_params),
+            None,
+            path_segments_through_hooks,
+        ),
+        (
+            "single-header",
+            Expect::Exactly(expected.operations),
+            None,
+            single_header,
+        ),
+        ("prelude-paths", Expect::Some, None, prelude_paths),
+        (
+            "optional-json-schema",
+            Expect::Some,
+            None,
+            optional_json_schema,
+        ),
+        ("open-enums", Expect::Some, None, open_types_enums),
+    ];
+    let mut counts = Vec::new();
+    for (rewrite, expect, hook, run) in rewrites {
+        let sites = run(file);
+        let sends = hook.map_or(0, |hook| {
+            send_fns(file)
+                .into_iter()
+                .filter(|f| calls_in(*f, hook) > 0)
+                .count()
+        });
+        counts.push(Count {
+            rewrite,
+            sites,
+            sends,
+            expect,
+        });
+    }
+    let missed: Vec<String> = counts
+        .iter()
+        .filter(|c| !c.met())
+        .map(|c| {
+            format!(
+                "rewrite {} changed {} site(s) ({} send() call its hook) but must change {}",
+                c.rewrite,
+                c.sites,
+                c.sends,
+                c.expected()
+            )
+        })
+        .collect();
+    if !missed.is_empty() {
+        anyhow::bail!(
+            "{}\nprogenitor's output no longer has what these rewrites look for; see \
+             \"Upgrading progenitor\" in openapi/NORMALISATION.md",
+            missed.join("\n")
+        );
+    }
+    // Whatever the counts say, no path value may reach a URL through progenitor's encoder.
+    let left = calls_in(&*file, &["encode_path"]);
     if left > 0 {
         anyhow::bail!(
             "rewrite path-segments-through-hooks: {left} call(s) of progenitor's encode_path were not \
@@ -54,19 +190,93 @@ pub fn apply(file: &mut syn::File) -> anyhow::Result<()> {
              builds URLs?)"
         );
     }
-    single_header(file);
-    prelude_paths(file);
-    optional_json_schema(file);
+    Ok(counts)
+}
+
+/// `open-enums` over the `types` module.
+fn open_types_enums(file: &mut syn::File) -> usize {
+    let mut opened = 0;
     for item in &mut file.items {
         if let Item::Mod(module) = item {
             if module.ident == "types" {
                 if let Some((_, items)) = &mut module.content {
-                    open_enums(items);
+                    opened += open_enums(items);
                 }
             }
         }
     }
-    Ok(())
+    opened
+}
+
+/// The builders' `send()` methods.
+fn send_fns(file: &syn::File) -> Vec<&syn::ImplItemFn> {
+    struct Sends<'a>(Vec<&'a syn::ImplItemFn>);
+    impl<'a> Visit<'a> for Sends<'a> {
+        fn visit_impl_item_fn(&mut self, f: &'a syn::ImplItemFn) {
+            if f.sig.ident == "send" && f.sig.asyncness.is_some() {
+                self.0.push(f);
+            }
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    let mut sends = Sends(Vec::new());
+    sends.visit_file(file);
+    sends.0
+}
+
+/// Calls whose function path ends with `suffix`, in `node` and inside the `format!`s in it.
+fn calls_in<'a, N: CallSite<'a> + ?Sized>(node: &'a N, suffix: &[&str]) -> usize {
+    struct Calls<'s> {
+        suffix: &'s [&'s str],
+        found: usize,
+    }
+    impl<'ast> Visit<'ast> for Calls<'_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(func) = call.func.as_ref() {
+                let segments = &func.path.segments;
+                if segments.len() >= self.suffix.len()
+                    && segments
+                        .iter()
+                        .rev()
+                        .zip(self.suffix.iter().rev())
+                        .all(|(segment, name)| segment.ident == name)
+                {
+                    self.found += 1;
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            use syn::punctuated::Punctuated;
+            if let Ok(args) =
+                mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            {
+                for arg in &args {
+                    self.visit_expr(arg);
+                }
+            }
+        }
+    }
+    let mut calls = Calls { suffix, found: 0 };
+    node.visit_with(&mut calls);
+    calls.found
+}
+
+/// A syntax node [`calls_in`] can search.
+trait CallSite<'a> {
+    fn visit_with(&'a self, visitor: &mut impl Visit<'a>);
+}
+
+impl<'a> CallSite<'a> for syn::File {
+    fn visit_with(&'a self, visitor: &mut impl Visit<'a>) {
+        visitor.visit_file(self);
+    }
+}
+
+impl<'a> CallSite<'a> for syn::ImplItemFn {
+    fn visit_with(&'a self, visitor: &mut impl Visit<'a>) {
+        visitor.visit_impl_item_fn(self);
+    }
 }
 
 fn is_string_enum(item: &ItemEnum) -> bool {
@@ -88,7 +298,7 @@ fn is_string_enum(item: &ItemEnum) -> bool {
             .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains("tag"))
 }
 
-fn open_enums(items: &mut [Item]) {
+fn open_enums(items: &mut [Item]) -> usize {
     let mut opened = std::collections::BTreeMap::new();
     for item in items.iter_mut() {
         let Item::Enum(e) = item else { continue };
@@ -119,6 +329,7 @@ fn open_enums(items: &mut [Item]) {
         }
         opened.insert(e.ident.to_string(), ident);
     }
+    let count = opened.len();
     // `Display` matches every variant: add the catch-all's arm.
     for item in items.iter_mut() {
         let Item::Impl(imp) = item else { continue };
@@ -138,12 +349,13 @@ fn open_enums(items: &mut [Item]) {
             }
         }
     }
+    count
 }
 
 /// `prelude-paths`: `::std::string::String` becomes `String` (and likewise for the other
 /// prelude items) wherever no generated item of that name could shadow it. The code is the
 /// same; it reads better and is about a fifth shorter once formatted.
-fn prelude_paths(file: &mut syn::File) {
+fn prelude_paths(file: &mut syn::File) -> usize {
     const PRELUDE: [(&str, &str); 9] = [
         ("string", "String"),
         ("result", "Result"),
@@ -172,7 +384,7 @@ fn prelude_paths(file: &mut syn::File) {
             syn::visit::visit_item(self, item);
         }
     }
-    struct Shorten(BTreeSet<(&'static str, &'static str)>);
+    struct Shorten(BTreeSet<(&'static str, &'static str)>, usize);
     impl VisitMut for Shorten {
         fn visit_path_mut(&mut self, path: &mut syn::Path) {
             syn::visit_mut::visit_path_mut(self, path);
@@ -188,6 +400,7 @@ fn prelude_paths(file: &mut syn::File) {
                 path.segments.clear();
                 path.leading_colon = None;
                 path.segments.push(last);
+                self.1 += 1;
             }
         }
     }
@@ -197,15 +410,17 @@ fn prelude_paths(file: &mut syn::File) {
         .into_iter()
         .filter(|(_, name)| !defined.0.contains(*name))
         .collect();
-    Shorten(allowed).visit_file_mut(file);
+    let mut shorten = Shorten(allowed, 0);
+    shorten.visit_file_mut(file);
+    shorten.1
 }
 
 /// `optional-json-schema`: the `schemars::JsonSchema` derive moves behind the crate's
 /// `schemars` feature (`#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]`):
 /// it adds about a fifth to the crate's build time and most users do not need it.
-fn optional_json_schema(file: &mut syn::File) {
-    struct Gate;
-    fn gate(attrs: &mut Vec<syn::Attribute>) {
+fn optional_json_schema(file: &mut syn::File) -> usize {
+    struct Gate(usize);
+    fn gate(attrs: &mut Vec<syn::Attribute>) -> bool {
         let mut had = false;
         for attr in attrs.iter_mut() {
             if !attr.path().is_ident("derive") {
@@ -234,16 +449,19 @@ fn optional_json_schema(file: &mut syn::File) {
                 parse_quote!(#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]),
             );
         }
+        had
     }
     impl VisitMut for Gate {
         fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
-            gate(&mut item.attrs);
+            self.0 += usize::from(gate(&mut item.attrs));
         }
         fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
-            gate(&mut item.attrs);
+            self.0 += usize::from(gate(&mut item.attrs));
         }
     }
-    Gate.visit_file_mut(file);
+    let mut gated = Gate(0);
+    gated.visit_file_mut(file);
+    gated.0
 }
 
 /// The type name of an `impl Display for X`.
@@ -264,10 +482,11 @@ fn rewrite_calls(
     file: &mut syn::File,
     suffix: &[&str],
     rewrite: impl Fn(&syn::ExprCall) -> syn::Expr,
-) {
+) -> usize {
     struct Calls<'a, F> {
         suffix: &'a [&'a str],
         rewrite: F,
+        count: usize,
     }
     impl<F: Fn(&syn::ExprCall) -> syn::Expr> VisitMut for Calls<'_, F> {
         fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
@@ -285,28 +504,35 @@ fn rewrite_calls(
                     .all(|(segment, name)| segment.ident == name);
             if matches && call.args.len() == 1 {
                 *expr = (self.rewrite)(call);
+                self.count += 1;
             }
         }
     }
-    Calls { suffix, rewrite }.visit_file_mut(file);
+    let mut calls = Calls {
+        suffix,
+        rewrite,
+        count: 0,
+    };
+    calls.visit_file_mut(file);
+    calls.count
 }
 
 /// `ResponseValue::from_response(response)` → `crate::hooks::decode(client, response, &info)`.
-fn decode_through_hooks(file: &mut syn::File) {
+fn decode_through_hooks(file: &mut syn::File) -> usize {
     rewrite_calls(file, &["ResponseValue", "from_response"], |call| {
         let response = &call.args[0];
         parse_quote!(crate::hooks::decode(client, #response, &info))
-    });
+    })
 }
 
 /// `Error::UnexpectedResponse(response)` → `Error::UnexpectedResponse(crate::hooks::unexpected(response))`.
-fn unexpected_through_hooks(file: &mut syn::File) {
+fn unexpected_through_hooks(file: &mut syn::File) -> usize {
     rewrite_calls(file, &["Error", "UnexpectedResponse"], |call| {
         let mut call = call.clone();
         let response = &call.args[0];
         call.args[0] = parse_quote!(crate::hooks::unexpected(#response));
         syn::Expr::Call(call)
-    });
+    })
 }
 
 /// `encode_path(&x.to_string())` inside `format!(…)` → `crate::hooks::path_segment(&x
@@ -371,7 +597,7 @@ fn path_segments_through_hooks(file: &mut syn::File) -> usize {
 /// `let mut header_map = HeaderMap::with_capacity(1); header_map.append(NAME, VALUE); …
 /// .headers(header_map)` → `… .header(NAME, VALUE)`, in every block whose map gets exactly one
 /// header.
-fn single_header(file: &mut syn::File) {
+fn single_header(file: &mut syn::File) -> usize {
     fn is_map_decl(stmt: &syn::Stmt) -> bool {
         matches!(stmt, syn::Stmt::Local(local)
             if quote!(#local).to_string().starts_with("let mut header_map = :: reqwest :: header :: HeaderMap :: with_capacity"))
@@ -410,7 +636,7 @@ fn single_header(file: &mut syn::File) {
             }
         }
     }
-    struct Blocks;
+    struct Blocks(usize);
     impl VisitMut for Blocks {
         fn visit_block_mut(&mut self, block: &mut syn::Block) {
             syn::visit_mut::visit_block_mut(self, block);
@@ -447,9 +673,12 @@ fn single_header(file: &mut syn::File) {
             let (first, second) = (decl.max(append), decl.min(append));
             block.stmts.remove(first);
             block.stmts.remove(second);
+            self.0 += 1;
         }
     }
-    Blocks.visit_file_mut(file);
+    let mut blocks = Blocks(0);
+    blocks.visit_file_mut(file);
+    blocks.0
 }
 
 #[cfg(test)]
@@ -527,14 +756,94 @@ mod tests {
 
     #[test]
     fn a_path_value_the_rewrite_does_not_recognise_fails_generation() {
-        // A progenitor that builds the value differently (here: a renamed, computed local).
-        let mut file: syn::File = parse_quote! {
-            async fn send() {
-                let url = format!("{}/labels/{}", client.baseurl, encode_path(&label_id_str));
+        // A progenitor that builds the value differently (here: a computed local).
+        let mut file = progenitor_like("encode_path(&label_id_str)", "response", "header_map");
+        let error = apply(&mut file, EXPECTED).unwrap_err().to_string();
+        assert!(error.contains("path-segments-through-hooks"), "{error}");
+    }
+
+    const EXPECTED: Expected = Expected {
+        operations: 2,
+        path_params: 2,
+    };
+
+    /// Two builders' `send()` in the shape progenitor 0.15 generates, with the path argument,
+    /// the response local and the header-map local as given.
+    fn progenitor_like(path_arg: &str, response: &str, map: &str) -> syn::File {
+        let path_arg: syn::Expr = syn::parse_str(path_arg).unwrap();
+        let response = syn::Ident::new(response, proc_macro2::Span::call_site());
+        let map = syn::Ident::new(map, proc_macro2::Span::call_site());
+        let send = quote! {
+            pub async fn send(self) -> Result<ResponseValue<types::Label>, Error<types::Error>> {
+                let Self { client, label_id } = self;
+                let url = format!("{}/governance/api/v1/labels/{}", client.baseurl, #path_arg);
+                let mut #map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                #map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
+                let request = client.client.get(url).headers(#map).build()?;
+                let info = OperationInfo { operation_id: "get_label" };
+                let #response = client.exec(request, &info).await?;
+                match #response.status().as_u16() {
+                    200u16 => ResponseValue::from_response(#response).await,
+                    _ => Err(Error::UnexpectedResponse(#response)),
+                }
             }
         };
-        let error = apply(&mut file).unwrap_err().to_string();
-        assert!(error.contains("path-segments-through-hooks"), "{error}");
+        parse_quote! {
+            pub mod types {
+                #[derive(Deserialize, schemars::JsonSchema)]
+                pub enum Color { Red, Blue }
+                pub struct Label { pub name: ::std::string::String }
+            }
+            impl<'a> GetLabel<'a> { #send }
+            impl<'a> DeleteLabel<'a> { #send }
+        }
+    }
+
+    #[test]
+    fn progenitor_output_as_expected_passes_with_every_count_met() {
+        let mut file = progenitor_like(
+            "encode_path(&label_id.to_string())",
+            "response",
+            "header_map",
+        );
+        let counts = apply(&mut file, EXPECTED).unwrap();
+        let by_name = |name: &str| counts.iter().find(|c| c.rewrite == name).unwrap().sites;
+        assert_eq!(by_name("decode-through-hooks"), 2);
+        assert_eq!(by_name("unexpected-through-hooks"), 2);
+        assert_eq!(by_name("path-segments-through-hooks"), 2);
+        assert_eq!(by_name("single-header"), 2);
+        assert_eq!(by_name("open-enums"), 1);
+    }
+
+    #[test]
+    fn a_renamed_local_fails_generation_naming_the_rewrite() {
+        // progenitor renames the header map: the single-header rewrite no longer matches.
+        let mut file = progenitor_like("encode_path(&label_id.to_string())", "response", "headers");
+        let error = apply(&mut file, EXPECTED).unwrap_err().to_string();
+        assert!(
+            error.contains("rewrite single-header changed 0 site(s)")
+                && error.contains("exactly 2"),
+            "{error}"
+        );
+        // One send() fewer than operations: the builders changed shape.
+        let mut file = progenitor_like(
+            "encode_path(&label_id.to_string())",
+            "response",
+            "header_map",
+        );
+        let error = apply(
+            &mut file,
+            Expected {
+                operations: 3,
+                path_params: 2,
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("2 builder send()"), "{error}");
     }
 
     #[test]
