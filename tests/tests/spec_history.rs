@@ -52,6 +52,7 @@ fn changelogs_between_published_versions() {
 fn every_published_version_generates_with_the_same_rules() {
     let Some(dir) = history_dir() else { return };
     let mut summary = String::new();
+    let mut previous: Option<(Value, std::collections::BTreeSet<String>)> = None;
     for version in VERSIONS {
         let doc = load(&dir, version);
         let generated = xtask::generate::generate_from(&doc, version)
@@ -63,8 +64,125 @@ fn every_published_version_generates_with_the_same_rules() {
             "## {version}: {operations} operations\n{}",
             generated.report.summary()
         ));
+        // The verdict of the update from the previous version agrees with the generated API.
+        if let Some((old_doc, old_api)) = previous.take() {
+            let verdict = xtask::diff::verdict(&old_doc, &doc);
+            summary.push_str(&format!(
+                "update to {version}: {}\n",
+                verdict_agrees(&verdict, &old_api, &generated.api)
+            ));
+        }
+        previous = Some((doc, generated.api));
     }
     insta::assert_snapshot!(summary);
+}
+
+/// Checks `verdict` against the generated API before and after: a breaking update removes or
+/// changes some line of it, an additive one only adds lines, no API change leaves it equal.
+/// Returns a one-line summary for the snapshot.
+fn verdict_agrees(
+    verdict: &xtask::diff::Verdict,
+    old: &std::collections::BTreeSet<String>,
+    new: &std::collections::BTreeSet<String>,
+) -> String {
+    use xtask::diff::Impact;
+    let removed: Vec<&String> = old.difference(new).collect();
+    let added = new.difference(old).count();
+    match verdict.impact() {
+        Some(Impact::Breaking) => assert!(
+            !removed.is_empty(),
+            "breaking verdict ({verdict:?}) but no line of the API was removed or changed"
+        ),
+        Some(_) => assert!(
+            removed.is_empty(),
+            "additive verdict ({verdict:?}) but lines of the API changed: {removed:#?}"
+        ),
+        None => assert!(
+            removed.is_empty() && added == 0,
+            "no-change verdict ({verdict:?}) but the API changed: {removed:#?}"
+        ),
+    }
+    format!(
+        "{} ({} API lines removed or changed, {added} added)",
+        verdict.line(),
+        removed.len()
+    )
+}
+
+/// A small spec with one operation and one schema, changed by `edit`.
+fn small_spec(edit: impl FnOnce(&mut Value)) -> Value {
+    let mut doc = serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/governance/api/v1/labels/{labelId}": {"get": {
+            "operationId": "getLabel", "summary": "Get a label", "tags": ["Labels"],
+            "security": [{"OAuth2": ["okta.governance.labels.read"]}],
+            "parameters": [{"name": "labelId", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/label"}}}}}
+        }}},
+        "components": {"schemas": {
+            "label": {"type": "object", "required": ["labelId"], "properties": {
+                "labelId": {"type": "string"},
+                "color": {"$ref": "#/components/schemas/color"}}},
+            "color": {"type": "string", "enum": ["red", "blue", "gray"]}
+        }}
+    });
+    edit(&mut doc);
+    doc
+}
+
+#[test]
+fn each_verdict_agrees_with_the_generated_api() {
+    let api = |doc: &Value| {
+        xtask::generate::generate_from(doc, "t")
+            .unwrap_or_else(|e| panic!("{e:#}"))
+            .api
+    };
+    let base = small_spec(|_| {});
+    let cases: Vec<(&str, Value, Option<xtask::diff::Impact>)> = vec![
+        (
+            "an optional field and an enum value added",
+            small_spec(|doc| {
+                doc["components"]["schemas"]["label"]["properties"]["name"] =
+                    serde_json::json!({"type": "string"});
+                doc["components"]["schemas"]["color"]["enum"] =
+                    serde_json::json!(["red", "blue", "gray", "green"]);
+            }),
+            Some(xtask::diff::Impact::Additive),
+        ),
+        (
+            "only the summary and lifecycle changed",
+            small_spec(|doc| {
+                let op = &mut doc["paths"]["/governance/api/v1/labels/{labelId}"]["get"];
+                op["summary"] = serde_json::json!("Retrieve a label");
+                op["x-okta-lifecycle"] = serde_json::json!({"lifecycle": "BETA"});
+            }),
+            None,
+        ),
+        (
+            "a field removed",
+            small_spec(|doc| {
+                doc["components"]["schemas"]["label"]["properties"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("color");
+            }),
+            Some(xtask::diff::Impact::Breaking),
+        ),
+        (
+            "an enum value removed",
+            small_spec(|doc| {
+                doc["components"]["schemas"]["color"]["enum"] = serde_json::json!(["red", "blue"]);
+            }),
+            Some(xtask::diff::Impact::Breaking),
+        ),
+    ];
+    let base_api = api(&base);
+    for (what, doc, expected) in cases {
+        let verdict = xtask::diff::verdict(&base, &doc);
+        assert_eq!(verdict.impact(), expected, "{what}: {verdict:?}");
+        verdict_agrees(&verdict, &base_api, &api(&doc));
+    }
 }
 
 fn syn_check(source: &str, version: &str) {

@@ -1,4 +1,19 @@
-//! `cargo xtask diff OLD NEW`: a markdown changelog between two spec versions.
+//! `cargo xtask diff OLD NEW`: a markdown changelog between two spec versions, with a verdict
+//! for users of the generated Rust API.
+//!
+//! Every change is classified:
+//! - **breaking**: an operation or schema removed; a parameter or field added as required,
+//!   removed, made required, made optional (its Rust type changes) or given another type; a
+//!   request body or 2xx response changed or removed; an enum value removed; a scope now
+//!   required; SSWS tokens no longer accepted;
+//! - **additive**: an operation, schema, optional parameter or optional field added; an enum
+//!   value added (the generated enums are open); a response added; a scope no longer required;
+//!   SSWS tokens now accepted;
+//! - **docs**: everything that changes no Rust signature and no access rule (lifecycle, a
+//!   moved path the client follows, defaults, error responses).
+//!
+//! The changelog starts with the verdict (`breaking` with the count, `additive`, or
+//! `no API change`) and marks every entry.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -15,14 +30,88 @@ fn set_diff<T: Ord + Clone>(old: &BTreeSet<T>, new: &BTreeSet<T>) -> (Vec<T>, Ve
     )
 }
 
-fn op_changes(old: &Operation, new: &Operation) -> Vec<String> {
-    let mut out = Vec::new();
-    if old.method != new.method || old.path != new.path {
-        out.push(format!(
-            "moved: `{} {}` → `{} {}`",
-            old.method, old.path, new.method, new.path
-        ));
+/// What a change means for users of the generated Rust API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Impact {
+    /// No signature or access rule changes.
+    Docs,
+    /// Only additions: code that compiled and worked still does.
+    Additive,
+    /// Code may stop compiling or working.
+    Breaking,
+}
+
+impl Impact {
+    fn mark(self) -> &'static str {
+        match self {
+            Impact::Docs => "[docs]",
+            Impact::Additive => "[additive]",
+            Impact::Breaking => "[breaking]",
+        }
     }
+}
+
+/// The verdict on a spec update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verdict {
+    pub breaking: usize,
+    pub additive: usize,
+    pub docs: usize,
+}
+
+impl Verdict {
+    fn count(&mut self, impact: Impact) {
+        match impact {
+            Impact::Docs => self.docs += 1,
+            Impact::Additive => self.additive += 1,
+            Impact::Breaking => self.breaking += 1,
+        }
+    }
+
+    /// The strongest impact, if anything changed the API.
+    pub fn impact(&self) -> Option<Impact> {
+        if self.breaking > 0 {
+            Some(Impact::Breaking)
+        } else if self.additive > 0 {
+            Some(Impact::Additive)
+        } else {
+            None
+        }
+    }
+
+    /// The changelog's verdict line.
+    pub fn line(&self) -> String {
+        match self.impact() {
+            Some(Impact::Breaking) => format!(
+                "Verdict: **breaking** ({} breaking change(s), {} additive, {} docs)",
+                self.breaking, self.additive, self.docs
+            ),
+            Some(_) => format!(
+                "Verdict: **additive** ({} additive change(s), {} docs)",
+                self.additive, self.docs
+            ),
+            None => format!("Verdict: **no API change** ({} docs change(s))", self.docs),
+        }
+    }
+}
+
+/// A change and what it means.
+type Change = (Impact, String);
+
+fn op_changes(old: &Operation, new: &Operation) -> Vec<Change> {
+    use Impact::*;
+    let mut out: Vec<Change> = Vec::new();
+    let mut push = |impact: Impact, text: String| out.push((impact, text));
+    if old.method != new.method || old.path != new.path {
+        push(
+            Docs,
+            format!(
+                "moved: `{} {}` → `{} {}`",
+                old.method, old.path, new.method, new.path
+            ),
+        );
+    }
+    // The Rust type of a parameter follows its schema: a changed schema is a changed type.
     let params = |op: &Operation| -> BTreeMap<(String, String), (bool, String)> {
         op.parameters
             .iter()
@@ -32,49 +121,73 @@ fn op_changes(old: &Operation, new: &Operation) -> Vec<String> {
     let (old_params, new_params) = (params(old), params(new));
     for (key, (required, schema)) in &new_params {
         match old_params.get(key) {
-            None => out.push(format!(
-                "parameter added: `{}` ({}, {schema}{})",
-                key.1,
-                key.0,
-                if *required { ", required" } else { "" }
-            )),
+            None => push(
+                if *required { Breaking } else { Additive },
+                format!(
+                    "parameter added: `{}` ({}, {schema}{})",
+                    key.1,
+                    key.0,
+                    if *required { ", required" } else { "" }
+                ),
+            ),
             Some((old_required, old_schema)) => {
                 if old_schema != schema {
-                    out.push(format!("parameter `{}`: {old_schema} → {schema}", key.1));
+                    push(
+                        Breaking,
+                        format!("parameter `{}`: {old_schema} → {schema}", key.1),
+                    );
                 }
                 if old_required != required {
-                    out.push(format!(
-                        "parameter `{}`: {}",
-                        key.1,
-                        if *required {
-                            "now required"
-                        } else {
-                            "now optional"
-                        }
-                    ));
+                    // Required → optional keeps every call working (the builder setter is
+                    // the same); optional → required fails calls that do not set it.
+                    push(
+                        if *required { Breaking } else { Additive },
+                        format!(
+                            "parameter `{}`: {}",
+                            key.1,
+                            if *required {
+                                "now required"
+                            } else {
+                                "now optional"
+                            }
+                        ),
+                    );
                 }
             }
         }
     }
     for key in old_params.keys().filter(|k| !new_params.contains_key(*k)) {
-        out.push(format!("parameter removed: `{}` ({})", key.1, key.0));
+        push(
+            Breaking,
+            format!("parameter removed: `{}` ({})", key.1, key.0),
+        );
     }
     if old.request_body != new.request_body {
-        out.push(format!(
-            "request body: {} → {}",
-            old.request_body.as_deref().unwrap_or("none"),
-            new.request_body.as_deref().unwrap_or("none")
-        ));
+        push(
+            Breaking,
+            format!(
+                "request body: {} → {}",
+                old.request_body.as_deref().unwrap_or("none"),
+                new.request_body.as_deref().unwrap_or("none")
+            ),
+        );
     }
     let responses =
         |op: &Operation| -> BTreeMap<String, String> { op.responses.iter().cloned().collect() };
     let (old_responses, new_responses) = (responses(old), responses(new));
+    // A 2xx response's schema is the success type; error bodies are decoded into the
+    // crate's error type whatever their schema.
+    let success = |status: &str| status.starts_with('2');
     for (status, schema) in &new_responses {
         match old_responses.get(status) {
-            None => out.push(format!("response added: {status} {schema}")),
-            Some(old_schema) if old_schema != schema => {
-                out.push(format!("response {status}: {old_schema} → {schema}"))
-            }
+            None => push(
+                if success(status) { Breaking } else { Docs },
+                format!("response added: {status} {schema}"),
+            ),
+            Some(old_schema) if old_schema != schema => push(
+                if success(status) { Breaking } else { Docs },
+                format!("response {status}: {old_schema} → {schema}"),
+            ),
             _ => {}
         }
     }
@@ -82,27 +195,37 @@ fn op_changes(old: &Operation, new: &Operation) -> Vec<String> {
         .keys()
         .filter(|s| !new_responses.contains_key(*s))
     {
-        out.push(format!("response removed: {status}"));
+        push(
+            if success(status) { Breaking } else { Docs },
+            format!("response removed: {status}"),
+        );
     }
     let (added, removed) = set_diff(
         &old.scopes.iter().cloned().collect(),
         &new.scopes.iter().cloned().collect(),
     );
+    // A scope now required makes tokens without it fail.
     for scope in added {
-        out.push(format!("scope added: `{scope}`"));
+        push(Breaking, format!("scope added: `{scope}`"));
     }
     for scope in removed {
-        out.push(format!("scope removed: `{scope}`"));
+        push(Additive, format!("scope removed: `{scope}`"));
     }
     if old.ssws != new.ssws {
-        out.push(if new.ssws {
-            "now accepts SSWS API tokens".to_string()
+        if new.ssws {
+            push(Additive, "now accepts SSWS API tokens".to_string());
         } else {
-            "no longer accepts SSWS API tokens (OAuth 2.0 only)".to_string()
-        });
+            push(
+                Breaking,
+                "no longer accepts SSWS API tokens (OAuth 2.0 only)".to_string(),
+            );
+        }
     }
     if old.lifecycle != new.lifecycle {
-        out.push(format!("lifecycle: {} → {}", old.lifecycle, new.lifecycle));
+        push(
+            Docs,
+            format!("lifecycle: {} → {}", old.lifecycle, new.lifecycle),
+        );
     }
     out
 }
@@ -138,22 +261,28 @@ fn shape(doc: &Value, schema: &Value) -> SchemaShape {
     }
 }
 
-fn schema_changes(old: &SchemaShape, new: &SchemaShape) -> Vec<String> {
-    let mut out = Vec::new();
+fn schema_changes(old: &SchemaShape, new: &SchemaShape) -> Vec<Change> {
+    use Impact::*;
+    let mut out: Vec<Change> = Vec::new();
+    let mut push = |impact: Impact, text: String| out.push((impact, text));
     if old.properties.is_empty() && new.properties.is_empty() && old.kind != new.kind {
-        out.push(format!("type: {} → {}", old.kind, new.kind));
+        push(Breaking, format!("type: {} → {}", old.kind, new.kind));
     }
     for (name, ty) in &new.properties {
         match old.properties.get(name) {
-            None => out.push(format!(
-                "field added: `{name}` ({ty}{})",
-                if new.required.contains(name) {
-                    ", required"
-                } else {
-                    ""
-                }
-            )),
-            Some(old_ty) if old_ty != ty => out.push(format!("field `{name}`: {old_ty} → {ty}")),
+            None => {
+                let required = new.required.contains(name);
+                push(
+                    if required { Breaking } else { Additive },
+                    format!(
+                        "field added: `{name}` ({ty}{})",
+                        if required { ", required" } else { "" }
+                    ),
+                )
+            }
+            Some(old_ty) if old_ty != ty => {
+                push(Breaking, format!("field `{name}`: {old_ty} → {ty}"))
+            }
             _ => {}
         }
     }
@@ -162,31 +291,38 @@ fn schema_changes(old: &SchemaShape, new: &SchemaShape) -> Vec<String> {
         .keys()
         .filter(|n| !new.properties.contains_key(*n))
     {
-        out.push(format!("field removed: `{name}`"));
+        push(Breaking, format!("field removed: `{name}`"));
     }
+    // Either way the field's Rust type changes (`T` ↔ `Option<T>`).
     for name in new.required.difference(&old.required) {
         if old.properties.contains_key(name) {
-            out.push(format!("field `{name}`: now required"));
+            push(Breaking, format!("field `{name}`: now required"));
         }
     }
     for name in old.required.difference(&new.required) {
         if new.properties.contains_key(name) {
-            out.push(format!("field `{name}`: now optional"));
+            push(Breaking, format!("field `{name}`: now optional"));
         }
     }
     if old.default != new.default {
-        out.push(format!(
-            "default: {} → {}",
-            old.default.as_deref().unwrap_or("none"),
-            new.default.as_deref().unwrap_or("none")
-        ));
+        push(
+            Docs,
+            format!(
+                "default: {} → {}",
+                old.default.as_deref().unwrap_or("none"),
+                new.default.as_deref().unwrap_or("none")
+            ),
+        );
     }
     let (added, removed) = set_diff(&old.enum_values, &new.enum_values);
     if !added.is_empty() {
-        out.push(format!("enum values added: {}", quoted(&added)));
+        push(Additive, format!("enum values added: {}", quoted(&added)));
     }
     if !removed.is_empty() {
-        out.push(format!("enum values removed: {}", quoted(&removed)));
+        push(
+            Breaking,
+            format!("enum values removed: {}", quoted(&removed)),
+        );
     }
     out
 }
@@ -206,8 +342,24 @@ fn quoted(values: &[String]) -> String {
         .join(", ")
 }
 
-/// The changelog from `old` to `new`, in markdown, in a stable order.
+/// The changelog from `old` to `new`, in markdown, in a stable order: the verdict first,
+/// then every change marked `[breaking]`, `[additive]` or `[docs]`.
 pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> String {
+    let (body, verdict) = analyse(old, new);
+    format!(
+        "# Spec changes: {old_label} → {new_label}\n\n{}\n\n{body}",
+        verdict.line()
+    )
+}
+
+/// The verdict on the update from `old` to `new`.
+pub fn verdict(old: &Value, new: &Value) -> Verdict {
+    analyse(old, new).1
+}
+
+/// The changelog's body and the verdict.
+fn analyse(old: &Value, new: &Value) -> (String, Verdict) {
+    use Impact::*;
     let old_ops: BTreeMap<String, Operation> = meta::operations(old)
         .into_iter()
         .map(|o| (o.id.clone(), o))
@@ -216,8 +368,8 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
         .into_iter()
         .map(|o| (o.id.clone(), o))
         .collect();
+    let mut verdict = Verdict::default();
     let mut out = String::new();
-    let _ = writeln!(out, "# Spec changes: {old_label} → {new_label}\n");
     let _ = writeln!(
         out,
         "Operations: {} → {}. Schemas: {} → {}.\n",
@@ -235,7 +387,7 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
         .values()
         .filter(|o| !new_ops.contains_key(&o.id))
         .collect();
-    let changed: Vec<(String, Vec<String>)> = new_ops
+    let changed: Vec<(String, Vec<Change>)> = new_ops
         .values()
         .filter_map(|new_op| {
             let old_op = old_ops.get(&new_op.id)?;
@@ -247,9 +399,11 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
     let _ = writeln!(out, "## Operations\n");
     let _ = writeln!(out, "### Added ({})\n", added.len());
     for op in &added {
+        verdict.count(Additive);
         let _ = writeln!(
             out,
-            "- `{}` `{} {}` ({}; {}): {}",
+            "- {} `{}` `{} {}` ({}; {}): {}",
+            Additive.mark(),
             op.id,
             op.method,
             op.path,
@@ -265,14 +419,23 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
     none_if_empty(&mut out, added.len());
     let _ = writeln!(out, "\n### Removed ({})\n", removed.len());
     for op in &removed {
-        let _ = writeln!(out, "- `{}` `{} {}`", op.id, op.method, op.path);
+        verdict.count(Breaking);
+        let _ = writeln!(
+            out,
+            "- {} `{}` `{} {}`",
+            Breaking.mark(),
+            op.id,
+            op.method,
+            op.path
+        );
     }
     none_if_empty(&mut out, removed.len());
     let _ = writeln!(out, "\n### Changed ({})\n", changed.len());
     for (id, changes) in &changed {
         let _ = writeln!(out, "- `{id}`");
-        for change in changes {
-            let _ = writeln!(out, "  - {change}");
+        for (impact, change) in changes {
+            verdict.count(*impact);
+            let _ = writeln!(out, "  - {} {change}", impact.mark());
         }
     }
 
@@ -283,13 +446,15 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
     let _ = writeln!(out, "\n## Schemas\n");
     let _ = writeln!(out, "### Added ({})\n", added.len());
     for name in &added {
+        verdict.count(Additive);
         let s = shape(new, &new["components"]["schemas"][name]);
-        let _ = writeln!(out, "- `{name}` ({})", describe(&s));
+        let _ = writeln!(out, "- {} `{name}` ({})", Additive.mark(), describe(&s));
     }
     none_if_empty(&mut out, added.len());
     let _ = writeln!(out, "\n### Removed ({})\n", removed.len());
     for name in &removed {
-        let _ = writeln!(out, "- `{name}`");
+        verdict.count(Breaking);
+        let _ = writeln!(out, "- {} `{name}`", Breaking.mark());
     }
     none_if_empty(&mut out, removed.len());
     let mut changed_schemas = Vec::new();
@@ -305,12 +470,40 @@ pub fn changelog(old: &Value, new: &Value, old_label: &str, new_label: &str) -> 
     let _ = writeln!(out, "\n### Changed ({})\n", changed_schemas.len());
     for (name, changes) in &changed_schemas {
         let _ = writeln!(out, "- `{name}`");
-        for change in changes {
-            let _ = writeln!(out, "  - {change}");
+        for (impact, change) in changes {
+            verdict.count(*impact);
+            let _ = writeln!(out, "  - {} {change}", impact.mark());
         }
     }
     none_if_empty(&mut out, changed_schemas.len());
-    out
+    (out, verdict)
+}
+
+/// The version of the client crate after an update with `verdict` from `current`
+/// (`0.1.0+spec.2026-03-16`): 0.x crates take a minor step for a breaking update and a patch
+/// step otherwise (1.x and later: major and minor); the build metadata becomes
+/// `+spec.{label}`.
+pub fn bumped_version(current: &str, verdict: &Verdict, label: &str) -> anyhow::Result<String> {
+    let core = current.split('+').next().unwrap_or_default();
+    let parts: Vec<u64> = core
+        .split('.')
+        .map(|p| p.parse::<u64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("`{current}` is not a semver version"))?;
+    let [major, minor, patch] = parts[..] else {
+        anyhow::bail!("`{current}` is not MAJOR.MINOR.PATCH");
+    };
+    let breaking = verdict.impact() == Some(Impact::Breaking);
+    let next = match (major, breaking) {
+        (0, true) => format!("0.{}.0", minor + 1),
+        (0, false) => format!("0.{minor}.{}", patch + 1),
+        (_, true) => format!("{}.0.0", major + 1),
+        (_, false) if verdict.impact() == Some(Impact::Additive) => {
+            format!("{major}.{}.0", minor + 1)
+        }
+        (_, false) => format!("{major}.{minor}.{}", patch + 1),
+    };
+    Ok(format!("{next}+spec.{label}"))
 }
 
 fn describe(shape: &SchemaShape) -> String {
@@ -357,18 +550,76 @@ mod tests {
                 "properties": {"b": {"type": "integer"}}}, "y": {"type": "string", "enum": ["A"]}}}});
         let log = changelog(&old, &new, "old", "new");
         for needle in [
-            "### Added (1)\n\n- `postB` `POST /b`",
-            "- `gone` `DELETE /gone`",
-            "parameter added: `after` (query, string)",
-            "parameter removed: `limit` (query)",
-            "scope added: `s.extra`",
-            "now accepts SSWS API tokens",
-            "field added: `b` (integer, required)",
-            "field removed: `a`",
-            "- `y` (enum: `A`)",
+            "### Added (1)\n\n- [additive] `postB` `POST /b`",
+            "- [breaking] `gone` `DELETE /gone`",
+            "[additive] parameter added: `after` (query, string)",
+            "[breaking] parameter removed: `limit` (query)",
+            "[breaking] scope added: `s.extra`",
+            "[additive] now accepts SSWS API tokens",
+            "[breaking] field added: `b` (integer, required)",
+            "[breaking] field removed: `a`",
+            "- [additive] `y` (enum: `A`)",
         ] {
             assert!(log.contains(needle), "missing {needle:?} in\n{log}");
         }
+        let verdict = verdict(&old, &new);
+        assert_eq!(verdict.impact(), Some(Impact::Breaking));
+        assert!(
+            log.starts_with(
+                "# Spec changes: old → new\n\nVerdict: **breaking** (5 breaking change(s)"
+            ),
+            "{log}"
+        );
+    }
+
+    #[test]
+    fn additive_and_docs_only_updates_say_so() {
+        let spec = |enum_values: serde_json::Value, lifecycle: &str| {
+            json!({"openapi": "3.0.3", "paths": {
+                "/a": {"get": {"operationId": "getA", "summary": "A", "tags": ["T"],
+                    "x-okta-lifecycle": {"lifecycle": lifecycle},
+                    "responses": {"200": {"description": "ok"}}}}},
+                "components": {"schemas": {"e": {"type": "string", "enum": enum_values}}}})
+        };
+        let old = spec(json!(["A"]), "BETA");
+        let more = spec(json!(["A", "B"]), "BETA");
+        assert_eq!(verdict(&old, &more).impact(), Some(Impact::Additive));
+        assert!(changelog(&old, &more, "o", "n").contains("Verdict: **additive**"));
+        assert_eq!(verdict(&more, &old).impact(), Some(Impact::Breaking));
+        assert_eq!(verdict(&old, &old).impact(), None);
+        assert!(changelog(&old, &old, "o", "n").contains("Verdict: **no API change**"));
+    }
+
+    #[test]
+    fn versions_step_by_the_verdict() {
+        let breaking = Verdict {
+            breaking: 1,
+            additive: 2,
+            docs: 0,
+        };
+        let additive = Verdict {
+            breaking: 0,
+            additive: 2,
+            docs: 1,
+        };
+        let docs = Verdict {
+            breaking: 0,
+            additive: 0,
+            docs: 1,
+        };
+        let bump = |v: &str, verdict| bumped_version(v, verdict, "2026-06-01").unwrap();
+        assert_eq!(
+            bump("0.1.0+spec.2026-03-16", &breaking),
+            "0.2.0+spec.2026-06-01"
+        );
+        assert_eq!(
+            bump("0.1.0+spec.2026-03-16", &additive),
+            "0.1.1+spec.2026-06-01"
+        );
+        assert_eq!(bump("0.1.3", &docs), "0.1.4+spec.2026-06-01");
+        assert_eq!(bump("1.4.2+spec.x", &breaking), "2.0.0+spec.2026-06-01");
+        assert_eq!(bump("1.4.2+spec.x", &additive), "1.5.0+spec.2026-06-01");
+        assert!(bumped_version("one", &docs, "x").is_err());
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Generated {
     pub outputs: Vec<Output>,
     pub report: normalise::Report,
     pub lines: usize,
+    /// The generated Rust API, one line per signature element (see [`surface::api_items`]).
+    pub api: std::collections::BTreeSet<String>,
 }
 
 fn header(spec_label: &str, what: &str) -> String {
@@ -86,6 +88,7 @@ pub fn generate_from(doc: &Value, spec_label: &str) -> Result<Generated> {
     let lines = client.lines().count();
 
     let surface = surface::extract(&file, operations_meta)?;
+    let api = surface::api_items(&file, &surface);
     let operations = format!(
         "{}{}",
         header(
@@ -150,6 +153,7 @@ pub fn generate_from(doc: &Value, spec_label: &str) -> Result<Generated> {
         ],
         report,
         lines,
+        api,
     })
 }
 

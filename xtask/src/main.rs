@@ -49,6 +49,9 @@ enum Command {
         /// The version heading of that entry, instead of the client crate's version.
         #[arg(long, requires = "changelog")]
         version: Option<String>,
+        /// Exit non-zero when the update breaks users of the generated Rust API (for bots).
+        #[arg(long)]
+        fail_on_breaking: bool,
     },
     /// Run every test of the workspace (fetches the spec and starts the local servers first).
     Test {
@@ -92,18 +95,6 @@ fn label_of(path: &std::path::Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// `version` of governance-client/Cargo.toml.
-fn client_version() -> Result<String> {
-    let path = xtask::workspace_root().join("governance-client/Cargo.toml");
-    let manifest: toml::Table = std::fs::read_to_string(&path)?.parse()?;
-    manifest
-        .get("package")
-        .and_then(|p| p.get("version"))
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("no package.version in {}", path.display()))
-}
-
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -133,21 +124,29 @@ fn main() -> Result<()> {
             new,
             changelog,
             version,
+            fail_on_breaking,
         } => {
             let old_doc = spec::load_document(&old)?;
             let new_doc = spec::load_document(&new)?;
             let changes = diff::changelog(&old_doc, &new_doc, &label_of(&old), &label_of(&new));
             print!("{changes}");
+            let verdict = diff::verdict(&old_doc, &new_doc);
             if let Some(path) = changelog {
                 let version = match version {
                     Some(version) => version,
-                    None => client_version()?,
+                    None => spec::client_version()?,
                 };
                 let text =
                     std::fs::read_to_string(&path).unwrap_or_else(|_| "# Changelog\n".into());
                 let entry = diff::changelog_entry(&version, &changes);
                 std::fs::write(&path, diff::insert_entry(&text, &entry))?;
                 eprintln!("wrote the {version} entry into {}", path.display());
+            }
+            if fail_on_breaking && verdict.breaking > 0 {
+                anyhow::bail!(
+                    "the update is breaking: {} breaking change(s) (see the [breaking] entries)",
+                    verdict.breaking
+                );
             }
         }
         Command::Test { args } => xtask::test::run(&args)?,

@@ -149,7 +149,59 @@ pub fn count_operations(doc: &Value) -> usize {
     crate::meta::operations(doc).len()
 }
 
-/// `cargo xtask spec pin PATH`: move the pin to a new file and print what changed.
+fn client_manifest() -> PathBuf {
+    crate::workspace_root().join("governance-client/Cargo.toml")
+}
+
+/// `package.version` of governance-client/Cargo.toml.
+pub fn client_version() -> Result<String> {
+    manifest_version(&client_manifest())
+}
+
+/// Sets `package.version` of governance-client/Cargo.toml.
+pub fn set_client_version(version: &str) -> Result<()> {
+    set_manifest_version(&client_manifest(), version)
+}
+
+fn manifest_version(path: &Path) -> Result<String> {
+    let manifest: toml::Table = fs::read_to_string(path)?.parse()?;
+    manifest
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no package.version in {}", path.display()))
+}
+
+/// Rewrites the `version = "…"` line of the `[package]` table of the manifest at `path`,
+/// keeping the rest of the file as written.
+fn set_manifest_version(path: &Path, version: &str) -> Result<()> {
+    let text = fs::read_to_string(path)?;
+    let current = manifest_version(path)?;
+    let old_line = format!("version = \"{current}\"");
+    let package = text
+        .find("[package]")
+        .ok_or_else(|| anyhow::anyhow!("no [package] in {}", path.display()))?;
+    let at = text[package..]
+        .find(&old_line)
+        .map(|i| package + i)
+        .ok_or_else(|| anyhow::anyhow!("no `{old_line}` line in {}", path.display()))?;
+    let updated = format!(
+        "{}version = \"{version}\"{}",
+        &text[..at],
+        &text[at + old_line.len()..]
+    );
+    fs::write(path, updated)?;
+    anyhow::ensure!(
+        manifest_version(path)? == version,
+        "could not set the version in {}",
+        path.display()
+    );
+    Ok(())
+}
+
+/// `cargo xtask spec pin PATH`: move the pin to a new file, print what changed, apply the
+/// version step the verdict implies to the client crate and write its CHANGELOG entry.
 pub fn pin(path: &str, url: Option<&str>, label: Option<&str>, commit: Option<&str>) -> Result<()> {
     let old = load_pin()?;
     let bytes = read_source(path)?;
@@ -183,14 +235,29 @@ pub fn pin(path: &str, url: Option<&str>, label: Option<&str>, commit: Option<&s
         sha256: sha256_hex(&bytes),
         operations: count_operations(&new_doc),
     };
-    if let Ok(old_path) = pinned_spec_path() {
-        let old_doc = load_document(&old_path)?;
-        println!(
-            "{}",
-            crate::diff::changelog(&old_doc, &new_doc, &old.label, &new.label)
-        );
-    } else {
-        eprintln!("(old pinned spec not cached; no change summary)");
+    match pinned_spec_path() {
+        Ok(old_path) => {
+            let old_doc = load_document(&old_path)?;
+            let changes = crate::diff::changelog(&old_doc, &new_doc, &old.label, &new.label);
+            println!("{changes}");
+            // The version step the verdict implies, and the CHANGELOG entry under it.
+            let verdict = crate::diff::verdict(&old_doc, &new_doc);
+            let current = client_version()?;
+            let next = crate::diff::bumped_version(&current, &verdict, &new.label)?;
+            set_client_version(&next)?;
+            let changelog = crate::workspace_root().join("governance-client/CHANGELOG.md");
+            let text = fs::read_to_string(&changelog).unwrap_or_else(|_| "# Changelog\n".into());
+            let entry = crate::diff::changelog_entry(&next, &changes);
+            fs::write(&changelog, crate::diff::insert_entry(&text, &entry))?;
+            eprintln!(
+                "{}; okta-governance-client {current} -> {next}; CHANGELOG entry written",
+                verdict.line()
+            );
+        }
+        Err(_) => eprintln!(
+            "(old pinned spec not cached: no change summary, version bump or CHANGELOG entry; \
+             run `cargo xtask spec fetch` first)"
+        ),
     }
     let target = cache_path(&new.sha256);
     fs::create_dir_all(target.parent().expect("cache path has a parent"))?;
@@ -225,6 +292,23 @@ fn commit_in_url(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_version_line_is_rewritten_and_nothing_else() {
+        let dir = std::env::temp_dir().join(format!("xtask-version-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("Cargo.toml");
+        let text = "[package]\nname = \"c\"\nversion = \"0.1.0+spec.2026-03-16\"\n# keep me\n\n[dependencies]\nx = { version = \"0.1.0+spec.2026-03-16\" }\n";
+        fs::write(&path, text).unwrap();
+        set_manifest_version(&path, "0.2.0+spec.2026-06-01").unwrap();
+        let after = fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            after,
+            text.replacen("0.1.0+spec.2026-03-16", "0.2.0+spec.2026-06-01", 1)
+        );
+        assert_eq!(manifest_version(&path).unwrap(), "0.2.0+spec.2026-06-01");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn labels_and_commits_are_found() {

@@ -374,6 +374,63 @@ pub fn public_types(source: &str) -> Result<String> {
     Ok(lines.join("\n") + "\n")
 }
 
+/// The generated Rust API as a set of lines, one per element of a signature: each operation's
+/// method, parameters (Rust type, required or not), body and success type; each type's fields
+/// with their types, each enum variant, each alias. A breaking spec update removes or changes
+/// some line; an additive one only adds lines (what `cargo xtask diff`'s verdict claims, and
+/// the spec-history tests check).
+pub fn api_items(file: &syn::File, ops: &[OpSurface]) -> BTreeSet<String> {
+    let mut items = BTreeSet::new();
+    for op in ops {
+        let m = &op.rust_method;
+        items.insert(format!("fn {m}"));
+        for (name, location, required, ty) in &op.params {
+            let required = if *required { "required" } else { "optional" };
+            items.insert(format!("fn {m} {location} {name}: {ty} ({required})"));
+        }
+        if let Some(body) = &op.body {
+            items.insert(format!("fn {m} body: {body}"));
+        }
+        items.insert(format!("fn {m} -> {}", op.success));
+    }
+    for item in types_items(file) {
+        match item {
+            Item::Struct(s) => {
+                items.insert(format!("struct {}", s.ident));
+                for (i, field) in s.fields.iter().enumerate() {
+                    let name = field
+                        .ident
+                        .as_ref()
+                        .map_or_else(|| i.to_string(), |id| id.to_string());
+                    items.insert(format!(
+                        "struct {}.{name}: {}",
+                        s.ident,
+                        type_string(&field.ty)
+                    ));
+                }
+            }
+            Item::Enum(e) => {
+                items.insert(format!("enum {}", e.ident));
+                for variant in &e.variants {
+                    let fields: Vec<String> =
+                        variant.fields.iter().map(|f| type_string(&f.ty)).collect();
+                    items.insert(format!(
+                        "enum {}::{}({})",
+                        e.ident,
+                        variant.ident,
+                        fields.join(", ")
+                    ));
+                }
+            }
+            Item::Type(t) => {
+                items.insert(format!("type {} = {}", t.ident, type_string(&t.ty)));
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
 /// Named-field structs of the generated `types` module: name -> [(field, type)].
 fn type_fields(file: &syn::File) -> BTreeMap<String, Vec<(String, syn::Type)>> {
     let mut out = BTreeMap::new();
