@@ -75,11 +75,41 @@ fn strip_result(ty: &str) -> String {
         .replace("types::builder::", "types::")
 }
 
-fn find_operation_id(tokens: &str) -> Option<String> {
-    let start = tokens.find("operation_id :")? + "operation_id :".len();
-    let rest = tokens[start..].trim_start();
-    let rest = rest.strip_prefix('"')?;
-    Some(rest[..rest.find('"')?].to_string())
+/// The `operation_id` of the `OperationInfo { operation_id: "…" }` a `send()` builds.
+fn find_operation_id(block: &syn::Block) -> Option<String> {
+    use syn::visit::Visit;
+    struct Find(Option<String>);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_struct(&mut self, expr: &'ast syn::ExprStruct) {
+            let is_info = expr
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "OperationInfo");
+            if is_info {
+                for field in &expr.fields {
+                    let named = matches!(&field.member, syn::Member::Named(m) if m == "operation_id");
+                    if let (true, syn::Expr::Lit(lit)) = (named, &field.expr) {
+                        if let syn::Lit::Str(s) = &lit.lit {
+                            self.0.get_or_insert(s.value());
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_struct(self, expr);
+        }
+    }
+    let mut find = Find(None);
+    find.visit_block(block);
+    find.0
+}
+
+/// Whether `ty` is the builders' reference to the client (`&'a super::Client`).
+fn is_client_ref(ty: &Type) -> bool {
+    let Type::Reference(reference) = ty else {
+        return false;
+    };
+    matches!(reference.elem.as_ref(), Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Client"))
 }
 
 /// Reads the builders and the per-tag extension traits of a generated file.
@@ -91,14 +121,27 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
     // operation id -> (builder, success, error)
     let mut sends: BTreeMap<String, (String, String, String)> = BTreeMap::new();
 
+    // The per-tag traits are the ones the file defines and implements for `Client`
+    // (`ClientHooks` and `ClientInfo` come from progenitor-client).
+    let defined_traits: BTreeSet<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Trait(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     for item in &file.items {
         match item {
             Item::Impl(imp) => {
                 let Some((_, path, _)) = &imp.trait_ else {
                     continue;
                 };
-                let trait_name = path.to_token_stream().to_string();
-                if !trait_name.starts_with("Client") {
+                let Some(trait_name) = path.segments.last().map(|s| s.ident.to_string()) else {
+                    continue;
+                };
+                let for_client = matches!(imp.self_ty.as_ref(), Type::Path(p) if p.path.is_ident("Client"));
+                if !for_client || !defined_traits.contains(&trait_name) {
                     continue;
                 }
                 for item in &imp.items {
@@ -121,7 +164,7 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
                                 .iter()
                                 .filter_map(|f| {
                                     let name = f.ident.as_ref()?.to_string();
-                                    (name != "client")
+                                    (!is_client_ref(&f.ty))
                                         .then(|| (name, strip_result(&type_string(&f.ty))))
                                 })
                                 .collect();
@@ -157,8 +200,7 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
                                     .and_then(|a| a.into_iter().next())
                                     .map(|t| type_string(&t))
                                     .unwrap_or_default();
-                                let body = f.block.to_token_stream().to_string();
-                                if let Some(id) = find_operation_id(&body) {
+                                if let Some(id) = find_operation_id(&f.block) {
                                     sends.insert(id, (builder.ident.to_string(), success, error));
                                 }
                             }
@@ -196,6 +238,15 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
                 }
                 None => params.push((field.clone(), "?".into(), false, ty.clone())),
             }
+        }
+        // progenitor names the request body's builder field `body`: an operation with a
+        // request body and no such field means its builders have changed shape.
+        if op.request_body.is_some() && body.is_none() {
+            bail!(
+                "operation {} has a request body but its builder {builder} has no `body` field \
+                 (has progenitor changed its builders?)",
+                op.id
+            );
         }
         out.push(OpSurface {
             rust_method: rust_method.clone(),
