@@ -88,7 +88,8 @@ fn find_operation_id(block: &syn::Block) -> Option<String> {
                 .is_some_and(|s| s.ident == "OperationInfo");
             if is_info {
                 for field in &expr.fields {
-                    let named = matches!(&field.member, syn::Member::Named(m) if m == "operation_id");
+                    let named =
+                        matches!(&field.member, syn::Member::Named(m) if m == "operation_id");
                     if let (true, syn::Expr::Lit(lit)) = (named, &field.expr) {
                         if let syn::Lit::Str(s) = &lit.lit {
                             self.0.get_or_insert(s.value());
@@ -140,7 +141,8 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
                 let Some(trait_name) = path.segments.last().map(|s| s.ident.to_string()) else {
                     continue;
                 };
-                let for_client = matches!(imp.self_ty.as_ref(), Type::Path(p) if p.path.is_ident("Client"));
+                let for_client =
+                    matches!(imp.self_ty.as_ref(), Type::Path(p) if p.path.is_ident("Client"));
                 if !for_client || !defined_traits.contains(&trait_name) {
                     continue;
                 }

@@ -96,6 +96,7 @@ pub fn run(args: &[String]) -> Result<()> {
 fn snapshot_dirs(root: &Path) -> Vec<std::path::PathBuf> {
     vec![
         root.join("tests/tests/snapshots"),
+        root.join("governance-ext/tests/integration/snapshots"),
         root.join("governance-ext/tests/snapshots"),
     ]
 }

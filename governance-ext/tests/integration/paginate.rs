@@ -1,6 +1,6 @@
 //! Paging through a local server whose links point at the `-admin` host, as Okta's do.
 
-mod common;
+use crate::common;
 
 use common::default_client;
 use futures_util::TryStreamExt;

@@ -1,7 +1,7 @@
 //! Faults a real org produces, against local servers; each test counts the requests made and
 //! checks the typed result.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant, SystemTime};
 

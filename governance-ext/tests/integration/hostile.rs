@@ -5,7 +5,7 @@
 //! the target into a URL first, which would resolve `..` itself) and answers whatever bytes a
 //! test gives it.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

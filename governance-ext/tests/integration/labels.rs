@@ -1,6 +1,6 @@
 //! Label flows against a local server: exact requests, batching, idempotence.
 
-mod common;
+use crate::common;
 
 use common::default_client;
 use governance_ext::labels::{self, Color};

@@ -1,0 +1,18 @@
+//! The ext crate's integration tests, one binary (each binary links the whole SDK, so one
+//! link instead of ten). `logs.rs` stays a binary of its own: its tests set tracing
+//! subscribers, and a test without one elsewhere in the process could make tracing cache a
+//! callsite as disabled meanwhile.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth_oidc;
+mod conformance;
+mod hostile;
+mod labels;
+mod paginate;
+mod resilience;
+mod reviews;
+mod simulator;
+mod simulator_conformance;
+mod transport;
