@@ -5,7 +5,6 @@
 // Metadata of every operation, for the ext crate and the tests.
 
 use crate::operation::{Lifecycle, Operation, Param, ParamLocation};
-
 /// `POST /governance/api/v2/resources/{resourceId}/request-conditions/{requestConditionId}/activate`: Activate the request condition
 pub const ACTIVATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     id: "activateResourceRequestConditionV2",
@@ -18,11 +17,23 @@ pub const ACTIVATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "activate_resource_request_condition_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "requestConditionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestConditionId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestConditionFull",
 };
-
 /// `POST /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/comment`: Add a comment for a security access review
 pub const ADD_MY_SECURITY_ACCESS_REVIEW_COMMENT: Operation = Operation {
     id: "addMySecurityAccessReviewComment",
@@ -35,11 +46,17 @@ pub const ADD_MY_SECURITY_ACCESS_REVIEW_COMMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "add_my_security_access_review_comment",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::SecurityAccessReviewCommentRequest"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v1/collections/{collectionId}/resources`: Add the resources to a collection
 pub const ADD_RESOURCES_TO_COLLECTION: Operation = Operation {
     id: "addResourcesToCollection",
@@ -52,11 +69,17 @@ pub const ADD_RESOURCES_TO_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "add_resources_to_collection",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("Vec<types::CollectionResourceCreatable>"),
     success_type: "types::CollectionResourcesList",
 };
-
 /// `POST /governance/api/v2/security-access-reviews/{securityAccessReviewId}/comment`: Add a comment for a security access review
 pub const ADD_SECURITY_ACCESS_REVIEW_COMMENT: Operation = Operation {
     id: "addSecurityAccessReviewComment",
@@ -69,11 +92,17 @@ pub const ADD_SECURITY_ACCESS_REVIEW_COMMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "add_security_access_review_comment",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::SecurityAccessReviewCommentRequest"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v1/collections/{collectionId}/assignments`: Assign a collection to principals
 pub const ASSIGN_COLLECTION: Operation = Operation {
     id: "assignCollection",
@@ -86,11 +115,17 @@ pub const ASSIGN_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "assign_collection",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::AddPrincipalsToCollection"),
     success_type: "Vec<types::AssignedPrincipalFull>",
 };
-
 /// `POST /governance/api/v1/resource-labels/assign`: Assign the labels to resources
 pub const ASSIGN_RESOURCE_LABELS: Operation = Operation {
     id: "assignResourceLabels",
@@ -107,7 +142,6 @@ pub const ASSIGN_RESOURCE_LABELS: Operation = Operation {
     body_type: Some("types::AssignResourceLabels"),
     success_type: "types::AssignmentResourceLabelsResult",
 };
-
 /// `POST /governance/api/v1/resource-owners`: Configure the resource owners
 pub const CONFIGURE_RESOURCE_OWNERS: Operation = Operation {
     id: "configureResourceOwners",
@@ -124,7 +158,6 @@ pub const CONFIGURE_RESOURCE_OWNERS: Operation = Operation {
     body_type: Some("types::ResourceOwnersUpdatable"),
     success_type: "types::ResourceOwnersResponse",
 };
-
 /// `POST /governance/api/v1/campaigns`: Create a campaign
 pub const CREATE_CAMPAIGN: Operation = Operation {
     id: "createCampaign",
@@ -141,7 +174,6 @@ pub const CREATE_CAMPAIGN: Operation = Operation {
     body_type: Some("types::CampaignMutable"),
     success_type: "types::CampaignFull",
 };
-
 /// `POST /governance/api/v1/collections`: Create a resource collection
 pub const CREATE_COLLECTION: Operation = Operation {
     id: "createCollection",
@@ -158,7 +190,6 @@ pub const CREATE_COLLECTION: Operation = Operation {
     body_type: Some("types::CollectionCreatable"),
     success_type: "types::CollectionFull",
 };
-
 /// `POST /governance/api/v1/entitlements`: Create an entitlement
 pub const CREATE_ENTITLEMENT: Operation = Operation {
     id: "createEntitlement",
@@ -175,7 +206,6 @@ pub const CREATE_ENTITLEMENT: Operation = Operation {
     body_type: Some("types::EntitlementCreate"),
     success_type: "types::EntitlementsFullWithParent",
 };
-
 /// `POST /governance/api/v1/entitlement-bundles`: Create an entitlement bundle
 pub const CREATE_ENTITLEMENT_BUNDLE: Operation = Operation {
     id: "createEntitlementBundle",
@@ -192,7 +222,6 @@ pub const CREATE_ENTITLEMENT_BUNDLE: Operation = Operation {
     body_type: Some("types::EntitlementBundleCreatable"),
     success_type: "types::EntitlementBundleFull",
 };
-
 /// `POST /governance/api/v1/grants`: Create a grant
 pub const CREATE_GRANT: Operation = Operation {
     id: "createGrant",
@@ -209,7 +238,6 @@ pub const CREATE_GRANT: Operation = Operation {
     body_type: Some("types::GrantCreatable"),
     success_type: "types::GrantFull",
 };
-
 /// `POST /governance/api/v1/labels`: Create a label
 pub const CREATE_LABEL: Operation = Operation {
     id: "createLabel",
@@ -226,7 +254,6 @@ pub const CREATE_LABEL: Operation = Operation {
     body_type: Some("types::LabelCreate"),
     success_type: "types::Label",
 };
-
 /// `POST /governance/api/v2/my/catalogs/default/entries/{entryId}/requests`: Create a request
 pub const CREATE_MY_REQUEST_V2: Operation = Operation {
     id: "createMyRequestV2",
@@ -239,11 +266,17 @@ pub const CREATE_MY_REQUEST_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "create_my_request_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }],
+    params: &[
+        Param {
+            name: "entryId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::CatalogEntryId",
+        },
+    ],
     body_type: Some("types::MyRequestCreatable"),
     success_type: "types::RequestFull2",
 };
-
 /// `POST /governance/api/v1/requests`: Create a request
 pub const CREATE_REQUEST: Operation = Operation {
     id: "createRequest",
@@ -260,7 +293,6 @@ pub const CREATE_REQUEST: Operation = Operation {
     body_type: Some("types::RequestCreatable"),
     success_type: "types::RequestFull",
 };
-
 /// `POST /governance/api/v1/requests/{requestId}/messages`: Create a Message for a Request
 pub const CREATE_REQUEST_MESSAGE: Operation = Operation {
     id: "createRequestMessage",
@@ -273,11 +305,17 @@ pub const CREATE_REQUEST_MESSAGE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "create_request_message",
-    params: &[Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RequestId" }],
+    params: &[
+        Param {
+            name: "requestId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestId",
+        },
+    ],
     body_type: Some("types::RequestMessageCreatable"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v2/requests/{requestId}/messages`: Create a request message
 pub const CREATE_REQUEST_MESSAGE_V2: Operation = Operation {
     id: "createRequestMessageV2",
@@ -290,11 +328,17 @@ pub const CREATE_REQUEST_MESSAGE_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "create_request_message_v2",
-    params: &[Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RcarRequestId" }],
+    params: &[
+        Param {
+            name: "requestId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RcarRequestId",
+        },
+    ],
     body_type: Some("types::RequestMessageCreatable"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v1/request-types`: Create a request type
 pub const CREATE_REQUEST_TYPE: Operation = Operation {
     id: "createRequestType",
@@ -311,7 +355,6 @@ pub const CREATE_REQUEST_TYPE: Operation = Operation {
     body_type: Some("types::RequestTypeCreatable"),
     success_type: "types::RequestTypeFull",
 };
-
 /// `POST /governance/api/v2/requests`: Create a request
 pub const CREATE_REQUEST_V2: Operation = Operation {
     id: "createRequestV2",
@@ -328,7 +371,6 @@ pub const CREATE_REQUEST_V2: Operation = Operation {
     body_type: Some("types::RequestCreatable2"),
     success_type: "types::RequestSubmissionFull",
 };
-
 /// `POST /governance/api/v2/resources/{resourceId}/request-conditions`: Create a request condition
 pub const CREATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     id: "createResourceRequestConditionV2",
@@ -341,11 +383,17 @@ pub const CREATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "create_resource_request_condition_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::RequestConditionCreatable"),
     success_type: "types::RequestConditionFull",
 };
-
 /// `POST /governance/api/v1/risk-rules`: Create a risk rule
 pub const CREATE_RISK_RULE: Operation = Operation {
     id: "createRiskRule",
@@ -362,7 +410,6 @@ pub const CREATE_RISK_RULE: Operation = Operation {
     body_type: Some("types::CreateRiskRuleRequest"),
     success_type: "types::RiskRuleResponse",
 };
-
 /// `POST /governance/api/v2/security-access-reviews`: Create a security access review
 pub const CREATE_SECURITY_ACCESS_REVIEW: Operation = Operation {
     id: "createSecurityAccessReview",
@@ -379,7 +426,6 @@ pub const CREATE_SECURITY_ACCESS_REVIEW: Operation = Operation {
     body_type: Some("types::SecurityAccessReviewRequest"),
     success_type: "types::SecurityAccessReview",
 };
-
 /// `POST /governance/api/v2/resources/{resourceId}/request-conditions/{requestConditionId}/deactivate`: Deactivate the request condition
 pub const DEACTIVATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     id: "deactivateResourceRequestConditionV2",
@@ -392,11 +438,23 @@ pub const DEACTIVATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "deactivate_resource_request_condition_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "requestConditionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestConditionId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestConditionFull",
 };
-
 /// `DELETE /governance/api/v1/campaigns/{campaignId}`: Delete a campaign
 pub const DELETE_CAMPAIGN: Operation = Operation {
     id: "deleteCampaign",
@@ -409,11 +467,17 @@ pub const DELETE_CAMPAIGN: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_campaign",
-    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "campaignId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v1/collections/{collectionId}`: Delete a collection
 pub const DELETE_COLLECTION: Operation = Operation {
     id: "deleteCollection",
@@ -426,11 +490,17 @@ pub const DELETE_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_collection",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v1/collections/{collectionId}/resources/{resourceId}`: Delete a collection resource
 pub const DELETE_COLLECTION_RESOURCE: Operation = Operation {
     id: "deleteCollectionResource",
@@ -443,11 +513,23 @@ pub const DELETE_COLLECTION_RESOURCE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_collection_resource",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v1/entitlements/{entitlementId}`: Delete an entitlement
 pub const DELETE_ENTITLEMENT: Operation = Operation {
     id: "deleteEntitlement",
@@ -460,11 +542,17 @@ pub const DELETE_ENTITLEMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_entitlement",
-    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "entitlementId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v1/entitlement-bundles/{entitlementBundleId}`: Delete an entitlement bundle
 pub const DELETE_ENTITLEMENT_BUNDLE: Operation = Operation {
     id: "deleteEntitlementBundle",
@@ -477,11 +565,17 @@ pub const DELETE_ENTITLEMENT_BUNDLE: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_entitlement_bundle",
-    params: &[Param { name: "entitlementBundleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "entitlementBundleId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v1/labels/{labelId}`: Delete a label
 pub const DELETE_LABEL: Operation = Operation {
     id: "deleteLabel",
@@ -494,11 +588,17 @@ pub const DELETE_LABEL: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_label",
-    params: &[Param { name: "labelId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "labelId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v1/collections/{collectionId}/assignments/{assignmentId}`: Delete a principal assignment
 pub const DELETE_PRINCIPAL_ASSIGNMENT: Operation = Operation {
     id: "deletePrincipalAssignment",
@@ -511,11 +611,23 @@ pub const DELETE_PRINCIPAL_ASSIGNMENT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_principal_assignment",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "assignmentId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "assignmentId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v2/request-sequences/{sequenceId}`: Delete a request sequence
 pub const DELETE_REQUEST_SEQUENCE_V2: Operation = Operation {
     id: "deleteRequestSequenceV2",
@@ -528,11 +640,17 @@ pub const DELETE_REQUEST_SEQUENCE_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_request_sequence_v2",
-    params: &[Param { name: "sequenceId", location: ParamLocation::Path, required: true, rust_type: "types::SequenceId" }],
+    params: &[
+        Param {
+            name: "sequenceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::SequenceId",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v1/request-types/{requestTypeId}`: Delete a request type
 pub const DELETE_REQUEST_TYPE: Operation = Operation {
     id: "deleteRequestType",
@@ -545,11 +663,17 @@ pub const DELETE_REQUEST_TYPE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_request_type",
-    params: &[Param { name: "requestTypeId", location: ParamLocation::Path, required: true, rust_type: "types::RequestTypeId" }],
+    params: &[
+        Param {
+            name: "requestTypeId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestTypeId",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v2/resources/{resourceId}/request-conditions/{requestConditionId}`: Delete a request condition
 pub const DELETE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     id: "deleteResourceRequestConditionV2",
@@ -562,11 +686,23 @@ pub const DELETE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "delete_resource_request_condition_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "requestConditionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestConditionId",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `DELETE /governance/api/v1/risk-rules/{ruleId}`: Delete a risk rule
 pub const DELETE_RISK_RULE: Operation = Operation {
     id: "deleteRiskRule",
@@ -579,11 +715,17 @@ pub const DELETE_RISK_RULE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "delete_risk_rule",
-    params: &[Param { name: "ruleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "ruleId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `POST /governance/api/v1/campaigns/{campaignId}/end`: End a campaign
 pub const END_CAMPAIGN: Operation = Operation {
     id: "endCampaign",
@@ -596,11 +738,17 @@ pub const END_CAMPAIGN: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "end_campaign",
-    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "campaignId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::CampaignEndSkipRemediation"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/actions`: Execute an action on an access item
 pub const EXECUTE_MY_SECURITY_ACCESS_REVIEW_ACCESSES_ACTION: Operation = Operation {
     id: "executeMySecurityAccessReviewAccessesAction",
@@ -613,11 +761,23 @@ pub const EXECUTE_MY_SECURITY_ACCESS_REVIEW_ACCESSES_ACTION: Operation = Operati
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "execute_my_security_access_review_accesses_action",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewTargetId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "securityAccessReviewTargetId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::SecurityAccessReviewAccessesActionRequest"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/actions`: Execute an action on a security access review
 pub const EXECUTE_MY_SECURITY_ACCESS_REVIEW_ACTION: Operation = Operation {
     id: "executeMySecurityAccessReviewAction",
@@ -630,11 +790,17 @@ pub const EXECUTE_MY_SECURITY_ACCESS_REVIEW_ACTION: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "execute_my_security_access_review_action",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::SecurityAccessReviewActionRequest"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/actions`: Execute an action on an access item
 pub const EXECUTE_SECURITY_ACCESS_REVIEW_ACCESSES_ACTION: Operation = Operation {
     id: "executeSecurityAccessReviewAccessesAction",
@@ -647,11 +813,23 @@ pub const EXECUTE_SECURITY_ACCESS_REVIEW_ACCESSES_ACTION: Operation = Operation 
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "execute_security_access_review_accesses_action",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewTargetId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "securityAccessReviewTargetId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::SecurityAccessReviewAccessesActionRequest"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v2/security-access-reviews/{securityAccessReviewId}/actions`: Execute an action on a security access review
 pub const EXECUTE_SECURITY_ACCESS_REVIEW_ACTION: Operation = Operation {
     id: "executeSecurityAccessReviewAction",
@@ -664,11 +842,17 @@ pub const EXECUTE_SECURITY_ACCESS_REVIEW_ACTION: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "execute_security_access_review_action",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::SecurityAccessReviewActionRequest"),
     success_type: "()",
 };
-
 /// `POST /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/summary`: Generate a summary for an access item
 pub const GENERATE_MY_SECURITY_ACCESS_REVIEW_ACCESSES_SUMMARY: Operation = Operation {
     id: "generateMySecurityAccessReviewAccessesSummary",
@@ -681,11 +865,23 @@ pub const GENERATE_MY_SECURITY_ACCESS_REVIEW_ACCESSES_SUMMARY: Operation = Opera
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "generate_my_security_access_review_accesses_summary",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewTargetId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "securityAccessReviewTargetId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::AiMessage",
 };
-
 /// `POST /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/summary`: Generate a summary for a security access review
 pub const GENERATE_MY_SECURITY_ACCESS_REVIEW_SUMMARY: Operation = Operation {
     id: "generateMySecurityAccessReviewSummary",
@@ -698,11 +894,17 @@ pub const GENERATE_MY_SECURITY_ACCESS_REVIEW_SUMMARY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "generate_my_security_access_review_summary",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::AiMessage",
 };
-
 /// `POST /governance/api/v1/risk-rule-assessments`: Generate a risk assessment
 pub const GENERATE_POTENTIAL_RISK_ASSESSMENTS: Operation = Operation {
     id: "generatePotentialRiskAssessments",
@@ -719,7 +921,6 @@ pub const GENERATE_POTENTIAL_RISK_ASSESSMENTS: Operation = Operation {
     body_type: Some("types::PotentialRiskAssessmentRequest"),
     success_type: "types::RiskAssessmentResponse",
 };
-
 /// `POST /governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/summary`: Generate a summary for an access item
 pub const GENERATE_SECURITY_ACCESS_REVIEW_ACCESSES_SUMMARY: Operation = Operation {
     id: "generateSecurityAccessReviewAccessesSummary",
@@ -732,11 +933,23 @@ pub const GENERATE_SECURITY_ACCESS_REVIEW_ACCESSES_SUMMARY: Operation = Operatio
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "generate_security_access_review_accesses_summary",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewTargetId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "securityAccessReviewTargetId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::AiMessage",
 };
-
 /// `POST /governance/api/v2/security-access-reviews/{securityAccessReviewId}/summary`: Generate a summary for a security access review
 pub const GENERATE_SECURITY_ACCESS_REVIEW_SUMMARY: Operation = Operation {
     id: "generateSecurityAccessReviewSummary",
@@ -749,11 +962,17 @@ pub const GENERATE_SECURITY_ACCESS_REVIEW_SUMMARY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "generate_security_access_review_summary",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::AiMessage",
 };
-
 /// `GET /governance/api/v1/campaigns/{campaignId}`: Retrieve a campaign
 pub const GET_CAMPAIGN: Operation = Operation {
     id: "getCampaign",
@@ -766,11 +985,17 @@ pub const GET_CAMPAIGN: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_campaign",
-    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "campaignId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::CampaignFull",
 };
-
 /// `GET /governance/api/v2/catalogs/default/entries/{entryId}/users/{userId}/request-fields`: Retrieve the request fields
 pub const GET_CATALOG_ENTRY_REQUEST_FIELDS_V2: Operation = Operation {
     id: "getCatalogEntryRequestFieldsV2",
@@ -783,11 +1008,23 @@ pub const GET_CATALOG_ENTRY_REQUEST_FIELDS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_catalog_entry_request_fields_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "userId", location: ParamLocation::Path, required: true, rust_type: "types::GetCatalogEntryRequestFieldsV2UserId" }],
+    params: &[
+        Param {
+            name: "entryId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::CatalogEntryId",
+        },
+        Param {
+            name: "userId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::GetCatalogEntryRequestFieldsV2UserId",
+        },
+    ],
     body_type: None,
     success_type: "types::CatalogEntryRequestFields",
 };
-
 /// `GET /governance/api/v2/catalogs/default/entries/{entryId}`: Retrieve a catalog entry
 pub const GET_CATALOG_ENTRY_V2: Operation = Operation {
     id: "getCatalogEntryV2",
@@ -800,11 +1037,17 @@ pub const GET_CATALOG_ENTRY_V2: Operation = Operation {
     lifecycle: Lifecycle::Ea,
     paginated: false,
     rust_method: "get_catalog_entry_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }],
+    params: &[
+        Param {
+            name: "entryId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::CatalogEntryId",
+        },
+    ],
     body_type: None,
     success_type: "types::RcarEntryGet",
 };
-
 /// `GET /governance/api/v1/collections/{collectionId}`: Retrieve a resource collection
 pub const GET_COLLECTION: Operation = Operation {
     id: "getCollection",
@@ -817,11 +1060,17 @@ pub const GET_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_collection",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::CollectionFull",
 };
-
 /// `GET /governance/api/v1/collections/{collectionId}/resources/{resourceId}`: Retrieve a collection resource
 pub const GET_COLLECTION_RESOURCE: Operation = Operation {
     id: "getCollectionResource",
@@ -834,11 +1083,23 @@ pub const GET_COLLECTION_RESOURCE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_collection_resource",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::CollectionResourceFull",
 };
-
 /// `GET /governance/api/v1/entitlements/{entitlementId}`: Retrieve an entitlement
 pub const GET_ENTITLEMENT: Operation = Operation {
     id: "getEntitlement",
@@ -851,11 +1112,17 @@ pub const GET_ENTITLEMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_entitlement",
-    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "entitlementId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::EntitlementsFullWithParent",
 };
-
 /// `GET /governance/api/v1/entitlement-bundles/{entitlementBundleId}`: Retrieve an entitlement bundle
 pub const GET_ENTITLEMENT_BUNDLE: Operation = Operation {
     id: "getEntitlementBundle",
@@ -868,11 +1135,23 @@ pub const GET_ENTITLEMENT_BUNDLE: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_entitlement_bundle",
-    params: &[Param { name: "entitlementBundleId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::GetEntitlementBundleIncludeItem>>" }],
+    params: &[
+        Param {
+            name: "entitlementBundleId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "include",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<Vec<types::GetEntitlementBundleIncludeItem>>",
+        },
+    ],
     body_type: None,
     success_type: "types::EntitlementBundleFullWithEntitlements",
 };
-
 /// `GET /governance/api/v2/resources/{resourceOrn}/entitlement-settings`: Retrieve the entitlement settings for the resource
 pub const GET_ENTITLEMENT_SETTINGS: Operation = Operation {
     id: "getEntitlementSettings",
@@ -885,11 +1164,17 @@ pub const GET_ENTITLEMENT_SETTINGS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_entitlement_settings",
-    params: &[Param { name: "resourceOrn", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "resourceOrn",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::EntitlementSettingsFull",
 };
-
 /// `GET /governance/api/v1/entitlements/{entitlementId}/values/{valueId}`: Retrieve an entitlement value
 pub const GET_ENTITLEMENT_VALUE: Operation = Operation {
     id: "getEntitlementValue",
@@ -902,11 +1187,23 @@ pub const GET_ENTITLEMENT_VALUE: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_entitlement_value",
-    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "valueId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "entitlementId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "valueId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::EntitlementValue2",
 };
-
 /// `GET /governance/api/v1/grants/{grantId}`: Retrieve a grant
 pub const GET_GRANT: Operation = Operation {
     id: "getGrant",
@@ -919,11 +1216,23 @@ pub const GET_GRANT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_grant",
-    params: &[Param { name: "grantId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::GetGrantIncludeItem>>" }],
+    params: &[
+        Param {
+            name: "grantId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "include",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<Vec<types::GetGrantIncludeItem>>",
+        },
+    ],
     body_type: None,
     success_type: "types::GetGrantResponse",
 };
-
 /// `GET /governance/api/v1/labels/{labelId}`: Retrieve a label
 pub const GET_LABEL: Operation = Operation {
     id: "getLabel",
@@ -936,11 +1245,17 @@ pub const GET_LABEL: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_label",
-    params: &[Param { name: "labelId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "labelId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::Label",
 };
-
 /// `GET /governance/api/v2/my/catalogs/default/entries/{entryId}/request-fields`: Retrieve the request fields for my catalog entry
 pub const GET_MY_CATALOG_ENTRY_REQUEST_FIELDS_V2: Operation = Operation {
     id: "getMyCatalogEntryRequestFieldsV2",
@@ -953,11 +1268,17 @@ pub const GET_MY_CATALOG_ENTRY_REQUEST_FIELDS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_catalog_entry_request_fields_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }],
+    params: &[
+        Param {
+            name: "entryId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::CatalogEntryId",
+        },
+    ],
     body_type: None,
     success_type: "types::CatalogEntryRequestFields",
 };
-
 /// `GET /governance/api/v2/my/catalogs/default/entries/{entryId}/users/{userId}/request-fields`: Retrieve the entry request fields for a user
 pub const GET_MY_CATALOG_ENTRY_USER_REQUEST_FIELDS_V2: Operation = Operation {
     id: "getMyCatalogEntryUserRequestFieldsV2",
@@ -970,11 +1291,23 @@ pub const GET_MY_CATALOG_ENTRY_USER_REQUEST_FIELDS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_catalog_entry_user_request_fields_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "userId", location: ParamLocation::Path, required: true, rust_type: "types::GetMyCatalogEntryUserRequestFieldsV2UserId" }],
+    params: &[
+        Param {
+            name: "entryId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::CatalogEntryId",
+        },
+        Param {
+            name: "userId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::GetMyCatalogEntryUserRequestFieldsV2UserId",
+        },
+    ],
     body_type: None,
     success_type: "types::CatalogEntryRequestFields",
 };
-
 /// `GET /governance/api/v2/my/catalogs/default/entries/{entryId}`: Retrieve my catalog entry
 pub const GET_MY_ENTRY_V2: Operation = Operation {
     id: "getMyEntryV2",
@@ -987,11 +1320,17 @@ pub const GET_MY_ENTRY_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_entry_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }],
+    params: &[
+        Param {
+            name: "entryId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::CatalogEntryId",
+        },
+    ],
     body_type: None,
     success_type: "types::RcarEntryGet",
 };
-
 /// `GET /governance/api/v2/my/catalogs/default/entries/{entryId}/requests/{requestId}`: Retrieve my request
 pub const GET_MY_REQUEST_V2: Operation = Operation {
     id: "getMyRequestV2",
@@ -1004,11 +1343,23 @@ pub const GET_MY_REQUEST_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_request_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RcarRequestId" }],
+    params: &[
+        Param {
+            name: "entryId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::CatalogEntryId",
+        },
+        Param {
+            name: "requestId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RcarRequestId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestFull2",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}`: Retrieve a security access review
 pub const GET_MY_SECURITY_ACCESS_REVIEW: Operation = Operation {
     id: "getMySecurityAccessReview",
@@ -1021,11 +1372,17 @@ pub const GET_MY_SECURITY_ACCESS_REVIEW: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_security_access_review",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReview",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/principal`: Retrieve the principal for a security access review
 pub const GET_MY_SECURITY_ACCESS_REVIEW_PRINCIPAL_DETAILS: Operation = Operation {
     id: "getMySecurityAccessReviewPrincipalDetails",
@@ -1038,11 +1395,17 @@ pub const GET_MY_SECURITY_ACCESS_REVIEW_PRINCIPAL_DETAILS: Operation = Operation
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_my_security_access_review_principal_details",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewPrincipal",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews/stats`: Retrieve the statistics for security access reviews
 pub const GET_MY_SECURITY_ACCESS_REVIEWS_STATS: Operation = Operation {
     id: "getMySecurityAccessReviewsStats",
@@ -1059,7 +1422,6 @@ pub const GET_MY_SECURITY_ACCESS_REVIEWS_STATS: Operation = Operation {
     body_type: None,
     success_type: "types::SecurityAccessReviewsStats",
 };
-
 /// `GET /governance/api/v1/my/settings`: Retrieve my settings
 pub const GET_MY_SETTINGS: Operation = Operation {
     id: "getMySettings",
@@ -1076,7 +1438,6 @@ pub const GET_MY_SETTINGS: Operation = Operation {
     body_type: None,
     success_type: "types::MySettingsGet",
 };
-
 /// `GET /governance/api/v2/request-settings`: Retrieve the request settings for the organization
 pub const GET_ORG_REQUEST_SETTINGS_V2: Operation = Operation {
     id: "getOrgRequestSettingsV2",
@@ -1093,7 +1454,6 @@ pub const GET_ORG_REQUEST_SETTINGS_V2: Operation = Operation {
     body_type: None,
     success_type: "types::OrgRequestSettings",
 };
-
 /// `GET /governance/api/v1/settings`: Retrieve the org settings
 pub const GET_ORG_SETTINGS: Operation = Operation {
     id: "getOrgSettings",
@@ -1110,7 +1470,6 @@ pub const GET_ORG_SETTINGS: Operation = Operation {
     body_type: None,
     success_type: "types::OrgSettings",
 };
-
 /// `GET /governance/api/v1/principal-access`: Retrieve the principal access for a resource
 pub const GET_PRINCIPAL_ACCESS: Operation = Operation {
     id: "getPrincipalAccess",
@@ -1123,11 +1482,17 @@ pub const GET_PRINCIPAL_ACCESS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_principal_access",
-    params: &[Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }],
+    params: &[
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "types::ScimFilter",
+        },
+    ],
     body_type: None,
     success_type: "types::PrincipalAccess",
 };
-
 /// `GET /governance/api/v1/principal-entitlements`: Retrieve the principal's effective entitlements for a resource
 pub const GET_PRINCIPAL_ENTITLEMENTS: Operation = Operation {
     id: "getPrincipalEntitlements",
@@ -1140,11 +1505,17 @@ pub const GET_PRINCIPAL_ENTITLEMENTS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_principal_entitlements",
-    params: &[Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }],
+    params: &[
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "types::ScimFilter",
+        },
+    ],
     body_type: None,
     success_type: "types::PrincipalEntitlementsList",
 };
-
 /// `GET /governance/api/v1/principal-entitlements-changes/{principalEntitlementsChangeId}`: Retrieve the principal entitlement changes
 pub const GET_PRINCIPAL_ENTITLEMENTS_CHANGES: Operation = Operation {
     id: "getPrincipalEntitlementsChanges",
@@ -1157,11 +1528,17 @@ pub const GET_PRINCIPAL_ENTITLEMENTS_CHANGES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_principal_entitlements_changes",
-    params: &[Param { name: "principalEntitlementsChangeId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "principalEntitlementsChangeId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::PrincipalEntitlementsChange",
 };
-
 /// `GET /governance/api/v1/principal-entitlements/history`: Retrieve an entitlement history
 pub const GET_PRINCIPAL_ENTITLEMENTS_HISTORY: Operation = Operation {
     id: "getPrincipalEntitlementsHistory",
@@ -1174,11 +1551,35 @@ pub const GET_PRINCIPAL_ENTITLEMENTS_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "get_principal_entitlements_history",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::GetPrincipalEntitlementsHistoryIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "types::ScimFilter",
+        },
+        Param {
+            name: "include",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<Vec<types::GetPrincipalEntitlementsHistoryIncludeItem>>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::PrincipalEntitlementsHistory",
 };
-
 /// `GET /governance/api/v1/requests/{requestId}`: Retrieve a request
 pub const GET_REQUEST: Operation = Operation {
     id: "getRequest",
@@ -1191,11 +1592,17 @@ pub const GET_REQUEST: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_request",
-    params: &[Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RequestId" }],
+    params: &[
+        Param {
+            name: "requestId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestFull",
 };
-
 /// `GET /governance/api/v2/resources/{resourceId}/request-settings`: Retrieve the request settings for a resource
 pub const GET_REQUEST_SETTINGS_V2: Operation = Operation {
     id: "getRequestSettingsV2",
@@ -1208,11 +1615,17 @@ pub const GET_REQUEST_SETTINGS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_request_settings_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestSettings",
 };
-
 /// `GET /governance/api/v1/request-types/{requestTypeId}`: Retrieve a request type
 pub const GET_REQUEST_TYPE: Operation = Operation {
     id: "getRequestType",
@@ -1225,11 +1638,17 @@ pub const GET_REQUEST_TYPE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_request_type",
-    params: &[Param { name: "requestTypeId", location: ParamLocation::Path, required: true, rust_type: "types::RequestTypeId" }],
+    params: &[
+        Param {
+            name: "requestTypeId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestTypeId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestTypeFull",
 };
-
 /// `GET /governance/api/v2/requests/{requestId}`: Retrieve a request
 pub const GET_REQUEST_V2: Operation = Operation {
     id: "getRequestV2",
@@ -1242,11 +1661,17 @@ pub const GET_REQUEST_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_request_v2",
-    params: &[Param { name: "requestId", location: ParamLocation::Path, required: true, rust_type: "types::RcarRequestId" }],
+    params: &[
+        Param {
+            name: "requestId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RcarRequestId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestFull2",
 };
-
 /// `GET /governance/api/v2/resources/{resourceId}/request-conditions/{requestConditionId}`: Retrieve a resource request condition
 pub const GET_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     id: "getResourceRequestConditionV2",
@@ -1259,11 +1684,23 @@ pub const GET_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_resource_request_condition_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "requestConditionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestConditionId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestConditionFull",
 };
-
 /// `GET /governance/api/v2/resources/{resourceId}/request-sequences/{sequenceId}`: Retrieve a resource request sequence
 pub const GET_RESOURCE_REQUEST_SEQUENCE_V2: Operation = Operation {
     id: "getResourceRequestSequenceV2",
@@ -1276,11 +1713,23 @@ pub const GET_RESOURCE_REQUEST_SEQUENCE_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_resource_request_sequence_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "sequenceId", location: ParamLocation::Path, required: true, rust_type: "types::SequenceId" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "sequenceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::SequenceId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestSequence",
 };
-
 /// `GET /governance/api/v1/reviews/{reviewId}`: Retrieve a review
 pub const GET_REVIEW: Operation = Operation {
     id: "getReview",
@@ -1293,11 +1742,17 @@ pub const GET_REVIEW: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_review",
-    params: &[Param { name: "reviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "reviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::ReviewFull",
 };
-
 /// `GET /governance/api/v1/risk-rules/{ruleId}`: Retrieve a risk rule
 pub const GET_RISK_RULE: Operation = Operation {
     id: "getRiskRule",
@@ -1310,11 +1765,17 @@ pub const GET_RISK_RULE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_risk_rule",
-    params: &[Param { name: "ruleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "ruleId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::RiskRuleResponse",
 };
-
 /// `GET /governance/api/v2/security-access-reviews/{securityAccessReviewId}`: Retrieve a security access review
 pub const GET_SECURITY_ACCESS_REVIEW: Operation = Operation {
     id: "getSecurityAccessReview",
@@ -1327,11 +1788,17 @@ pub const GET_SECURITY_ACCESS_REVIEW: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_security_access_review",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReview",
 };
-
 /// `GET /governance/api/v2/security-access-reviews/{securityAccessReviewId}/principal`: Retrieve the principal for a security access review
 pub const GET_SECURITY_ACCESS_REVIEW_PRINCIPAL_DETAILS: Operation = Operation {
     id: "getSecurityAccessReviewPrincipalDetails",
@@ -1344,11 +1811,17 @@ pub const GET_SECURITY_ACCESS_REVIEW_PRINCIPAL_DETAILS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "get_security_access_review_principal_details",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewPrincipal",
 };
-
 /// `GET /governance/api/v2/security-access-reviews/stats`: Retrieve the statistics for security access reviews
 pub const GET_SECURITY_ACCESS_REVIEWS_STATS: Operation = Operation {
     id: "getSecurityAccessReviewsStats",
@@ -1365,7 +1838,6 @@ pub const GET_SECURITY_ACCESS_REVIEWS_STATS: Operation = Operation {
     body_type: None,
     success_type: "types::SecurityAccessReviewsStats",
 };
-
 /// `GET /governance/api/v1/collections/{collectionId}/catalog/users`: Retrieve the unassigned users
 pub const GET_UNASSIGNED_USERS: Operation = Operation {
     id: "getUnassignedUsers",
@@ -1378,11 +1850,23 @@ pub const GET_UNASSIGNED_USERS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "get_unassigned_users",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+    ],
     body_type: None,
     success_type: "types::ListCatalogUsers",
 };
-
 /// `POST /governance/api/v1/campaigns/{campaignId}/launch`: Launch a campaign
 pub const LAUNCH_CAMPAIGN: Operation = Operation {
     id: "launchCampaign",
@@ -1395,11 +1879,17 @@ pub const LAUNCH_CAMPAIGN: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "launch_campaign",
-    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "campaignId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "()",
 };
-
 /// `GET /governance/api/v2/catalogs/default/entries`: List all entries for the default access request catalog
 pub const LIST_ALL_DEFAULT_ENTRIES_V2: Operation = Operation {
     id: "listAllDefaultEntriesV2",
@@ -1412,11 +1902,35 @@ pub const LIST_ALL_DEFAULT_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ea,
     paginated: true,
     rust_method: "list_all_default_entries_v2",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListAllDefaultEntriesV2Match>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::CatalogEntryId>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "match",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ListAllDefaultEntriesV2Match>",
+        },
+    ],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
-
 /// `GET /governance/api/v2/catalogs/default/user/{userId}/entries`: List all access request catalog entries for a user
 pub const LIST_ALL_DEFAULT_USER_ENTRIES_V2: Operation = Operation {
     id: "listAllDefaultUserEntriesV2",
@@ -1429,11 +1943,41 @@ pub const LIST_ALL_DEFAULT_USER_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_default_user_entries_v2",
-    params: &[Param { name: "userId", location: ParamLocation::Path, required: true, rust_type: "types::ListAllDefaultUserEntriesV2UserId" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListAllDefaultUserEntriesV2Match>" }],
+    params: &[
+        Param {
+            name: "userId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::ListAllDefaultUserEntriesV2UserId",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::CatalogEntryId>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "match",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ListAllDefaultUserEntriesV2Match>",
+        },
+    ],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
-
 /// `GET /governance/api/v1/entitlements/values`: List all entitlement values
 pub const LIST_ALL_ENTITLEMENT_VALUES: Operation = Operation {
     id: "listAllEntitlementValues",
@@ -1446,11 +1990,35 @@ pub const LIST_ALL_ENTITLEMENT_VALUES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_entitlement_values",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "types::ScimFilter",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::EntitlementValuesList",
 };
-
 /// `GET /governance/api/v1/teams`: List all teams
 pub const LIST_ALL_REQUEST_TEAMS: Operation = Operation {
     id: "listAllRequestTeams",
@@ -1463,11 +2031,29 @@ pub const LIST_ALL_REQUEST_TEAMS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_request_teams",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::TeamId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::TeamId>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::TeamsList",
 };
-
 /// `GET /governance/api/v1/request-types`: List all request types
 pub const LIST_ALL_REQUEST_TYPES: Operation = Operation {
     id: "listAllRequestTypes",
@@ -1480,11 +2066,35 @@ pub const LIST_ALL_REQUEST_TYPES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_request_types",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RequestTypeId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::RequestTypeId>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::OrderBy>",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestTypesList",
 };
-
 /// `GET /governance/api/v1/requests`: List all requests
 pub const LIST_ALL_REQUESTS: Operation = Operation {
     id: "listAllRequests",
@@ -1497,11 +2107,35 @@ pub const LIST_ALL_REQUESTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_all_requests",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RequestId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::RequestId>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::OrderBy>",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestList",
 };
-
 /// `GET /governance/api/v2/requests`: List all requests
 pub const LIST_ALL_REQUESTS_V2: Operation = Operation {
     id: "listAllRequestsV2",
@@ -1514,11 +2148,35 @@ pub const LIST_ALL_REQUESTS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_all_requests_v2",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::RcarRequestId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::RcarRequestId>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::OrderBy>",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestList2",
 };
-
 /// `GET /governance/api/v1/campaigns`: List all campaigns
 pub const LIST_CAMPAIGNS: Operation = Operation {
     id: "listCampaigns",
@@ -1531,11 +2189,35 @@ pub const LIST_CAMPAIGNS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_campaigns",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::CampaignsList",
 };
-
 /// `GET /governance/api/v1/collections/{collectionId}/assignments`: List all assignments for a collection
 pub const LIST_COLLECTION_ASSIGNMENTS: Operation = Operation {
     id: "listCollectionAssignments",
@@ -1548,11 +2230,35 @@ pub const LIST_COLLECTION_ASSIGNMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collection_assignments",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::ListAssignedPrincipals",
 };
-
 /// `GET /governance/api/v1/collections/{collectionId}/resources`: List all collection resources
 pub const LIST_COLLECTION_RESOURCES: Operation = Operation {
     id: "listCollectionResources",
@@ -1565,11 +2271,35 @@ pub const LIST_COLLECTION_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collection_resources",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListCollectionResourcesIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "include",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<Vec<types::ListCollectionResourcesIncludeItem>>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::CollectionResourcesList",
 };
-
 /// `GET /governance/api/v1/collections`: List all resource collections
 pub const LIST_COLLECTIONS: Operation = Operation {
     id: "listCollections",
@@ -1582,11 +2312,35 @@ pub const LIST_COLLECTIONS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collections",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListCollectionsFilter>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListCollectionsIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ListCollectionsFilter>",
+        },
+        Param {
+            name: "include",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<Vec<types::ListCollectionsIncludeItem>>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::CollectionsList",
 };
-
 /// `GET /governance/api/v1/collections/assignments`: List all assignments for all collections
 pub const LIST_COLLECTIONS_ASSIGNMENTS: Operation = Operation {
     id: "listCollectionsAssignments",
@@ -1599,11 +2353,29 @@ pub const LIST_COLLECTIONS_ASSIGNMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_collections_assignments",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::ListAssignedPrincipals",
 };
-
 /// `GET /governance/api/v1/delegates`: List all delegate appointments
 pub const LIST_DELEGATE_APPOINTMENTS: Operation = Operation {
     id: "listDelegateAppointments",
@@ -1616,11 +2388,29 @@ pub const LIST_DELEGATE_APPOINTMENTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_delegate_appointments",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::DelegateAppointmentList",
 };
-
 /// `GET /governance/api/v1/entitlement-bundles`: List all entitlement bundles
 pub const LIST_ENTITLEMENT_BUNDLES: Operation = Operation {
     id: "listEntitlementBundles",
@@ -1633,11 +2423,41 @@ pub const LIST_ENTITLEMENT_BUNDLES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlement_bundles",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::EntitlementBundleId>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListEntitlementBundlesIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<types::OrderBy>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::EntitlementBundleId>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+        Param {
+            name: "include",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<Vec<types::ListEntitlementBundlesIncludeItem>>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::OrderBy>",
+        },
+    ],
     body_type: None,
     success_type: "types::EntitlementBundlesListWithEntitlements",
 };
-
 /// `GET /governance/api/v1/entitlements/{entitlementId}/values`: List all values for an entitlement
 pub const LIST_ENTITLEMENT_VALUES: Operation = Operation {
     id: "listEntitlementValues",
@@ -1650,11 +2470,41 @@ pub const LIST_ENTITLEMENT_VALUES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlement_values",
-    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "entitlementId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::EntitlementValuesList",
 };
-
 /// `GET /governance/api/v1/entitlements`: List all entitlements
 pub const LIST_ENTITLEMENTS: Operation = Operation {
     id: "listEntitlements",
@@ -1667,11 +2517,35 @@ pub const LIST_ENTITLEMENTS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_entitlements",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "types::ScimFilter",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::EntitlementsList",
 };
-
 /// `GET /governance/api/v1/grants`: List all grants
 pub const LIST_GRANTS: Operation = Operation {
     id: "listGrants",
@@ -1684,11 +2558,35 @@ pub const LIST_GRANTS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_grants",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::Id>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListGrantsIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::Id>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "include",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<Vec<types::ListGrantsIncludeItem>>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::ListGrantsResponse",
 };
-
 /// `GET /governance/api/v1/resource-labels`: List all labeled resources
 pub const LIST_LABEL_RESOURCES: Operation = Operation {
     id: "listLabelResources",
@@ -1701,11 +2599,29 @@ pub const LIST_LABEL_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_label_resources",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "types::ScimFilter",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::ListResourceLabels",
 };
-
 /// `GET /governance/api/v1/labels`: List all labels
 pub const LIST_LABELS: Operation = Operation {
     id: "listLabels",
@@ -1718,11 +2634,17 @@ pub const LIST_LABELS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "list_labels",
-    params: &[Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<types::ScimFilter>" }],
+    params: &[
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ScimFilter>",
+        },
+    ],
     body_type: None,
     success_type: "types::ListLabels",
 };
-
 /// `GET /governance/api/v2/my/catalogs/default/entries`: List my entries for the default access request catalog
 pub const LIST_MY_DEFAULT_ENTRIES_V2: Operation = Operation {
     id: "listMyDefaultEntriesV2",
@@ -1735,11 +2657,35 @@ pub const LIST_MY_DEFAULT_ENTRIES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_default_entries_v2",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<types::CatalogEntryId>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "match", location: ParamLocation::Query, required: false, rust_type: "Option<types::ListMyDefaultEntriesV2Match>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::CatalogEntryId>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "match",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<types::ListMyDefaultEntriesV2Match>",
+        },
+    ],
     body_type: None,
     success_type: "types::RcarEntriesListV2",
 };
-
 /// `GET /governance/api/v1/my/settings/delegate/users`: List my eligible delegates
 pub const LIST_MY_DELEGATE_USERS: Operation = Operation {
     id: "listMyDelegateUsers",
@@ -1752,11 +2698,29 @@ pub const LIST_MY_DELEGATE_USERS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_my_delegate_users",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::DelegateUsersList",
 };
-
 /// `GET /governance/api/v2/my/catalogs/default/entries/{entryId}/users`: List my catalog entry users
 pub const LIST_MY_ENTRY_USERS_V2: Operation = Operation {
     id: "listMyEntryUsersV2",
@@ -1769,11 +2733,35 @@ pub const LIST_MY_ENTRY_USERS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_entry_users_v2",
-    params: &[Param { name: "entryId", location: ParamLocation::Path, required: true, rust_type: "types::CatalogEntryId" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "String" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "entryId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::CatalogEntryId",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::EntryUsersList",
 };
-
 /// `GET /governance/api/v1/my/campaigns/{campaignId}/reviews/{reviewId}/agent-managed-connections/{agentId}`: List all managed connections for my review
 pub const LIST_MY_MANAGED_CONNECTIONS: Operation = Operation {
     id: "listMyManagedConnections",
@@ -1786,11 +2774,41 @@ pub const LIST_MY_MANAGED_CONNECTIONS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_my_managed_connections",
-    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "reviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "agentId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "campaignId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "reviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "agentId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::MyManagedConnections",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses`: List the access items for a security access review
 pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACCESSES: Operation = Operation {
     id: "listMySecurityAccessReviewAccesses",
@@ -1803,11 +2821,41 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_review_accesses",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewAccessItems",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/anomalies`: List the anomalies for an access item
 pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACCESSES_ANOMALIES: Operation = Operation {
     id: "listMySecurityAccessReviewAccessesAnomalies",
@@ -1820,11 +2868,23 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACCESSES_ANOMALIES: Operation = Operati
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_my_security_access_review_accesses_anomalies",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewTargetId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "securityAccessReviewTargetId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewAnomalies",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/actions`: List all actions for a security access review
 pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACTIONS: Operation = Operation {
     id: "listMySecurityAccessReviewActions",
@@ -1837,11 +2897,17 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_ACTIONS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_my_security_access_review_actions",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewActions",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/history`: List the history of a security access review
 pub const LIST_MY_SECURITY_ACCESS_REVIEW_HISTORY: Operation = Operation {
     id: "listMySecurityAccessReviewHistory",
@@ -1854,11 +2920,29 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_review_history",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewHistoryItems",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewAccessId}/sub-accesses`: List the sub-access items for an access item
 pub const LIST_MY_SECURITY_ACCESS_REVIEW_SUB_ACCESSES: Operation = Operation {
     id: "listMySecurityAccessReviewSubAccesses",
@@ -1871,11 +2955,47 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEW_SUB_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_review_sub_accesses",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewAccessId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "securityAccessReviewAccessId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewSubAccessItems",
 };
-
 /// `GET /governance/api/v2/my/security-access-reviews`: List the security access reviews
 pub const LIST_MY_SECURITY_ACCESS_REVIEWS: Operation = Operation {
     id: "listMySecurityAccessReviews",
@@ -1888,11 +3008,35 @@ pub const LIST_MY_SECURITY_ACCESS_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_my_security_access_reviews",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviews",
 };
-
 /// `GET /governance/api/v1/resource-owners/catalog/resources`: List all resources without owners
 pub const LIST_RESOURCE_OWNER_CATALOG_RESOURCES: Operation = Operation {
     id: "listResourceOwnerCatalogResources",
@@ -1905,11 +3049,29 @@ pub const LIST_RESOURCE_OWNER_CATALOG_RESOURCES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_resource_owner_catalog_resources",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "types::ScimFilter",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::ResourceOwnersCatalogResourcesResponse",
 };
-
 /// `GET /governance/api/v1/resource-owners`: List all resources with owners
 pub const LIST_RESOURCE_OWNERS: Operation = Operation {
     id: "listResourceOwners",
@@ -1922,11 +3084,35 @@ pub const LIST_RESOURCE_OWNERS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_resource_owners",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: true, rust_type: "types::ScimFilter" }, Param { name: "include", location: ParamLocation::Query, required: false, rust_type: "Option<Vec<types::ListResourceOwnersIncludeItem>>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: true,
+            rust_type: "types::ScimFilter",
+        },
+        Param {
+            name: "include",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<Vec<types::ListResourceOwnersIncludeItem>>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::ResourceOwnersListResponse",
 };
-
 /// `GET /governance/api/v2/resources/{resourceId}/request-conditions`: List all resource request conditions
 pub const LIST_RESOURCE_REQUEST_CONDITIONS_V2: Operation = Operation {
     id: "listResourceRequestConditionsV2",
@@ -1939,11 +3125,17 @@ pub const LIST_RESOURCE_REQUEST_CONDITIONS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_resource_request_conditions_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestConditionsList",
 };
-
 /// `GET /governance/api/v2/resources/{resourceId}/request-sequences`: List all resource request sequences
 pub const LIST_RESOURCE_REQUEST_SEQUENCES_V2: Operation = Operation {
     id: "listResourceRequestSequencesV2",
@@ -1956,11 +3148,17 @@ pub const LIST_RESOURCE_REQUEST_SEQUENCES_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_resource_request_sequences_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestSequencesList",
 };
-
 /// `GET /governance/api/v1/reviews`: List all reviews
 pub const LIST_REVIEWS: Operation = Operation {
     id: "listReviews",
@@ -1973,11 +3171,35 @@ pub const LIST_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_reviews",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::ReviewList",
 };
-
 /// `GET /governance/api/v1/risk-rules`: List all risk rules
 pub const LIST_RISK_RULES: Operation = Operation {
     id: "listRiskRules",
@@ -1990,11 +3212,29 @@ pub const LIST_RISK_RULES: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: true,
     rust_method: "list_risk_rules",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::ListRiskRuleResponse",
 };
-
 /// `GET /governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses`: List the access items for a security access review
 pub const LIST_SECURITY_ACCESS_REVIEW_ACCESSES: Operation = Operation {
     id: "listSecurityAccessReviewAccesses",
@@ -2007,11 +3247,41 @@ pub const LIST_SECURITY_ACCESS_REVIEW_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_review_accesses",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewAccessItems",
 };
-
 /// `GET /governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/anomalies`: List the anomalies for an access item
 pub const LIST_SECURITY_ACCESS_REVIEW_ACCESSES_ANOMALIES: Operation = Operation {
     id: "listSecurityAccessReviewAccessesAnomalies",
@@ -2024,11 +3294,23 @@ pub const LIST_SECURITY_ACCESS_REVIEW_ACCESSES_ANOMALIES: Operation = Operation 
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_security_access_review_accesses_anomalies",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewTargetId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "securityAccessReviewTargetId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewAnomalies",
 };
-
 /// `GET /governance/api/v2/security-access-reviews/{securityAccessReviewId}/actions`: List the actions for a security access review
 pub const LIST_SECURITY_ACCESS_REVIEW_ACTIONS: Operation = Operation {
     id: "listSecurityAccessReviewActions",
@@ -2041,11 +3323,17 @@ pub const LIST_SECURITY_ACCESS_REVIEW_ACTIONS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "list_security_access_review_actions",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewActions",
 };
-
 /// `GET /governance/api/v2/security-access-reviews/{securityAccessReviewId}/history`: List the history of a security access review
 pub const LIST_SECURITY_ACCESS_REVIEW_HISTORY: Operation = Operation {
     id: "listSecurityAccessReviewHistory",
@@ -2058,11 +3346,29 @@ pub const LIST_SECURITY_ACCESS_REVIEW_HISTORY: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_review_history",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewHistoryItems",
 };
-
 /// `GET /governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewAccessId}/sub-accesses`: List the sub-access items for an access item
 pub const LIST_SECURITY_ACCESS_REVIEW_SUB_ACCESSES: Operation = Operation {
     id: "listSecurityAccessReviewSubAccesses",
@@ -2075,11 +3381,47 @@ pub const LIST_SECURITY_ACCESS_REVIEW_SUB_ACCESSES: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_review_sub_accesses",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "securityAccessReviewAccessId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "securityAccessReviewAccessId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviewSubAccessItems",
 };
-
 /// `GET /governance/api/v2/security-access-reviews`: List all security access reviews
 pub const LIST_SECURITY_ACCESS_REVIEWS: Operation = Operation {
     id: "listSecurityAccessReviews",
@@ -2092,11 +3434,35 @@ pub const LIST_SECURITY_ACCESS_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: true,
     rust_method: "list_security_access_reviews",
-    params: &[Param { name: "after", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "filter", location: ParamLocation::Query, required: false, rust_type: "Option<String>" }, Param { name: "limit", location: ParamLocation::Query, required: false, rust_type: "Option<NonZeroU64>" }, Param { name: "orderBy", location: ParamLocation::Query, required: false, rust_type: "Option<[String; 1usize]>" }],
+    params: &[
+        Param {
+            name: "after",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<String>",
+        },
+        Param {
+            name: "limit",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<NonZeroU64>",
+        },
+        Param {
+            name: "orderBy",
+            location: ParamLocation::Query,
+            required: false,
+            rust_type: "Option<[String; 1usize]>",
+        },
+    ],
     body_type: None,
     success_type: "types::SecurityAccessReviews",
 };
-
 /// `POST /governance/api/v1/request-types/{requestTypeId}/publish`: Publish a request type
 pub const PUBLISH_REQUEST_TYPE: Operation = Operation {
     id: "publishRequestType",
@@ -2109,11 +3475,17 @@ pub const PUBLISH_REQUEST_TYPE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "publish_request_type",
-    params: &[Param { name: "requestTypeId", location: ParamLocation::Path, required: true, rust_type: "types::RequestTypeId" }],
+    params: &[
+        Param {
+            name: "requestTypeId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestTypeId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestTypeFull",
 };
-
 /// `POST /governance/api/v1/campaigns/{campaignId}/reviews/reassign`: Reassign the reviews
 pub const REASSIGN_REVIEWS: Operation = Operation {
     id: "reassignReviews",
@@ -2126,11 +3498,17 @@ pub const REASSIGN_REVIEWS: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "reassign_reviews",
-    params: &[Param { name: "campaignId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "campaignId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::ReviewsReassign"),
     success_type: "types::ReviewReassignList",
 };
-
 /// `POST /governance/api/v1/resource-labels/unassign`: Remove the labels from resources
 pub const REMOVE_RESOURCE_LABELS: Operation = Operation {
     id: "removeResourceLabels",
@@ -2147,7 +3525,6 @@ pub const REMOVE_RESOURCE_LABELS: Operation = Operation {
     body_type: Some("types::AssignResourceLabels"),
     success_type: "()",
 };
-
 /// `PUT /governance/api/v1/collections/{collectionId}`: Replace a resource collection
 pub const REPLACE_COLLECTION: Operation = Operation {
     id: "replaceCollection",
@@ -2160,11 +3537,17 @@ pub const REPLACE_COLLECTION: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "replace_collection",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::CollectionUpdatable"),
     success_type: "types::CollectionFull",
 };
-
 /// `PUT /governance/api/v1/collections/{collectionId}/resources/{resourceId}`: Replace a collection resource
 pub const REPLACE_COLLECTION_RESOURCE: Operation = Operation {
     id: "replaceCollectionResource",
@@ -2177,11 +3560,23 @@ pub const REPLACE_COLLECTION_RESOURCE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "replace_collection_resource",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::CollectionResourceUpdatable"),
     success_type: "types::CollectionResourceFull",
 };
-
 /// `PUT /governance/api/v1/entitlements/{entitlementId}`: Replace an entitlement
 pub const REPLACE_ENTITLEMENT: Operation = Operation {
     id: "replaceEntitlement",
@@ -2194,11 +3589,17 @@ pub const REPLACE_ENTITLEMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "replace_entitlement",
-    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "entitlementId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::EntitlementsFullWithParent"),
     success_type: "types::EntitlementsFullWithParent",
 };
-
 /// `PUT /governance/api/v1/entitlement-bundles/{entitlementBundleId}`: Replace an entitlement bundle
 pub const REPLACE_ENTITLEMENT_BUNDLE: Operation = Operation {
     id: "replaceEntitlementBundle",
@@ -2211,11 +3612,17 @@ pub const REPLACE_ENTITLEMENT_BUNDLE: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "replace_entitlement_bundle",
-    params: &[Param { name: "entitlementBundleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "entitlementBundleId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::EntitlementBundleUpdatable"),
     success_type: "types::EntitlementBundleFull",
 };
-
 /// `PUT /governance/api/v1/grants/{grantId}`: Replace a grant
 pub const REPLACE_GRANT: Operation = Operation {
     id: "replaceGrant",
@@ -2228,11 +3635,17 @@ pub const REPLACE_GRANT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "replace_grant",
-    params: &[Param { name: "grantId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "grantId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::GrantFull"),
     success_type: "types::GrantFull",
 };
-
 /// `PUT /governance/api/v1/risk-rules/{ruleId}`: Replace a risk rule
 pub const REPLACE_RISK_RULE: Operation = Operation {
     id: "replaceRiskRule",
@@ -2245,11 +3658,17 @@ pub const REPLACE_RISK_RULE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "replace_risk_rule",
-    params: &[Param { name: "ruleId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "ruleId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::UpdateRiskRuleRequest"),
     success_type: "types::RiskRuleResponse",
 };
-
 /// `POST /governance/api/v2/revoke-principal-access`: Revoke a principal's access
 pub const REVOKE_PRINCIPAL_ACCESS: Operation = Operation {
     id: "revokePrincipalAccess",
@@ -2266,7 +3685,6 @@ pub const REVOKE_PRINCIPAL_ACCESS: Operation = Operation {
     body_type: Some("types::RevokePrincipalAccessCreatable"),
     success_type: "types::RevokePrincipalAccessResponse",
 };
-
 /// `POST /governance/api/v1/request-types/{requestTypeId}/un-publish`: Unpublish a request type
 pub const UNPUBLISH_REQUEST_TYPE: Operation = Operation {
     id: "unpublishRequestType",
@@ -2279,11 +3697,17 @@ pub const UNPUBLISH_REQUEST_TYPE: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "unpublish_request_type",
-    params: &[Param { name: "requestTypeId", location: ParamLocation::Path, required: true, rust_type: "types::RequestTypeId" }],
+    params: &[
+        Param {
+            name: "requestTypeId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestTypeId",
+        },
+    ],
     body_type: None,
     success_type: "types::RequestTypeFull",
 };
-
 /// `PATCH /governance/api/v1/entitlements/{entitlementId}`: Update the entitlement
 pub const UPDATE_ENTITLEMENT: Operation = Operation {
     id: "updateEntitlement",
@@ -2296,11 +3720,17 @@ pub const UPDATE_ENTITLEMENT: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "update_entitlement",
-    params: &[Param { name: "entitlementId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "entitlementId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::EntitlementPatch"),
     success_type: "types::EntitlementsFullWithParent",
 };
-
 /// `PATCH /governance/api/v2/resources/{resourceOrn}/entitlement-settings`: Update the entitlement settings for the resource
 pub const UPDATE_ENTITLEMENT_SETTINGS: Operation = Operation {
     id: "updateEntitlementSettings",
@@ -2313,11 +3743,17 @@ pub const UPDATE_ENTITLEMENT_SETTINGS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_entitlement_settings",
-    params: &[Param { name: "resourceOrn", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "resourceOrn",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::EntitlementSettingsUpdatable"),
     success_type: "types::EntitlementSettingsFull",
 };
-
 /// `PATCH /governance/api/v1/grants/{grantId}`: Update a grant
 pub const UPDATE_GRANT: Operation = Operation {
     id: "updateGrant",
@@ -2330,11 +3766,17 @@ pub const UPDATE_GRANT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_grant",
-    params: &[Param { name: "grantId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "grantId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::GrantPatch"),
     success_type: "types::GrantFull",
 };
-
 /// `PATCH /governance/api/v1/labels/{labelId}`: Update a label
 pub const UPDATE_LABEL: Operation = Operation {
     id: "updateLabel",
@@ -2347,11 +3789,17 @@ pub const UPDATE_LABEL: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_label",
-    params: &[Param { name: "labelId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "labelId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::PatchLabels"),
     success_type: "types::Label",
 };
-
 /// `PATCH /governance/api/v1/my/settings`: Update my settings
 pub const UPDATE_MY_SETTINGS: Operation = Operation {
     id: "updateMySettings",
@@ -2368,7 +3816,6 @@ pub const UPDATE_MY_SETTINGS: Operation = Operation {
     body_type: Some("types::MySettingsPatchable"),
     success_type: "types::MySettings",
 };
-
 /// `PATCH /governance/api/v2/request-settings`: Update the request settings for the organization
 pub const UPDATE_ORG_REQUEST_SETTINGS_V2: Operation = Operation {
     id: "updateOrgRequestSettingsV2",
@@ -2385,7 +3832,6 @@ pub const UPDATE_ORG_REQUEST_SETTINGS_V2: Operation = Operation {
     body_type: Some("types::OrgRequestSettingsPatchable"),
     success_type: "types::OrgRequestSettingsPatchable",
 };
-
 /// `PATCH /governance/api/v1/settings`: Update the org settings
 pub const UPDATE_ORG_SETTINGS: Operation = Operation {
     id: "updateOrgSettings",
@@ -2402,7 +3848,6 @@ pub const UPDATE_ORG_SETTINGS: Operation = Operation {
     body_type: Some("types::OrgSettingsPatchable"),
     success_type: "types::OrgSettingsPatchable",
 };
-
 /// `PATCH /governance/api/v1/collections/{collectionId}/assignments/{assignmentId}`: Update a principal assignment
 pub const UPDATE_PRINCIPAL_ASSIGNMENT: Operation = Operation {
     id: "updatePrincipalAssignment",
@@ -2415,11 +3860,23 @@ pub const UPDATE_PRINCIPAL_ASSIGNMENT: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_principal_assignment",
-    params: &[Param { name: "collectionId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "assignmentId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "collectionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "assignmentId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::AssignmentPatch"),
     success_type: "()",
 };
-
 /// `PATCH /governance/api/v1/principal-settings/{targetPrincipalId}`: Update the principal settings
 pub const UPDATE_PRINCIPAL_SETTINGS: Operation = Operation {
     id: "updatePrincipalSettings",
@@ -2432,11 +3889,17 @@ pub const UPDATE_PRINCIPAL_SETTINGS: Operation = Operation {
     lifecycle: Lifecycle::Beta,
     paginated: false,
     rust_method: "update_principal_settings",
-    params: &[Param { name: "targetPrincipalId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "targetPrincipalId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::PrincipalSettingsPatchable"),
     success_type: "types::PrincipalSettings",
 };
-
 /// `PATCH /governance/api/v1/resource-owners`: Update a resource owner
 pub const UPDATE_RESOURCE_OWNERS: Operation = Operation {
     id: "updateResourceOwners",
@@ -2453,7 +3916,6 @@ pub const UPDATE_RESOURCE_OWNERS: Operation = Operation {
     body_type: Some("types::ResourceOwnersPatch"),
     success_type: "()",
 };
-
 /// `PATCH /governance/api/v2/resources/{resourceId}/request-conditions/{requestConditionId}`: Update the request condition
 pub const UPDATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     id: "updateResourceRequestConditionV2",
@@ -2466,11 +3928,23 @@ pub const UPDATE_RESOURCE_REQUEST_CONDITION_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "update_resource_request_condition_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }, Param { name: "requestConditionId", location: ParamLocation::Path, required: true, rust_type: "types::RequestConditionId" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+        Param {
+            name: "requestConditionId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "types::RequestConditionId",
+        },
+    ],
     body_type: Some("types::RequestConditionPatchable"),
     success_type: "types::RequestConditionFull",
 };
-
 /// `PATCH /governance/api/v2/resources/{resourceId}/request-settings`: Update the resource request settings
 pub const UPDATE_RESOURCE_REQUEST_SETTINGS_V2: Operation = Operation {
     id: "updateResourceRequestSettingsV2",
@@ -2483,11 +3957,17 @@ pub const UPDATE_RESOURCE_REQUEST_SETTINGS_V2: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "update_resource_request_settings_v2",
-    params: &[Param { name: "resourceId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "resourceId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::ResourceRequestSettingsPatchable"),
     success_type: "types::RequestSettings",
 };
-
 /// `PATCH /governance/api/v2/security-access-reviews/{securityAccessReviewId}`: Update a security access review
 pub const UPDATE_SECURITY_ACCESS_REVIEW: Operation = Operation {
     id: "updateSecurityAccessReview",
@@ -2500,11 +3980,17 @@ pub const UPDATE_SECURITY_ACCESS_REVIEW: Operation = Operation {
     lifecycle: Lifecycle::Ga,
     paginated: false,
     rust_method: "update_security_access_review",
-    params: &[Param { name: "securityAccessReviewId", location: ParamLocation::Path, required: true, rust_type: "String" }],
+    params: &[
+        Param {
+            name: "securityAccessReviewId",
+            location: ParamLocation::Path,
+            required: true,
+            rust_type: "String",
+        },
+    ],
     body_type: Some("types::SecurityAccessReviewUpdateRequest"),
     success_type: "types::SecurityAccessReview",
 };
-
 /// Every operation of the spec, sorted by operation id.
 pub const OPERATIONS: &[&Operation] = &[
     &ACTIVATE_RESOURCE_REQUEST_CONDITION_V2,

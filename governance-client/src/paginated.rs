@@ -5,831 +5,775 @@
 // `Paginated` for the builder of every paginated operation.
 
 use std::num::NonZeroU64;
-
 use crate::builder;
 use crate::paging::{PageFuture, Paginated};
 use crate::types;
-
 impl<'a> Paginated<'a> for builder::GetPrincipalEntitlementsHistory<'a> {
     type Page = types::PrincipalEntitlementsHistory;
     type Item = types::EntitlementHistoryRecord;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.entitlement_history, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListAllDefaultEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListAllDefaultUserEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListAllEntitlementValues<'a> {
     type Page = types::EntitlementValuesList;
     type Item = types::EntitlementValueWithParent;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListAllRequestTeams<'a> {
     type Page = types::TeamsList;
     type Item = types::Team;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListAllRequestTypes<'a> {
     type Page = types::RequestTypesList;
     type Item = types::RequestTypeSparse;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListAllRequests<'a> {
     type Page = types::RequestList;
     type Item = types::RequestSparse;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListAllRequestsV2<'a> {
     type Page = types::RequestList2;
     type Item = types::RequestSparse2;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListCampaigns<'a> {
     type Page = types::CampaignsList;
     type Item = types::CampaignSparse;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = page.links.next.map(|next| next.href).map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListCollectionAssignments<'a> {
     type Page = types::ListAssignedPrincipals;
     type Item = types::AssignedPrincipalDetails;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListCollectionResources<'a> {
     type Page = types::CollectionResourcesList;
     type Item = types::CollectionResourceFull;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListCollections<'a> {
     type Page = types::CollectionsList;
     type Item = types::CollectionFull;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListCollectionsAssignments<'a> {
     type Page = types::ListAssignedPrincipals;
     type Item = types::AssignedPrincipalDetails;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListDelegateAppointments<'a> {
     type Page = types::DelegateAppointmentList;
     type Item = types::DelegateAppointment;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = page.links.next.map(|next| next.href).map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListEntitlementBundles<'a> {
     type Page = types::EntitlementBundlesListWithEntitlements;
     type Item = types::EntitlementBundleFullWithEntitlements;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListEntitlementValues<'a> {
     type Page = types::EntitlementValuesList;
     type Item = types::EntitlementValueWithParent;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListEntitlements<'a> {
     type Page = types::EntitlementsList;
     type Item = types::EntitlementsListObject;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = page.links.next.map(|next| next.href).map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListGrants<'a> {
     type Page = types::ListGrantsResponse;
     type Item = items::ListGrantsItem;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         match page {
             types::ListGrantsResponse::Variant0(page) => {
-                let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
-                (page.data.into_iter().map(items::ListGrantsItem::GrantsListWithEntitlements).collect(), next)
+                let next = page
+                    .links
+                    .and_then(|links| links.next)
+                    .map(|next| next.href)
+                    .map(String::from);
+                (
+                    page
+                        .data
+                        .into_iter()
+                        .map(items::ListGrantsItem::GrantsListWithEntitlements)
+                        .collect(),
+                    next,
+                )
             }
             types::ListGrantsResponse::Variant1(page) => {
-                let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
-                (page.data.into_iter().map(items::ListGrantsItem::GrantsList).collect(), next)
+                let next = page
+                    .links
+                    .and_then(|links| links.next)
+                    .map(|next| next.href)
+                    .map(String::from);
+                (
+                    page
+                        .data
+                        .into_iter()
+                        .map(items::ListGrantsItem::GrantsList)
+                        .collect(),
+                    next,
+                )
             }
         }
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListLabelResources<'a> {
     type Page = types::ListResourceLabels;
     type Item = types::ResourceLabel;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = page.links.next.map(|next| next.href).map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListMyDefaultEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListMyDelegateUsers<'a> {
     type Page = types::DelegateUsersList;
     type Item = types::DelegateUser;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = None::<&str>.map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListMyEntryUsersV2<'a> {
     type Page = types::EntryUsersList;
     type Item = types::EntryUser;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = None::<&str>.map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListMyManagedConnections<'a> {
     type Page = types::MyManagedConnections;
     type Item = types::MyManagedConnection;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = page.links.next.map(|next| next.href).map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewAccesses<'a> {
     type Page = types::SecurityAccessReviewAccessItems;
     type Item = types::SecurityAccessReviewAccessItem;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewHistory<'a> {
     type Page = types::SecurityAccessReviewHistoryItems;
     type Item = types::SecurityAccessReviewHistoryItem;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewSubAccesses<'a> {
     type Page = types::SecurityAccessReviewSubAccessItems;
     type Item = types::SecurityAccessReviewSubAccessItem;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviews<'a> {
     type Page = types::SecurityAccessReviews;
     type Item = types::SecurityAccessReviewSparse;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListResourceOwnerCatalogResources<'a> {
     type Page = types::ResourceOwnersCatalogResourcesResponse;
     type Item = types::ResourceOwnerResource;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = page.links.next.map(|next| next.href).map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListResourceOwners<'a> {
     type Page = types::ResourceOwnersListResponse;
     type Item = types::ResourceOwner;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListReviews<'a> {
     type Page = types::ReviewList;
     type Item = types::ReviewSparse;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
         let next = page.links.next.map(|next| next.href).map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListRiskRules<'a> {
     type Page = types::ListRiskRuleResponse;
     type Item = types::RiskRuleResponse;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewAccesses<'a> {
     type Page = types::SecurityAccessReviewAccessItems;
     type Item = types::SecurityAccessReviewAccessItem;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewHistory<'a> {
     type Page = types::SecurityAccessReviewHistoryItems;
     type Item = types::SecurityAccessReviewHistoryItem;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewSubAccesses<'a> {
     type Page = types::SecurityAccessReviewSubAccessItems;
     type Item = types::SecurityAccessReviewSubAccessItem;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviews<'a> {
     type Page = types::SecurityAccessReviews;
     type Item = types::SecurityAccessReviewSparse;
     type Error = types::Error;
-
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
-
     fn with_limit(self, limit: NonZeroU64) -> Self {
         self.limit(limit)
     }
-
     fn send_page(self) -> PageFuture<'a, Self> {
         Box::pin(self.send())
     }
-
     fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
-        let next = page.links.and_then(|links| links.next).map(|next| next.href).map(String::from);
+        let next = page
+            .links
+            .and_then(|links| links.next)
+            .map(|next| next.href)
+            .map(String::from);
         (page.data, next)
     }
 }
-
 /// Items of paginated operations whose pages come in more than one shape.
 pub mod items {
     #[allow(unused_imports)]
     use crate::types;
-
-    /// One item of a `listGrants` page; the variant follows the page type the server sent
-    /// (`types::ListGrantsResponse`).
+    /** One item of a `listGrants` page; the variant follows the page type the server sent
+ (`types::ListGrantsResponse`).*/
     #[derive(Clone, Debug)]
     pub enum ListGrantsItem {
         /// An item of a `types::GrantsListWithEntitlements` page.

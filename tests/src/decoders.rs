@@ -5,129 +5,300 @@
 // Round-trip decoders for every request-body and success type.
 
 use governance_client::types;
-
 /// Decodes `value` as the named generated type and encodes it again; `None` when the
 /// type is not a request-body or success type of any operation.
 pub fn roundtrip(
     type_name: &str,
     value: &serde_json::Value,
 ) -> Option<Result<serde_json::Value, String>> {
-    Some(match type_name {
-        "Vec<types::AssignedPrincipalFull>" => crate::roundtrip::<Vec<types::AssignedPrincipalFull>>(value),
-        "Vec<types::CollectionResourceCreatable>" => crate::roundtrip::<Vec<types::CollectionResourceCreatable>>(value),
-        "types::AddPrincipalsToCollection" => crate::roundtrip::<types::AddPrincipalsToCollection>(value),
-        "types::AiMessage" => crate::roundtrip::<types::AiMessage>(value),
-        "types::AssignResourceLabels" => crate::roundtrip::<types::AssignResourceLabels>(value),
-        "types::AssignmentPatch" => crate::roundtrip::<types::AssignmentPatch>(value),
-        "types::AssignmentResourceLabelsResult" => crate::roundtrip::<types::AssignmentResourceLabelsResult>(value),
-        "types::CampaignEndSkipRemediation" => crate::roundtrip::<types::CampaignEndSkipRemediation>(value),
-        "types::CampaignFull" => crate::roundtrip::<types::CampaignFull>(value),
-        "types::CampaignMutable" => crate::roundtrip::<types::CampaignMutable>(value),
-        "types::CampaignsList" => crate::roundtrip::<types::CampaignsList>(value),
-        "types::CatalogEntryRequestFields" => crate::roundtrip::<types::CatalogEntryRequestFields>(value),
-        "types::CollectionCreatable" => crate::roundtrip::<types::CollectionCreatable>(value),
-        "types::CollectionFull" => crate::roundtrip::<types::CollectionFull>(value),
-        "types::CollectionResourceFull" => crate::roundtrip::<types::CollectionResourceFull>(value),
-        "types::CollectionResourceUpdatable" => crate::roundtrip::<types::CollectionResourceUpdatable>(value),
-        "types::CollectionResourcesList" => crate::roundtrip::<types::CollectionResourcesList>(value),
-        "types::CollectionUpdatable" => crate::roundtrip::<types::CollectionUpdatable>(value),
-        "types::CollectionsList" => crate::roundtrip::<types::CollectionsList>(value),
-        "types::CreateRiskRuleRequest" => crate::roundtrip::<types::CreateRiskRuleRequest>(value),
-        "types::DelegateAppointmentList" => crate::roundtrip::<types::DelegateAppointmentList>(value),
-        "types::DelegateUsersList" => crate::roundtrip::<types::DelegateUsersList>(value),
-        "types::EntitlementBundleCreatable" => crate::roundtrip::<types::EntitlementBundleCreatable>(value),
-        "types::EntitlementBundleFull" => crate::roundtrip::<types::EntitlementBundleFull>(value),
-        "types::EntitlementBundleFullWithEntitlements" => crate::roundtrip::<types::EntitlementBundleFullWithEntitlements>(value),
-        "types::EntitlementBundleUpdatable" => crate::roundtrip::<types::EntitlementBundleUpdatable>(value),
-        "types::EntitlementBundlesListWithEntitlements" => crate::roundtrip::<types::EntitlementBundlesListWithEntitlements>(value),
-        "types::EntitlementCreate" => crate::roundtrip::<types::EntitlementCreate>(value),
-        "types::EntitlementPatch" => crate::roundtrip::<types::EntitlementPatch>(value),
-        "types::EntitlementSettingsFull" => crate::roundtrip::<types::EntitlementSettingsFull>(value),
-        "types::EntitlementSettingsUpdatable" => crate::roundtrip::<types::EntitlementSettingsUpdatable>(value),
-        "types::EntitlementValue2" => crate::roundtrip::<types::EntitlementValue2>(value),
-        "types::EntitlementValuesList" => crate::roundtrip::<types::EntitlementValuesList>(value),
-        "types::EntitlementsFullWithParent" => crate::roundtrip::<types::EntitlementsFullWithParent>(value),
-        "types::EntitlementsList" => crate::roundtrip::<types::EntitlementsList>(value),
-        "types::EntryUsersList" => crate::roundtrip::<types::EntryUsersList>(value),
-        "types::GetGrantResponse" => crate::roundtrip::<types::GetGrantResponse>(value),
-        "types::GrantCreatable" => crate::roundtrip::<types::GrantCreatable>(value),
-        "types::GrantFull" => crate::roundtrip::<types::GrantFull>(value),
-        "types::GrantPatch" => crate::roundtrip::<types::GrantPatch>(value),
-        "types::Label" => crate::roundtrip::<types::Label>(value),
-        "types::LabelCreate" => crate::roundtrip::<types::LabelCreate>(value),
-        "types::ListAssignedPrincipals" => crate::roundtrip::<types::ListAssignedPrincipals>(value),
-        "types::ListCatalogUsers" => crate::roundtrip::<types::ListCatalogUsers>(value),
-        "types::ListGrantsResponse" => crate::roundtrip::<types::ListGrantsResponse>(value),
-        "types::ListLabels" => crate::roundtrip::<types::ListLabels>(value),
-        "types::ListResourceLabels" => crate::roundtrip::<types::ListResourceLabels>(value),
-        "types::ListRiskRuleResponse" => crate::roundtrip::<types::ListRiskRuleResponse>(value),
-        "types::MyManagedConnections" => crate::roundtrip::<types::MyManagedConnections>(value),
-        "types::MyRequestCreatable" => crate::roundtrip::<types::MyRequestCreatable>(value),
-        "types::MySettings" => crate::roundtrip::<types::MySettings>(value),
-        "types::MySettingsGet" => crate::roundtrip::<types::MySettingsGet>(value),
-        "types::MySettingsPatchable" => crate::roundtrip::<types::MySettingsPatchable>(value),
-        "types::OrgRequestSettings" => crate::roundtrip::<types::OrgRequestSettings>(value),
-        "types::OrgRequestSettingsPatchable" => crate::roundtrip::<types::OrgRequestSettingsPatchable>(value),
-        "types::OrgSettings" => crate::roundtrip::<types::OrgSettings>(value),
-        "types::OrgSettingsPatchable" => crate::roundtrip::<types::OrgSettingsPatchable>(value),
-        "types::PatchLabels" => crate::roundtrip::<types::PatchLabels>(value),
-        "types::PotentialRiskAssessmentRequest" => crate::roundtrip::<types::PotentialRiskAssessmentRequest>(value),
-        "types::PrincipalAccess" => crate::roundtrip::<types::PrincipalAccess>(value),
-        "types::PrincipalEntitlementsChange" => crate::roundtrip::<types::PrincipalEntitlementsChange>(value),
-        "types::PrincipalEntitlementsHistory" => crate::roundtrip::<types::PrincipalEntitlementsHistory>(value),
-        "types::PrincipalEntitlementsList" => crate::roundtrip::<types::PrincipalEntitlementsList>(value),
-        "types::PrincipalSettings" => crate::roundtrip::<types::PrincipalSettings>(value),
-        "types::PrincipalSettingsPatchable" => crate::roundtrip::<types::PrincipalSettingsPatchable>(value),
-        "types::RcarEntriesListV2" => crate::roundtrip::<types::RcarEntriesListV2>(value),
-        "types::RcarEntryGet" => crate::roundtrip::<types::RcarEntryGet>(value),
-        "types::RequestConditionCreatable" => crate::roundtrip::<types::RequestConditionCreatable>(value),
-        "types::RequestConditionFull" => crate::roundtrip::<types::RequestConditionFull>(value),
-        "types::RequestConditionPatchable" => crate::roundtrip::<types::RequestConditionPatchable>(value),
-        "types::RequestConditionsList" => crate::roundtrip::<types::RequestConditionsList>(value),
-        "types::RequestCreatable" => crate::roundtrip::<types::RequestCreatable>(value),
-        "types::RequestCreatable2" => crate::roundtrip::<types::RequestCreatable2>(value),
-        "types::RequestFull" => crate::roundtrip::<types::RequestFull>(value),
-        "types::RequestFull2" => crate::roundtrip::<types::RequestFull2>(value),
-        "types::RequestList" => crate::roundtrip::<types::RequestList>(value),
-        "types::RequestList2" => crate::roundtrip::<types::RequestList2>(value),
-        "types::RequestMessageCreatable" => crate::roundtrip::<types::RequestMessageCreatable>(value),
-        "types::RequestSequence" => crate::roundtrip::<types::RequestSequence>(value),
-        "types::RequestSequencesList" => crate::roundtrip::<types::RequestSequencesList>(value),
-        "types::RequestSettings" => crate::roundtrip::<types::RequestSettings>(value),
-        "types::RequestSubmissionFull" => crate::roundtrip::<types::RequestSubmissionFull>(value),
-        "types::RequestTypeCreatable" => crate::roundtrip::<types::RequestTypeCreatable>(value),
-        "types::RequestTypeFull" => crate::roundtrip::<types::RequestTypeFull>(value),
-        "types::RequestTypesList" => crate::roundtrip::<types::RequestTypesList>(value),
-        "types::ResourceOwnersCatalogResourcesResponse" => crate::roundtrip::<types::ResourceOwnersCatalogResourcesResponse>(value),
-        "types::ResourceOwnersListResponse" => crate::roundtrip::<types::ResourceOwnersListResponse>(value),
-        "types::ResourceOwnersPatch" => crate::roundtrip::<types::ResourceOwnersPatch>(value),
-        "types::ResourceOwnersResponse" => crate::roundtrip::<types::ResourceOwnersResponse>(value),
-        "types::ResourceOwnersUpdatable" => crate::roundtrip::<types::ResourceOwnersUpdatable>(value),
-        "types::ResourceRequestSettingsPatchable" => crate::roundtrip::<types::ResourceRequestSettingsPatchable>(value),
-        "types::ReviewFull" => crate::roundtrip::<types::ReviewFull>(value),
-        "types::ReviewList" => crate::roundtrip::<types::ReviewList>(value),
-        "types::ReviewReassignList" => crate::roundtrip::<types::ReviewReassignList>(value),
-        "types::ReviewsReassign" => crate::roundtrip::<types::ReviewsReassign>(value),
-        "types::RevokePrincipalAccessCreatable" => crate::roundtrip::<types::RevokePrincipalAccessCreatable>(value),
-        "types::RevokePrincipalAccessResponse" => crate::roundtrip::<types::RevokePrincipalAccessResponse>(value),
-        "types::RiskAssessmentResponse" => crate::roundtrip::<types::RiskAssessmentResponse>(value),
-        "types::RiskRuleResponse" => crate::roundtrip::<types::RiskRuleResponse>(value),
-        "types::SecurityAccessReview" => crate::roundtrip::<types::SecurityAccessReview>(value),
-        "types::SecurityAccessReviewAccessItems" => crate::roundtrip::<types::SecurityAccessReviewAccessItems>(value),
-        "types::SecurityAccessReviewAccessesActionRequest" => crate::roundtrip::<types::SecurityAccessReviewAccessesActionRequest>(value),
-        "types::SecurityAccessReviewActionRequest" => crate::roundtrip::<types::SecurityAccessReviewActionRequest>(value),
-        "types::SecurityAccessReviewActions" => crate::roundtrip::<types::SecurityAccessReviewActions>(value),
-        "types::SecurityAccessReviewAnomalies" => crate::roundtrip::<types::SecurityAccessReviewAnomalies>(value),
-        "types::SecurityAccessReviewCommentRequest" => crate::roundtrip::<types::SecurityAccessReviewCommentRequest>(value),
-        "types::SecurityAccessReviewHistoryItems" => crate::roundtrip::<types::SecurityAccessReviewHistoryItems>(value),
-        "types::SecurityAccessReviewPrincipal" => crate::roundtrip::<types::SecurityAccessReviewPrincipal>(value),
-        "types::SecurityAccessReviewRequest" => crate::roundtrip::<types::SecurityAccessReviewRequest>(value),
-        "types::SecurityAccessReviewSubAccessItems" => crate::roundtrip::<types::SecurityAccessReviewSubAccessItems>(value),
-        "types::SecurityAccessReviewUpdateRequest" => crate::roundtrip::<types::SecurityAccessReviewUpdateRequest>(value),
-        "types::SecurityAccessReviews" => crate::roundtrip::<types::SecurityAccessReviews>(value),
-        "types::SecurityAccessReviewsStats" => crate::roundtrip::<types::SecurityAccessReviewsStats>(value),
-        "types::TeamsList" => crate::roundtrip::<types::TeamsList>(value),
-        "types::UpdateRiskRuleRequest" => crate::roundtrip::<types::UpdateRiskRuleRequest>(value),
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "Vec<types::AssignedPrincipalFull>" => {
+                crate::roundtrip::<Vec<types::AssignedPrincipalFull>>(value)
+            }
+            "Vec<types::CollectionResourceCreatable>" => {
+                crate::roundtrip::<Vec<types::CollectionResourceCreatable>>(value)
+            }
+            "types::AddPrincipalsToCollection" => {
+                crate::roundtrip::<types::AddPrincipalsToCollection>(value)
+            }
+            "types::AiMessage" => crate::roundtrip::<types::AiMessage>(value),
+            "types::AssignResourceLabels" => {
+                crate::roundtrip::<types::AssignResourceLabels>(value)
+            }
+            "types::AssignmentPatch" => crate::roundtrip::<types::AssignmentPatch>(value),
+            "types::AssignmentResourceLabelsResult" => {
+                crate::roundtrip::<types::AssignmentResourceLabelsResult>(value)
+            }
+            "types::CampaignEndSkipRemediation" => {
+                crate::roundtrip::<types::CampaignEndSkipRemediation>(value)
+            }
+            "types::CampaignFull" => crate::roundtrip::<types::CampaignFull>(value),
+            "types::CampaignMutable" => crate::roundtrip::<types::CampaignMutable>(value),
+            "types::CampaignsList" => crate::roundtrip::<types::CampaignsList>(value),
+            "types::CatalogEntryRequestFields" => {
+                crate::roundtrip::<types::CatalogEntryRequestFields>(value)
+            }
+            "types::CollectionCreatable" => {
+                crate::roundtrip::<types::CollectionCreatable>(value)
+            }
+            "types::CollectionFull" => crate::roundtrip::<types::CollectionFull>(value),
+            "types::CollectionResourceFull" => {
+                crate::roundtrip::<types::CollectionResourceFull>(value)
+            }
+            "types::CollectionResourceUpdatable" => {
+                crate::roundtrip::<types::CollectionResourceUpdatable>(value)
+            }
+            "types::CollectionResourcesList" => {
+                crate::roundtrip::<types::CollectionResourcesList>(value)
+            }
+            "types::CollectionUpdatable" => {
+                crate::roundtrip::<types::CollectionUpdatable>(value)
+            }
+            "types::CollectionsList" => crate::roundtrip::<types::CollectionsList>(value),
+            "types::CreateRiskRuleRequest" => {
+                crate::roundtrip::<types::CreateRiskRuleRequest>(value)
+            }
+            "types::DelegateAppointmentList" => {
+                crate::roundtrip::<types::DelegateAppointmentList>(value)
+            }
+            "types::DelegateUsersList" => {
+                crate::roundtrip::<types::DelegateUsersList>(value)
+            }
+            "types::EntitlementBundleCreatable" => {
+                crate::roundtrip::<types::EntitlementBundleCreatable>(value)
+            }
+            "types::EntitlementBundleFull" => {
+                crate::roundtrip::<types::EntitlementBundleFull>(value)
+            }
+            "types::EntitlementBundleFullWithEntitlements" => {
+                crate::roundtrip::<types::EntitlementBundleFullWithEntitlements>(value)
+            }
+            "types::EntitlementBundleUpdatable" => {
+                crate::roundtrip::<types::EntitlementBundleUpdatable>(value)
+            }
+            "types::EntitlementBundlesListWithEntitlements" => {
+                crate::roundtrip::<types::EntitlementBundlesListWithEntitlements>(value)
+            }
+            "types::EntitlementCreate" => {
+                crate::roundtrip::<types::EntitlementCreate>(value)
+            }
+            "types::EntitlementPatch" => {
+                crate::roundtrip::<types::EntitlementPatch>(value)
+            }
+            "types::EntitlementSettingsFull" => {
+                crate::roundtrip::<types::EntitlementSettingsFull>(value)
+            }
+            "types::EntitlementSettingsUpdatable" => {
+                crate::roundtrip::<types::EntitlementSettingsUpdatable>(value)
+            }
+            "types::EntitlementValue2" => {
+                crate::roundtrip::<types::EntitlementValue2>(value)
+            }
+            "types::EntitlementValuesList" => {
+                crate::roundtrip::<types::EntitlementValuesList>(value)
+            }
+            "types::EntitlementsFullWithParent" => {
+                crate::roundtrip::<types::EntitlementsFullWithParent>(value)
+            }
+            "types::EntitlementsList" => {
+                crate::roundtrip::<types::EntitlementsList>(value)
+            }
+            "types::EntryUsersList" => crate::roundtrip::<types::EntryUsersList>(value),
+            "types::GetGrantResponse" => {
+                crate::roundtrip::<types::GetGrantResponse>(value)
+            }
+            "types::GrantCreatable" => crate::roundtrip::<types::GrantCreatable>(value),
+            "types::GrantFull" => crate::roundtrip::<types::GrantFull>(value),
+            "types::GrantPatch" => crate::roundtrip::<types::GrantPatch>(value),
+            "types::Label" => crate::roundtrip::<types::Label>(value),
+            "types::LabelCreate" => crate::roundtrip::<types::LabelCreate>(value),
+            "types::ListAssignedPrincipals" => {
+                crate::roundtrip::<types::ListAssignedPrincipals>(value)
+            }
+            "types::ListCatalogUsers" => {
+                crate::roundtrip::<types::ListCatalogUsers>(value)
+            }
+            "types::ListGrantsResponse" => {
+                crate::roundtrip::<types::ListGrantsResponse>(value)
+            }
+            "types::ListLabels" => crate::roundtrip::<types::ListLabels>(value),
+            "types::ListResourceLabels" => {
+                crate::roundtrip::<types::ListResourceLabels>(value)
+            }
+            "types::ListRiskRuleResponse" => {
+                crate::roundtrip::<types::ListRiskRuleResponse>(value)
+            }
+            "types::MyManagedConnections" => {
+                crate::roundtrip::<types::MyManagedConnections>(value)
+            }
+            "types::MyRequestCreatable" => {
+                crate::roundtrip::<types::MyRequestCreatable>(value)
+            }
+            "types::MySettings" => crate::roundtrip::<types::MySettings>(value),
+            "types::MySettingsGet" => crate::roundtrip::<types::MySettingsGet>(value),
+            "types::MySettingsPatchable" => {
+                crate::roundtrip::<types::MySettingsPatchable>(value)
+            }
+            "types::OrgRequestSettings" => {
+                crate::roundtrip::<types::OrgRequestSettings>(value)
+            }
+            "types::OrgRequestSettingsPatchable" => {
+                crate::roundtrip::<types::OrgRequestSettingsPatchable>(value)
+            }
+            "types::OrgSettings" => crate::roundtrip::<types::OrgSettings>(value),
+            "types::OrgSettingsPatchable" => {
+                crate::roundtrip::<types::OrgSettingsPatchable>(value)
+            }
+            "types::PatchLabels" => crate::roundtrip::<types::PatchLabels>(value),
+            "types::PotentialRiskAssessmentRequest" => {
+                crate::roundtrip::<types::PotentialRiskAssessmentRequest>(value)
+            }
+            "types::PrincipalAccess" => crate::roundtrip::<types::PrincipalAccess>(value),
+            "types::PrincipalEntitlementsChange" => {
+                crate::roundtrip::<types::PrincipalEntitlementsChange>(value)
+            }
+            "types::PrincipalEntitlementsHistory" => {
+                crate::roundtrip::<types::PrincipalEntitlementsHistory>(value)
+            }
+            "types::PrincipalEntitlementsList" => {
+                crate::roundtrip::<types::PrincipalEntitlementsList>(value)
+            }
+            "types::PrincipalSettings" => {
+                crate::roundtrip::<types::PrincipalSettings>(value)
+            }
+            "types::PrincipalSettingsPatchable" => {
+                crate::roundtrip::<types::PrincipalSettingsPatchable>(value)
+            }
+            "types::RcarEntriesListV2" => {
+                crate::roundtrip::<types::RcarEntriesListV2>(value)
+            }
+            "types::RcarEntryGet" => crate::roundtrip::<types::RcarEntryGet>(value),
+            "types::RequestConditionCreatable" => {
+                crate::roundtrip::<types::RequestConditionCreatable>(value)
+            }
+            "types::RequestConditionFull" => {
+                crate::roundtrip::<types::RequestConditionFull>(value)
+            }
+            "types::RequestConditionPatchable" => {
+                crate::roundtrip::<types::RequestConditionPatchable>(value)
+            }
+            "types::RequestConditionsList" => {
+                crate::roundtrip::<types::RequestConditionsList>(value)
+            }
+            "types::RequestCreatable" => {
+                crate::roundtrip::<types::RequestCreatable>(value)
+            }
+            "types::RequestCreatable2" => {
+                crate::roundtrip::<types::RequestCreatable2>(value)
+            }
+            "types::RequestFull" => crate::roundtrip::<types::RequestFull>(value),
+            "types::RequestFull2" => crate::roundtrip::<types::RequestFull2>(value),
+            "types::RequestList" => crate::roundtrip::<types::RequestList>(value),
+            "types::RequestList2" => crate::roundtrip::<types::RequestList2>(value),
+            "types::RequestMessageCreatable" => {
+                crate::roundtrip::<types::RequestMessageCreatable>(value)
+            }
+            "types::RequestSequence" => crate::roundtrip::<types::RequestSequence>(value),
+            "types::RequestSequencesList" => {
+                crate::roundtrip::<types::RequestSequencesList>(value)
+            }
+            "types::RequestSettings" => crate::roundtrip::<types::RequestSettings>(value),
+            "types::RequestSubmissionFull" => {
+                crate::roundtrip::<types::RequestSubmissionFull>(value)
+            }
+            "types::RequestTypeCreatable" => {
+                crate::roundtrip::<types::RequestTypeCreatable>(value)
+            }
+            "types::RequestTypeFull" => crate::roundtrip::<types::RequestTypeFull>(value),
+            "types::RequestTypesList" => {
+                crate::roundtrip::<types::RequestTypesList>(value)
+            }
+            "types::ResourceOwnersCatalogResourcesResponse" => {
+                crate::roundtrip::<types::ResourceOwnersCatalogResourcesResponse>(value)
+            }
+            "types::ResourceOwnersListResponse" => {
+                crate::roundtrip::<types::ResourceOwnersListResponse>(value)
+            }
+            "types::ResourceOwnersPatch" => {
+                crate::roundtrip::<types::ResourceOwnersPatch>(value)
+            }
+            "types::ResourceOwnersResponse" => {
+                crate::roundtrip::<types::ResourceOwnersResponse>(value)
+            }
+            "types::ResourceOwnersUpdatable" => {
+                crate::roundtrip::<types::ResourceOwnersUpdatable>(value)
+            }
+            "types::ResourceRequestSettingsPatchable" => {
+                crate::roundtrip::<types::ResourceRequestSettingsPatchable>(value)
+            }
+            "types::ReviewFull" => crate::roundtrip::<types::ReviewFull>(value),
+            "types::ReviewList" => crate::roundtrip::<types::ReviewList>(value),
+            "types::ReviewReassignList" => {
+                crate::roundtrip::<types::ReviewReassignList>(value)
+            }
+            "types::ReviewsReassign" => crate::roundtrip::<types::ReviewsReassign>(value),
+            "types::RevokePrincipalAccessCreatable" => {
+                crate::roundtrip::<types::RevokePrincipalAccessCreatable>(value)
+            }
+            "types::RevokePrincipalAccessResponse" => {
+                crate::roundtrip::<types::RevokePrincipalAccessResponse>(value)
+            }
+            "types::RiskAssessmentResponse" => {
+                crate::roundtrip::<types::RiskAssessmentResponse>(value)
+            }
+            "types::RiskRuleResponse" => {
+                crate::roundtrip::<types::RiskRuleResponse>(value)
+            }
+            "types::SecurityAccessReview" => {
+                crate::roundtrip::<types::SecurityAccessReview>(value)
+            }
+            "types::SecurityAccessReviewAccessItems" => {
+                crate::roundtrip::<types::SecurityAccessReviewAccessItems>(value)
+            }
+            "types::SecurityAccessReviewAccessesActionRequest" => {
+                crate::roundtrip::<
+                    types::SecurityAccessReviewAccessesActionRequest,
+                >(value)
+            }
+            "types::SecurityAccessReviewActionRequest" => {
+                crate::roundtrip::<types::SecurityAccessReviewActionRequest>(value)
+            }
+            "types::SecurityAccessReviewActions" => {
+                crate::roundtrip::<types::SecurityAccessReviewActions>(value)
+            }
+            "types::SecurityAccessReviewAnomalies" => {
+                crate::roundtrip::<types::SecurityAccessReviewAnomalies>(value)
+            }
+            "types::SecurityAccessReviewCommentRequest" => {
+                crate::roundtrip::<types::SecurityAccessReviewCommentRequest>(value)
+            }
+            "types::SecurityAccessReviewHistoryItems" => {
+                crate::roundtrip::<types::SecurityAccessReviewHistoryItems>(value)
+            }
+            "types::SecurityAccessReviewPrincipal" => {
+                crate::roundtrip::<types::SecurityAccessReviewPrincipal>(value)
+            }
+            "types::SecurityAccessReviewRequest" => {
+                crate::roundtrip::<types::SecurityAccessReviewRequest>(value)
+            }
+            "types::SecurityAccessReviewSubAccessItems" => {
+                crate::roundtrip::<types::SecurityAccessReviewSubAccessItems>(value)
+            }
+            "types::SecurityAccessReviewUpdateRequest" => {
+                crate::roundtrip::<types::SecurityAccessReviewUpdateRequest>(value)
+            }
+            "types::SecurityAccessReviews" => {
+                crate::roundtrip::<types::SecurityAccessReviews>(value)
+            }
+            "types::SecurityAccessReviewsStats" => {
+                crate::roundtrip::<types::SecurityAccessReviewsStats>(value)
+            }
+            "types::TeamsList" => crate::roundtrip::<types::TeamsList>(value),
+            "types::UpdateRiskRuleRequest" => {
+                crate::roundtrip::<types::UpdateRiskRuleRequest>(value)
+            }
+            _ => return None,
+        },
+    )
 }

@@ -3,7 +3,6 @@
 //! metadata (`operations.rs`), the round-trip decoders of the tests and the surface snapshot.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 use heck::{ToShoutySnakeCase, ToSnakeCase};
@@ -274,83 +273,97 @@ fn lifecycle_variant(lifecycle: &str) -> &'static str {
     }
 }
 
+/// Formats generated items (a token stream of items) with prettyplease.
+fn unparse(tokens: proc_macro2::TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens) {
+        Ok(file) => prettyplease::unparse(&file),
+        // The tokens are built with `quote!` from parsed types: a parse failure is a bug here.
+        Err(error) => panic!("generated metadata does not parse: {error}"),
+    }
+}
+
 /// `governance-client/src/operations.rs`.
 pub fn render_operations_rs(ops: &[OpSurface]) -> String {
-    let mut out = String::new();
-    out.push_str("use crate::operation::{Lifecycle, Operation, Param, ParamLocation};\n\n");
+    use quote::{format_ident, quote};
     let mut sorted: Vec<&OpSurface> = ops.iter().collect();
     sorted.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-    for op in &sorted {
+    let name = |op: &OpSurface| format_ident!("{}", op.meta.id.to_shouty_snake_case());
+    let consts = sorted.iter().map(|op| {
         let m = &op.meta;
-        let scopes: Vec<String> = m.scopes.iter().map(|s| format!("{s:?}")).collect();
-        let params: Vec<String> = op
-            .params
-            .iter()
-            .map(|(name, location, required, ty)| {
-                let location = match location.as_str() {
+        let doc = format!(" `{} {}`: {}", m.method, m.path, m.summary);
+        let const_name = name(op);
+        let (id, method, path, tag, summary) = (&m.id, &m.method, &m.path, &m.tag, &m.summary);
+        let scopes = &m.scopes;
+        let ssws = m.ssws;
+        let lifecycle = format_ident!("{}", lifecycle_variant(&m.lifecycle));
+        let paginated = m.paginated;
+        let rust_method = &op.rust_method;
+        let params = op.params.iter().map(|(name, location, required, ty)| {
+            let location = format_ident!(
+                "{}",
+                match location.as_str() {
                     "path" => "Path",
                     "query" => "Query",
                     "header" => "Header",
                     _ => "Other",
-                };
-                format!(
-                    "Param {{ name: {name:?}, location: ParamLocation::{location}, required: {required}, rust_type: {ty:?} }}"
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "/// `{} {}`: {}\npub const {}: Operation = Operation {{\n    id: {:?},\n    method: {:?},\n    path: {:?},\n    tag: {:?},\n    summary: {:?},\n    scopes: &[{}],\n    ssws: {},\n    lifecycle: Lifecycle::{},\n    paginated: {},\n    rust_method: {:?},\n    params: &[{}],\n    body_type: {},\n    success_type: {:?},\n}};\n",
-            m.method,
-            m.path,
-            m.summary,
-            m.id.to_shouty_snake_case(),
-            m.id,
-            m.method,
-            m.path,
-            m.tag,
-            m.summary,
-            scopes.join(", "),
-            m.ssws,
-            lifecycle_variant(&m.lifecycle),
-            m.paginated,
-            op.rust_method,
-            params.join(", "),
-            op.body.as_ref().map(|b| format!("Some({b:?})")).unwrap_or_else(|| "None".into()),
-            op.success,
-        );
-    }
-    let _ = writeln!(
-        out,
-        "/// Every operation of the spec, sorted by operation id."
-    );
-    let _ = writeln!(out, "pub const OPERATIONS: &[&Operation] = &[");
-    for op in &sorted {
-        let _ = writeln!(out, "    &{},", op.meta.id.to_shouty_snake_case());
-    }
-    out.push_str("];\n");
+                }
+            );
+            quote! {
+                Param { name: #name, location: ParamLocation::#location, required: #required, rust_type: #ty }
+            }
+        });
+        let body_type = match &op.body {
+            Some(body) => quote!(Some(#body)),
+            None => quote!(None),
+        };
+        let success = &op.success;
+        quote! {
+            #[doc = #doc]
+            pub const #const_name: Operation = Operation {
+                id: #id,
+                method: #method,
+                path: #path,
+                tag: #tag,
+                summary: #summary,
+                scopes: &[#(#scopes),*],
+                ssws: #ssws,
+                lifecycle: Lifecycle::#lifecycle,
+                paginated: #paginated,
+                rust_method: #rust_method,
+                params: &[#(#params),*],
+                body_type: #body_type,
+                success_type: #success,
+            };
+        }
+    });
+    let by_id = sorted.iter().map(|op| name(op));
     // The hooks look operations up by client method name on every request: a second index,
     // sorted by that name, makes it a binary search.
-    let mut by_method: Vec<_> = sorted.iter().collect();
+    let mut by_method: Vec<&&OpSurface> = sorted.iter().collect();
     by_method.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
-    let _ = writeln!(
-        out,
-        "/// Every operation of the spec, sorted by client method name."
-    );
-    let _ = writeln!(out, "pub const BY_RUST_METHOD: &[&Operation] = &[");
-    for op in by_method {
-        let _ = writeln!(out, "    &{},", op.meta.id.to_shouty_snake_case());
-    }
-    out.push_str("];\n");
-    out
+    let by_method = by_method.into_iter().map(|op| name(op));
+    unparse(quote! {
+        use crate::operation::{Lifecycle, Operation, Param, ParamLocation};
+        #(#consts)*
+        /// Every operation of the spec, sorted by operation id.
+        pub const OPERATIONS: &[&Operation] = &[#(&#by_id),*];
+        /// Every operation of the spec, sorted by client method name.
+        pub const BY_RUST_METHOD: &[&Operation] = &[#(&#by_method),*];
+    })
 }
 
 fn decodable(ty: &str) -> bool {
     ty != "()" && !ty.contains("ByteStream") && !ty.is_empty()
 }
 
+/// A type written as the surface renders it (`types::Label`, `Vec<types::Label>`), parsed.
+fn parse_type(ty: &str) -> syn::Type {
+    syn::parse_str(ty).unwrap_or_else(|e| panic!("`{ty}` is not a Rust type: {e}"))
+}
+
 /// `tests/src/decoders.rs`.
 pub fn render_decoders_rs(ops: &[OpSurface]) -> String {
+    use quote::quote;
     let mut types = BTreeSet::new();
     for op in ops {
         if let Some(body) = &op.body {
@@ -362,18 +375,24 @@ pub fn render_decoders_rs(ops: &[OpSurface]) -> String {
             types.insert(op.success.clone());
         }
     }
-    let mut out = String::new();
-    out.push_str(
-        "use governance_client::types;\n\n\
-         /// Decodes `value` as the named generated type and encodes it again; `None` when the\n\
-         /// type is not a request-body or success type of any operation.\n\
-         pub fn roundtrip(\n    type_name: &str,\n    value: &serde_json::Value,\n) -> Option<Result<serde_json::Value, String>> {\n    Some(match type_name {\n",
-    );
-    for ty in &types {
-        let _ = writeln!(out, "        {ty:?} => crate::roundtrip::<{ty}>(value),");
-    }
-    out.push_str("        _ => return None,\n    })\n}\n");
-    out
+    let arms = types.iter().map(|name| {
+        let ty = parse_type(name);
+        quote!(#name => crate::roundtrip::<#ty>(value),)
+    });
+    unparse(quote! {
+        use governance_client::types;
+        /// Decodes `value` as the named generated type and encodes it again; `None` when the
+        /// type is not a request-body or success type of any operation.
+        pub fn roundtrip(
+            type_name: &str,
+            value: &serde_json::Value,
+        ) -> Option<Result<serde_json::Value, String>> {
+            Some(match type_name {
+                #(#arms)*
+                _ => return None,
+            })
+        }
+    })
 }
 
 /// The items of the generated `types` module.
@@ -616,66 +635,114 @@ fn split_of(types: &BTreeMap<String, Vec<(String, Type)>>, page: &str) -> Option
 /// one variant per page type.
 /// Returns the file and the ids of paginated operations it could not cover.
 pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<String>) {
+    use quote::{format_ident, quote};
     let types = type_fields(file);
     let unions = type_unions(file);
-    let mut out = String::from(
-        "use std::num::NonZeroU64;\n\nuse crate::builder;\nuse crate::paging::{PageFuture, Paginated};\nuse crate::types;\n\n",
-    );
-    let mut items = String::new();
+    let expr = |text: &str| -> syn::Expr {
+        syn::parse_str(text).unwrap_or_else(|e| panic!("`{text}` is not an expression: {e}"))
+    };
+    let mut impls = Vec::new();
+    let mut item_enums = Vec::new();
     let mut skipped = Vec::new();
     let mut sorted: Vec<&OpSurface> = ops.iter().filter(|op| op.meta.paginated).collect();
     sorted.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
     for op in sorted {
-        let page = op.success.trim_start_matches("types::").to_string();
-        let builder = &op.builder;
-        let (item, split_body) = if let Some(split) = split_of(&types, &page) {
-            let body = format!(
-                "let next = {}.map(String::from);\n        (page.{}, next)",
-                split.next, split.items_field
-            );
-            (split.item, body)
-        } else if let Some(arms) = unions.get(&page).and_then(|variants| {
+        let page_name = op.success.trim_start_matches("types::").to_string();
+        let page = format_ident!("{page_name}");
+        let builder = format_ident!("{}", op.builder);
+        let (item, split_body) = if let Some(split) = split_of(&types, &page_name) {
+            let next = expr(&split.next);
+            let field = format_ident!("{}", split.items_field);
+            let body = quote! {
+                let next = #next.map(String::from);
+                (page.#field, next)
+            };
+            (parse_type(&split.item), body)
+        } else if let Some(arms) = unions.get(&page_name).and_then(|variants| {
             variants
                 .iter()
                 .map(|(variant, ty)| Some((variant, ty, split_of(&types, ty)?)))
                 .collect::<Option<Vec<_>>>()
         }) {
-            let item_enum = format!("{builder}Item");
-            let _ = writeln!(
-                items,
-                "    /// One item of a `{id}` page; the variant follows the page type the server sent\n    /// (`types::{page}`).\n    #[derive(Clone, Debug)]\n    pub enum {item_enum} {{",
-                id = op.meta.id,
+            let item_enum = format_ident!("{}Item", op.builder);
+            let doc = format!(
+                " One item of a `{}` page; the variant follows the page type the server sent\n (`types::{page_name}`).",
+                op.meta.id
             );
-            let mut body = String::from("match page {\n");
-            for (variant, ty, split) in &arms {
-                let _ = writeln!(
-                    items,
-                    "        /// An item of a `types::{ty}` page.\n        {ty}({}),",
-                    split.item
-                );
-                let _ = writeln!(
-                    body,
-                    "            types::{page}::{variant}(page) => {{\n                let next = {}.map(String::from);\n                (page.{}.into_iter().map(items::{item_enum}::{ty}).collect(), next)\n            }}",
-                    split.next, split.items_field
-                );
-            }
-            items.push_str("    }\n");
-            body.push_str("        }");
-            (format!("items::{item_enum}"), body)
+            let variants = arms.iter().map(|(_, ty, split)| {
+                let doc = format!(" An item of a `types::{ty}` page.");
+                let variant = format_ident!("{ty}");
+                let item = parse_type(&split.item);
+                quote! {
+                    #[doc = #doc]
+                    #variant(#item),
+                }
+            });
+            item_enums.push(quote! {
+                #[doc = #doc]
+                #[derive(Clone, Debug)]
+                pub enum #item_enum { #(#variants)* }
+            });
+            let match_arms = arms.iter().map(|(variant, ty, split)| {
+                let variant = format_ident!("{variant}");
+                let ty = format_ident!("{ty}");
+                let next = expr(&split.next);
+                let field = format_ident!("{}", split.items_field);
+                quote! {
+                    types::#page::#variant(page) => {
+                        let next = #next.map(String::from);
+                        (page.#field.into_iter().map(items::#item_enum::#ty).collect(), next)
+                    }
+                }
+            });
+            let body = quote! {
+                match page {
+                    #(#match_arms)*
+                }
+            };
+            (syn::parse_quote!(items::#item_enum), body)
         } else {
             skipped.push(op.meta.id.clone());
             continue;
         };
-        let _ = writeln!(
-            out,
-            "impl<'a> Paginated<'a> for builder::{builder}<'a> {{\n    type Page = types::{page};\n    type Item = {item};\n    type Error = {error};\n\n    fn with_after(self, cursor: String) -> Self {{\n        self.after(cursor)\n    }}\n\n    fn with_limit(self, limit: NonZeroU64) -> Self {{\n        self.limit(limit)\n    }}\n\n    fn send_page(self) -> PageFuture<'a, Self> {{\n        Box::pin(self.send())\n    }}\n\n    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {{\n        {split_body}\n    }}\n}}\n",
-            error = op.error,
-        );
+        let error = parse_type(&op.error);
+        impls.push(quote! {
+            impl<'a> Paginated<'a> for builder::#builder<'a> {
+                type Page = types::#page;
+                type Item = #item;
+                type Error = #error;
+
+                fn with_after(self, cursor: String) -> Self {
+                    self.after(cursor)
+                }
+
+                fn with_limit(self, limit: NonZeroU64) -> Self {
+                    self.limit(limit)
+                }
+
+                fn send_page(self) -> PageFuture<'a, Self> {
+                    Box::pin(self.send())
+                }
+
+                fn split(page: Self::Page) -> (Vec<Self::Item>, Option<String>) {
+                    #split_body
+                }
+            }
+        });
     }
-    let _ = write!(
-        out,
-        "/// Items of paginated operations whose pages come in more than one shape.\npub mod items {{\n    #[allow(unused_imports)]\n    use crate::types;\n\n{items}}}\n"
-    );
+    let out = unparse(quote! {
+        use std::num::NonZeroU64;
+        use crate::builder;
+        use crate::paging::{PageFuture, Paginated};
+        use crate::types;
+        #(#impls)*
+        /// Items of paginated operations whose pages come in more than one shape.
+        pub mod items {
+            #[allow(unused_imports)]
+            use crate::types;
+            #(#item_enums)*
+        }
+    });
     (out, skipped)
 }
 
