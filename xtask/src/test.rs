@@ -36,6 +36,12 @@ pub fn run(args: &[String]) -> Result<()> {
         .args(args)
         .env("INSTA_UPDATE", "no")
         .env_remove("INSTA_FORCE_PASS");
+    // Most tests wait on local servers and timers rather than compute: more threads than
+    // cores halve the ext crate's run on a 2-core machine. Timing-sensitive tests allow for
+    // a loaded machine. An explicit RUST_TEST_THREADS wins.
+    if std::env::var_os("RUST_TEST_THREADS").is_none() {
+        command.env("RUST_TEST_THREADS", "6");
+    }
     let _oidc = match start_oidc(&root) {
         Ok(server) => {
             eprintln!("oidc-provider listening on {}", server.url);

@@ -619,7 +619,13 @@ async fn a_failed_early_refresh_keeps_using_the_still_valid_token() {
             .private_key("0oa1", SigningKey::generate_es256().unwrap())
             .dpop(DpopMode::Never)
             .refresh_margin(Duration::from_secs(119))
-            .retry(fast_retries())
+            // A backoff after the failed refresh long enough that the third call surely
+            // falls inside it, however loaded the machine.
+            .retry(RetryConfig {
+                base_backoff: Duration::from_secs(10),
+                max_backoff: Duration::from_secs(20),
+                ..fast_retries()
+            })
             .build()
             .unwrap(),
     )
