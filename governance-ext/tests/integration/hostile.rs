@@ -909,3 +909,34 @@ fn absurd_durations_are_refused_naming_the_field() {
     let error = Governance::new(config).unwrap_err();
     assert!(error.to_string().contains("requestTimeout"), "{error}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. The code exchange never follows a redirect with the code and the PKCE verifier.
+
+#[tokio::test]
+async fn the_code_exchange_follows_no_redirect() {
+    use governance_ext::auth::user::UserSignIn;
+    let elsewhere =
+        RawServer::start(handler(|_| response(200, &[], &token_body("stolen", 3600)))).await;
+    let target = format!("{}/steal", elsewhere.url);
+    let org = RawServer::start(handler(move |_| {
+        response(307, &[("location", target.clone())], "")
+    }))
+    .await;
+    let org_url = governance_ext::OrgUrl::parse(&org.url).unwrap();
+    let sign_in = UserSignIn::new(&org_url, "0oa1", "http://127.0.0.1/callback").unwrap();
+    let request = sign_in.authorize_url(&governance_ext::Scopes::new(["openid"]));
+    let state = request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let result = sign_in.exchange("the-code", &state, request).await;
+    assert!(result.is_err(), "{result:?}");
+    assert_eq!(org.seen().len(), 1, "the org got the code");
+    assert!(
+        elsewhere.seen().is_empty(),
+        "nothing, code or verifier, reached the redirect's target"
+    );
+}
