@@ -111,7 +111,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(item) = stream.next().await {
         item?;
         count += 1;
-        if count % (streamed / 10).max(1) == 0 {
+        if count.is_multiple_of((streamed / 10).max(1)) {
             samples.push((count, rss_kib()));
         }
     }

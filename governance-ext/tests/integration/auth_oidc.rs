@@ -68,6 +68,14 @@ impl Org {
         )
         .unwrap()
     }
+    /// Revokes the last access token the resource server saw for `client_id`.
+    async fn revoke(&self, client_id: &str) {
+        reqwest::Client::new()
+            .post(format!("{}/test/revoke?client={client_id}", self.url))
+            .send()
+            .await
+            .unwrap();
+    }
     async fn token_requests(&self, client_id: &str) -> u64 {
         let stats: Value = reqwest::get(format!("{}/test/stats", self.url))
             .await
@@ -449,11 +457,7 @@ async fn a_revoked_token_is_replaced_once() {
         "rsa-1",
     );
     okta.list_labels().send().await.unwrap();
-    reqwest::Client::new()
-        .post(format!("{}/test/revoke?client=refresh-client", org.url))
-        .send()
-        .await
-        .unwrap();
+    org.revoke("refresh-client").await;
     okta.list_labels().send().await.unwrap();
     assert_eq!(okta.token_requests(), 2);
 }
@@ -584,11 +588,7 @@ async fn a_user_signs_in_with_pkce_and_tokens_refresh() {
     );
 
     // Revoked: the client refreshes with the refresh token and retries once.
-    reqwest::Client::new()
-        .post(format!("{}/test/revoke?client=user-client", org.url))
-        .send()
-        .await
-        .unwrap();
+    org.revoke("user-client").await;
     okta.list_labels()
         .send()
         .await
@@ -672,11 +672,7 @@ async fn rotated_refresh_tokens_reach_the_caller_as_they_arrive() {
     assert!(stored.lock().unwrap().is_empty(), "no refresh yet");
     // The access token is revoked: the client refreshes, and the server rotates the refresh
     // token (oidc-provider rotates those of public clients, as Okta does with rotation on).
-    reqwest::Client::new()
-        .post(format!("{}/test/revoke?client=user-client", org.url))
-        .send()
-        .await
-        .unwrap();
+    org.revoke("user-client").await;
     okta.list_labels()
         .send()
         .await
@@ -733,11 +729,7 @@ async fn a_user_of_an_app_that_requires_dpop_signs_in_with_auto() {
         .map_err(Error::from)
         .unwrap();
     // A refresh proves the same key, nonce challenge included.
-    reqwest::Client::new()
-        .post(format!("{}/test/revoke?client=user-dpop-client", org.url))
-        .send()
-        .await
-        .unwrap();
+    org.revoke("user-dpop-client").await;
     okta.list_labels()
         .send()
         .await
