@@ -182,9 +182,9 @@ pub fn check_path(template: &'static str, path: &str) -> Result<(), &'static str
     let mut actual = path.split('/');
     for expected in template.split('/') {
         let Some(segment) = actual.next() else {
-            return Err(param_of(expected));
+            return Err(param_name(expected).unwrap_or("path"));
         };
-        match expected.strip_prefix('{').and_then(|e| e.strip_suffix('}')) {
+        match param_name(expected) {
             Some(param) => {
                 if segment.is_empty() || segment == "." || segment == ".." {
                     return Err(param);
@@ -196,18 +196,13 @@ pub fn check_path(template: &'static str, path: &str) -> Result<(), &'static str
     }
     match actual.next() {
         None => Ok(()),
-        Some(_) => Err(template
-            .rsplit('/')
-            .find_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .unwrap_or("path")),
+        Some(_) => Err(template.rsplit('/').find_map(param_name).unwrap_or("path")),
     }
 }
 
-fn param_of(segment: &'static str) -> &'static str {
-    segment
-        .strip_prefix('{')
-        .and_then(|s| s.strip_suffix('}'))
-        .unwrap_or("path")
+/// `labelId` of a template segment `{labelId}`; `None` for a literal segment.
+fn param_name(segment: &'static str) -> Option<&'static str> {
+    segment.strip_prefix('{')?.strip_suffix('}')
 }
 
 /// A 2xx (or declared error) body that did not decode into the operation's type, as

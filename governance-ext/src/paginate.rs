@@ -258,13 +258,9 @@ where
                 let (items, from_body) = Self::split(response.into_inner());
                 // The items came; a next link that cannot be followed ends the stream with an
                 // error after them.
-                let next = match from_header {
-                    Ok(header) => match header.or(from_body) {
-                        Some(href) => after_of(&href).map(Some),
-                        None => Ok(None),
-                    },
-                    Err(error) => Err(error),
-                };
+                let next = from_header.and_then(|header| {
+                    header.or(from_body).map(|href| after_of(&href)).transpose()
+                });
                 let next = next.and_then(|next| match next {
                     Some(next) if !seen.first_time(&next) => Err(pagination(
                         "the server sent a next-page cursor this stream has already followed (a paging loop)"

@@ -426,7 +426,7 @@ impl StackTransport {
         }
         let has_nonce = seen.dpop_nonce.is_some();
         if let Some(nonce) = seen.dpop_nonce.and_then(|v| v.to_str().ok()) {
-            self.auth.set_resource_nonce(nonce.to_string());
+            self.auth.set_resource_nonce(nonce);
         }
         let status = response.response.status().as_u16();
         let span = &call.span;

@@ -232,17 +232,8 @@ fn calls_in<'a, N: CallSite<'a> + ?Sized>(node: &'a N, suffix: &[&str]) -> usize
     }
     impl<'ast> Visit<'ast> for Calls<'_> {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-            if let syn::Expr::Path(func) = call.func.as_ref() {
-                let segments = &func.path.segments;
-                if segments.len() >= self.suffix.len()
-                    && segments
-                        .iter()
-                        .rev()
-                        .zip(self.suffix.iter().rev())
-                        .all(|(segment, name)| segment.ident == name)
-                {
-                    self.found += 1;
-                }
+            if calls_path_ending(call, self.suffix) {
+                self.found += 1;
             }
             syn::visit::visit_expr_call(self, call);
         }
@@ -260,6 +251,21 @@ fn calls_in<'a, N: CallSite<'a> + ?Sized>(node: &'a N, suffix: &[&str]) -> usize
     let mut calls = Calls { suffix, found: 0 };
     node.visit_with(&mut calls);
     calls.found
+}
+
+/// Whether `call` calls a function whose path ends with `suffix` (`["hooks", "decode"]`
+/// matches `crate::hooks::decode(…)`).
+fn calls_path_ending(call: &syn::ExprCall, suffix: &[&str]) -> bool {
+    let syn::Expr::Path(func) = call.func.as_ref() else {
+        return false;
+    };
+    let segments = &func.path.segments;
+    segments.len() >= suffix.len()
+        && segments
+            .iter()
+            .rev()
+            .zip(suffix.iter().rev())
+            .all(|(segment, name)| segment.ident == name)
 }
 
 /// A syntax node [`calls_in`] can search.
@@ -492,17 +498,7 @@ fn rewrite_calls(
         fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, expr);
             let syn::Expr::Call(call) = expr else { return };
-            let syn::Expr::Path(func) = call.func.as_ref() else {
-                return;
-            };
-            let segments = &func.path.segments;
-            let matches = segments.len() >= self.suffix.len()
-                && segments
-                    .iter()
-                    .rev()
-                    .zip(self.suffix.iter().rev())
-                    .all(|(segment, name)| segment.ident == name);
-            if matches && call.args.len() == 1 {
+            if calls_path_ending(call, self.suffix) && call.args.len() == 1 {
                 *expr = (self.rewrite)(call);
                 self.count += 1;
             }

@@ -297,8 +297,8 @@ impl Authenticator {
     }
 
     /// Remembers the nonce a resource server demanded.
-    pub fn set_resource_nonce(&self, nonce: String) {
-        if let Some(nonce) = token::usable_nonce(&nonce) {
+    pub fn set_resource_nonce(&self, nonce: &str) {
+        if let Some(nonce) = token::usable_nonce(nonce) {
             *crate::sync::lock(&self.resource_nonce) = Some(nonce);
         }
     }
