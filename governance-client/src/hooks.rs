@@ -4,7 +4,7 @@
 //! this crate, next to `Client`) hands the request to the [`Transport`] held in the client's
 //! inner value, together with the [`Operation`] metadata of the call. The default inner value
 //! has no transport and simply sends the request with the client's `reqwest::Client`.
-//! `governance-ext` supplies a transport that adds authentication, throttling, retries and
+//! The `okta-governance` crate (`governance-ext/`) supplies a transport that adds authentication, throttling, retries and
 //! tracing; this crate knows nothing about them.
 //!
 //! # How failures inside a transport reach the caller

@@ -7,8 +7,8 @@
 //! the label and access-review flows on top of this client.
 //!
 //! ```no_run
-//! use governance_client::prelude::*;
-//! use governance_client::{hooks::Inner, Client};
+//! use okta_governance_client::prelude::*;
+//! use okta_governance_client::{hooks::Inner, Client};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new("https://example.okta.com", Inner::default());

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use governance_ext::client::prelude::*;
-use governance_ext::client::types;
-use governance_ext::{Config, Governance};
+use okta_governance::client::prelude::*;
+use okta_governance::client::types;
+use okta_governance::{Config, Governance};
 use serde_json::json;
 use wiremock::matchers::path as path_is;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -84,7 +84,7 @@ async fn raw_list_labels(raw: &reqwest::Client, url: &str) -> types::ListLabels 
         .header("accept", "application/json")
         .header(
             "api-version",
-            <governance_ext::client::Client as governance_ext::client::ClientInfo<_>>::api_version(
+            <okta_governance::client::Client as okta_governance::client::ClientInfo<_>>::api_version(
             ),
         )
         .header("authorization", "SSWS 00bench")
@@ -139,7 +139,7 @@ struct Paths {
     _server: MockServer,
     raw: reqwest::Client,
     url: String,
-    generated: governance_ext::client::Client,
+    generated: okta_governance::client::Client,
     okta: Governance,
 }
 
@@ -157,9 +157,9 @@ impl Paths {
             raw: raw_client(),
             url: format!("{}{LABELS}", server.uri()),
             okta: stack(&server),
-            generated: governance_ext::client::Client::new(
+            generated: okta_governance::client::Client::new(
                 &server.uri(),
-                governance_ext::client::hooks::Inner::default(),
+                okta_governance::client::hooks::Inner::default(),
             ),
             _server: server,
         }

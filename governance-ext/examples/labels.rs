@@ -8,9 +8,9 @@
 //! Without `--yes` it only lists (nothing is created or assigned).
 
 use futures_util::TryStreamExt;
-use governance_ext::labels::{self, Color};
-use governance_ext::orn::Orn;
-use governance_ext::Governance;
+use okta_governance::labels::{self, Color};
+use okta_governance::orn::Orn;
+use okta_governance::Governance;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

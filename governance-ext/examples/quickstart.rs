@@ -24,12 +24,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use governance_ext::client::types;
-use governance_ext::labels::{self, Color};
-use governance_ext::orn::Orn;
-use governance_ext::reviews::{self, LaunchReview};
-use governance_ext::simulator::Simulator;
-use governance_ext::{Config, ConfigBuilder, Governance, PrivateKeyJwt, Scopes};
+use okta_governance::client::types;
+use okta_governance::labels::{self, Color};
+use okta_governance::orn::Orn;
+use okta_governance::reviews::{self, LaunchReview};
+use okta_governance::simulator::Simulator;
+use okta_governance::{Config, ConfigBuilder, Governance, PrivateKeyJwt, Scopes};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::Subscriber;
@@ -232,7 +232,7 @@ fn configured() -> Option<String> {
         return Some("OKTA_CLIENT_* environment variables".into());
     }
     // The file that wins is the last one present.
-    governance_ext::config::config_files()
+    okta_governance::config::config_files()
         .into_iter()
         .rev()
         .find(|file| file.exists())
@@ -314,7 +314,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "OAuth 2.0 client credentials with a private_key_jwt client assertion",
     );
     let endpoint = okta.org().token_endpoint();
-    if let governance_ext::Credentials::PrivateKey(jwt) = &config.credentials {
+    if let okta_governance::Credentials::PrivateKey(jwt) = &config.credentials {
         print_assertion(jwt, &endpoint, &config.scopes)?;
     }
     let started = Instant::now();

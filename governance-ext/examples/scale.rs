@@ -14,9 +14,9 @@
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use governance_ext::labels;
-use governance_ext::orn::{Orn, Partition};
-use governance_ext::simulator::Simulator;
+use okta_governance::labels;
+use okta_governance::orn::{Orn, Partition};
+use okta_governance::simulator::Simulator;
 
 /// Resident set size in KiB (Linux; `None` elsewhere).
 fn rss_kib() -> Option<u64> {

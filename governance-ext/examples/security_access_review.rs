@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use governance_ext::reviews::{wait_until_active, LaunchReview};
-use governance_ext::Governance;
+use okta_governance::reviews::{wait_until_active, LaunchReview};
+use okta_governance::Governance;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use governance_client::hooks::DecodeFailure;
+use okta_governance_client::hooks::DecodeFailure;
 
 /// Bad configuration: names the field (and its environment variable) and what is wrong.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -263,7 +263,7 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
         use progenitor_client::Error as E;
         match error {
             E::InvalidRequest(message) => {
-                match governance_client::hooks::PathRefusal::from_message(&message) {
+                match okta_governance_client::hooks::PathRefusal::from_message(&message) {
                     Some(refusal) => Error::InvalidPath {
                         param: refusal.param,
                         reason: refusal.reason,
@@ -281,11 +281,13 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 )))
             }
             E::UnexpectedResponse(response) => {
-                if let Some(failure) = governance_client::hooks::take_failure::<Error>(&response) {
+                if let Some(failure) =
+                    okta_governance_client::hooks::take_failure::<Error>(&response)
+                {
                     return (*failure).clone();
                 }
                 if let Some(failure) =
-                    governance_client::hooks::take_failure::<DecodeFailure>(&response)
+                    okta_governance_client::hooks::take_failure::<DecodeFailure>(&response)
                 {
                     return Error::Decode {
                         operation: failure.operation,

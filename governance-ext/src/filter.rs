@@ -6,7 +6,7 @@
 //! what the Rust expression means: `a.and(b.or(c))` is `a and (b or c)`.
 //!
 //! ```
-//! use governance_ext::filter::{LabelFilter, ResourceLabelFilter, ReviewFilter};
+//! use okta_governance::filter::{LabelFilter, ResourceLabelFilter, ReviewFilter};
 //! assert_eq!(LabelFilter::name_starts_with("SOD").to_string(), r#"values.name sw "SOD""#);
 //! assert_eq!(ResourceLabelFilter::label_value_id("lbl12h191hy4H2f711d7").to_string(), r#"labelValueId eq "lbl12h191hy4H2f711d7""#);
 //! let since = chrono::DateTime::parse_from_rfc3339("2025-08-01T00:00:00Z").unwrap().to_utc();

@@ -3,8 +3,8 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use governance_client::hooks::Inner;
-use governance_client::Client;
+use okta_governance_client::hooks::Inner;
+use okta_governance_client::Client;
 
 use crate::auth::{Authenticated, Authenticator};
 use crate::config::{Config, OrgUrl};
@@ -16,9 +16,9 @@ use crate::transport::StackTransport;
 /// authentication and the rest of the stack applied to each request.
 ///
 /// ```no_run
-/// use governance_ext::client::prelude::*;
-/// # async fn run() -> Result<(), governance_ext::Error> {
-/// let okta = governance_ext::Governance::from_env()?;
+/// use okta_governance::client::prelude::*;
+/// # async fn run() -> Result<(), okta_governance::Error> {
+/// let okta = okta_governance::Governance::from_env()?;
 /// let labels = okta.list_labels().send().await?;
 /// # Ok(()) }
 /// ```
@@ -94,7 +94,7 @@ impl Governance {
     /// gets the access token (or reuses the cached one). Useful at start-up, to fail early.
     ///
     /// ```no_run
-    /// # async fn run(okta: governance_ext::Governance) -> Result<(), governance_ext::Error> {
+    /// # async fn run(okta: okta_governance::Governance) -> Result<(), okta_governance::Error> {
     /// let auth = okta.authenticate().await?;
     /// println!("{} token, {:?} left, scopes {}", auth.scheme, auth.expires_in, auth.scopes);
     /// # Ok(()) }

@@ -8,9 +8,9 @@
 //! and 10 resources per assign call (batched here).
 //!
 //! ```no_run
-//! use governance_ext::labels::{self, Color};
-//! use governance_ext::orn::Orn;
-//! # async fn run(okta: governance_ext::Governance) -> Result<(), governance_ext::Error> {
+//! use okta_governance::labels::{self, Color};
+//! use okta_governance::orn::Orn;
+//! # async fn run(okta: okta_governance::Governance) -> Result<(), okta_governance::Error> {
 //! let label = labels::ensure(&okta, "Sensitivity", &[("High", Some(Color::Red)), ("Low", None)]).await?;
 //! let high = label.values.iter().find(|v| v.name.as_str() == "High").unwrap();
 //! let app: Orn = "orn:okta:idp:00o11edPwGqbUrsDm0g4:apps:oidc:0oafxqCAJWWGELFTYASJ".parse().unwrap();
@@ -22,8 +22,8 @@
 use std::collections::BTreeMap;
 
 use futures_util::stream::{self, StreamExt};
-use governance_client::prelude::*;
-use governance_client::types;
+use okta_governance_client::prelude::*;
+use okta_governance_client::types;
 use serde_json::json;
 
 use crate::error::{request_body, Error};

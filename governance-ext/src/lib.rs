@@ -27,7 +27,7 @@ pub use body::BodyLimits;
 pub use config::{Config, ConfigBuilder, OrgUrl};
 pub use error::{ApiError, AuthError, ConfigError, Error};
 pub use governance::Governance;
-pub use governance_client as client;
+pub use okta_governance_client as client;
 pub use retry::RetryConfig;
 pub use scopes::Scopes;
 pub use secret::Secret;

@@ -2,12 +2,12 @@
 //! bundles, collections and entitlement values.
 //!
 //! ```
-//! use governance_ext::orn::{Orn, Partition};
+//! use okta_governance::orn::{Orn, Partition};
 //! let app: Orn = "orn:okta:idp:00o11edPwGqbUrsDm0g4:apps:oidc:0oafxqCAJWWGELFTYASJ".parse()?;
 //! assert_eq!(app, Orn::app(Partition::Okta, "00o11edPwGqbUrsDm0g4", "oidc", "0oafxqCAJWWGELFTYASJ")?);
 //! let group = Orn::group(Partition::OktaPreview, "00o11edPwGqbUrsDm0g4", "00g1emaKYZTWRYYRRTSK")?;
 //! assert_eq!(group.to_string(), "orn:oktapreview:directory:00o11edPwGqbUrsDm0g4:groups:00g1emaKYZTWRYYRRTSK");
-//! # Ok::<(), governance_ext::orn::OrnError>(())
+//! # Ok::<(), okta_governance::orn::OrnError>(())
 //! ```
 
 use std::fmt;

@@ -13,10 +13,10 @@
 //!
 //! ```no_run
 //! use futures_util::TryStreamExt;
-//! use governance_ext::client::prelude::*;
-//! use governance_ext::paginate::Paginate;
+//! use okta_governance::client::prelude::*;
+//! use okta_governance::paginate::Paginate;
 //!
-//! # async fn run(okta: governance_ext::Governance) -> Result<(), governance_ext::Error> {
+//! # async fn run(okta: okta_governance::Governance) -> Result<(), okta_governance::Error> {
 //! let mut reviews = okta.list_security_access_reviews().items(200)?;
 //! while let Some(review) = reviews.try_next().await? {
 //!     println!("{}", review.name.as_str());
@@ -29,7 +29,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU64;
 
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use governance_client::paging::Paginated;
+use okta_governance_client::paging::Paginated;
 use reqwest::header::HeaderMap;
 use url::Url;
 

@@ -1,13 +1,13 @@
 //! Launching a security access review and waiting for it to become active.
 //!
 //! ```no_run
-//! use governance_ext::reviews::LaunchReview;
-//! # async fn run(okta: governance_ext::Governance) -> Result<(), governance_ext::Error> {
+//! use okta_governance::reviews::LaunchReview;
+//! # async fn run(okta: okta_governance::Governance) -> Result<(), okta_governance::Error> {
 //! let review = LaunchReview::new("00ucpjbi6JMmDvdN40g4", "Security access review for Test user")
 //!     .reviewer("00ucpjbi6JMmDvdN40g5")
 //!     .send(&okta)
 //!     .await?;
-//! let active = governance_ext::reviews::wait_until_active(&okta, review.id.as_str(), std::time::Duration::from_secs(300)).await?;
+//! let active = okta_governance::reviews::wait_until_active(&okta, review.id.as_str(), std::time::Duration::from_secs(300)).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -17,8 +17,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Months, Utc};
-use governance_client::prelude::*;
-use governance_client::types;
+use okta_governance_client::prelude::*;
+use okta_governance_client::types;
 
 use crate::error::{request_body, Error};
 use crate::governance::Governance;

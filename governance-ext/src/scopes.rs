@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use governance_client::operation::{by_id, Operation};
-use governance_client::operations::OPERATIONS;
+use okta_governance_client::operation::{by_id, Operation};
+use okta_governance_client::operations::OPERATIONS;
 
 use crate::error::ConfigError;
 
@@ -25,8 +25,8 @@ impl Scopes {
     /// The scopes the given operations require: the least a service app must be granted.
     ///
     /// ```
-    /// use governance_ext::Scopes;
-    /// use governance_ext::client::operations::{CREATE_LABEL, LIST_LABELS};
+    /// use okta_governance::Scopes;
+    /// use okta_governance::client::operations::{CREATE_LABEL, LIST_LABELS};
     /// let scopes = Scopes::for_operations([&LIST_LABELS, &CREATE_LABEL]);
     /// assert_eq!(scopes.to_string(), "okta.governance.labels.manage okta.governance.labels.read");
     /// ```

@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Failures of the stack itself travel back through the generated client as typed errors (see
-//! `governance_client::hooks`); the body is read here so that a connection broken mid-body can
+//! `okta_governance_client::hooks`); the body is read here so that a connection broken mid-body can
 //! be retried like any other failure, and the response goes back as received with the bytes in
 //! a `hooks::ReadBody` extension, where the generated code's decoding takes them from.
 
@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
-use governance_client::hooks::{failure_response, BoxFuture, ReadBody, Transport};
-use governance_client::Operation;
+use okta_governance_client::hooks::{failure_response, BoxFuture, ReadBody, Transport};
+use okta_governance_client::Operation;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use tracing::Instrument;
 
@@ -281,7 +281,8 @@ impl StackTransport {
                 reason: "the request belongs to no operation of the generated metadata",
             });
         };
-        if let Err(param) = governance_client::hooks::check_path(op.path, request.url().path()) {
+        if let Err(param) = okta_governance_client::hooks::check_path(op.path, request.url().path())
+        {
             return Err(Error::InvalidPath {
                 param,
                 reason: "the request path does not match the operation's path template",

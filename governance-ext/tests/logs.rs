@@ -4,8 +4,8 @@
 mod common;
 
 use common::{client, epoch, fast_retries, labels_body, rate_limited, LABELS};
-use governance_ext::client::prelude::*;
-use governance_ext::{Config, Governance, SigningKey};
+use okta_governance::client::prelude::*;
+use okta_governance::{Config, Governance, SigningKey};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -69,7 +69,9 @@ async fn the_switch_to_dpop_is_announced_and_no_jwt_is_logged() {
     let key = SigningKey::from_pem(keys["dpop"]["pem"]["pkcs8"].as_str().unwrap()).unwrap();
     let config = Config::builder()
         .org_url(&url)
-        .scopes(governance_ext::Scopes::new(["okta.governance.labels.read"]))
+        .scopes(okta_governance::Scopes::new([
+            "okta.governance.labels.read",
+        ]))
         .private_key("dpop-client", key)
         .key_id("dpop-1")
         .build()

@@ -4,7 +4,7 @@
 //
 // Round-trip decoders for every request-body and success type.
 
-use governance_client::types;
+use okta_governance_client::types;
 /// Decodes `value` as the named generated type and encodes it again; `None` when the
 /// type is not a request-body or success type of any operation.
 pub fn roundtrip(

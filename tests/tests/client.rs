@@ -4,9 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use governance_client::hooks::{failure_response, take_failure, BoxFuture, Inner, Transport};
-use governance_client::prelude::*;
-use governance_client::{types, Client, Error, Operation};
+use okta_governance_client::hooks::{failure_response, take_failure, BoxFuture, Inner, Transport};
+use okta_governance_client::prelude::*;
+use okta_governance_client::{types, Client, Error, Operation};
 
 /// Records every request and answers with a canned response.
 #[derive(Default)]

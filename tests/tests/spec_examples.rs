@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use governance_client::operation::by_id;
 use oig_tests::{decoders, pinned_spec};
+use okta_governance_client::operation::by_id;
 use serde_json::Value;
 use xtask::examples::{examples, Side};
 

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use governance_client::operations::OPERATIONS;
-use governance_client::ParamLocation;
+use okta_governance_client::operations::OPERATIONS;
+use okta_governance_client::ParamLocation;
 
 fn generated_source() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,7 +47,7 @@ fn operations_table() {
             if op.ssws { " | SSWS" } else { "" },
             if op.paginated { " | paged" } else { "" },
             match op.lifecycle {
-                governance_client::Lifecycle::Ga => String::new(),
+                okta_governance_client::Lifecycle::Ga => String::new(),
                 other => format!(" | {other:?}"),
             }
         );
@@ -77,7 +77,7 @@ fn every_spec_operation_is_generated() {
     assert_eq!(spec_ops.len(), 147, "the pinned spec has 147 operations");
     assert_eq!(OPERATIONS.len(), spec_ops.len());
     for op in &spec_ops {
-        let generated = governance_client::operation::by_id(&op.id)
+        let generated = okta_governance_client::operation::by_id(&op.id)
             .unwrap_or_else(|| panic!("{} is not generated", op.id));
         assert_eq!(generated.method, op.method);
         assert_eq!(generated.path, op.path);

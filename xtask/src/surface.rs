@@ -380,7 +380,7 @@ pub fn render_decoders_rs(ops: &[OpSurface]) -> String {
         quote!(#name => crate::roundtrip::<#ty>(value),)
     });
     unparse(quote! {
-        use governance_client::types;
+        use okta_governance_client::types;
         /// Decodes `value` as the named generated type and encodes it again; `None` when the
         /// type is not a request-body or success type of any operation.
         pub fn roundtrip(

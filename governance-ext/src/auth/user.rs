@@ -16,8 +16,8 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use governance_ext::auth::user::UserSignIn;
-//! use governance_ext::{Config, OrgUrl, Scopes};
+//! use okta_governance::auth::user::UserSignIn;
+//! use okta_governance::{Config, OrgUrl, Scopes};
 //!
 //! let org = OrgUrl::parse("https://acme.okta.com")?;
 //! let sign_in = UserSignIn::new(&org, "0oa...clientid", "http://localhost:8080/callback")?;
@@ -34,7 +34,7 @@
 //!     });
 //! let config = Config::builder()
 //!     .org_url(org.as_str())
-//!     .credentials(governance_ext::auth::Credentials::User(tokens))
+//!     .credentials(okta_governance::auth::Credentials::User(tokens))
 //!     .build()?;
 //! # Ok(()) }
 //! ```

@@ -2,8 +2,8 @@
 //! this crate's own tests, and for yours (feature `simulator`).
 //!
 //! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), governance_ext::Error> {
-//! use governance_ext::{labels, simulator::Simulator};
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), okta_governance::Error> {
+//! use okta_governance::{labels, simulator::Simulator};
 //! let org = Simulator::start().await?;          // random port, predefined labels present
 //! let okta = org.governance()?;                  // private_key_jwt, like a service app
 //! let all = labels::list(&okta).await?;

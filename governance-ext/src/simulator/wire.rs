@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use governance_client::Operation;
+use okta_governance_client::Operation;
 use serde_json::{json, Value};
 
 use super::state::{lock, Shared, Window};
@@ -314,7 +314,7 @@ pub(crate) struct Caller {
 fn operations() -> &'static HashMap<(String, String), &'static Operation> {
     static MAP: OnceLock<HashMap<(String, String), &'static Operation>> = OnceLock::new();
     MAP.get_or_init(|| {
-        governance_client::operations::OPERATIONS
+        okta_governance_client::operations::OPERATIONS
             .iter()
             .map(|op| ((op.method.to_string(), op.path.to_string()), *op))
             .collect()

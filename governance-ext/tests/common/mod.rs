@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use governance_ext::{Config, Governance, RetryConfig};
+use okta_governance::{Config, Governance, RetryConfig};
 use serde_json::json;
 use wiremock::ResponseTemplate;
 

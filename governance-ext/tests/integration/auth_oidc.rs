@@ -4,12 +4,12 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use governance_ext::client::prelude::*;
-use governance_ext::{
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use okta_governance::client::prelude::*;
+use okta_governance::{
     AuthError, Config, ConfigBuilder, Credentials, DpopMode, Error, Governance, Scopes, Secret,
     SigningKey,
 };
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
 struct Org {
@@ -544,9 +544,9 @@ async fn sign_in_as_a_user(org: &Org, authorize: &url::Url) -> (String, String) 
 
 #[tokio::test]
 async fn a_user_signs_in_with_pkce_and_tokens_refresh() {
-    use governance_ext::auth::user::UserSignIn;
+    use okta_governance::auth::user::UserSignIn;
     let Some(org) = org() else { return };
-    let org_url = governance_ext::OrgUrl::parse(&org.url).unwrap();
+    let org_url = okta_governance::OrgUrl::parse(&org.url).unwrap();
     let sign_in = UserSignIn::new(&org_url, "user-client", "http://127.0.0.1/callback").unwrap();
     let request = sign_in.authorize_url(&Scopes::new([
         "openid",
@@ -615,7 +615,7 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
     okta.list_labels()
         .send()
         .await
-        .map_err(governance_ext::Error::from)
+        .map_err(okta_governance::Error::from)
         .unwrap();
     okta.list_labels().send().await.unwrap();
     assert_eq!(okta.token_requests(), 1, "still fresh before the margin");
@@ -631,8 +631,8 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
 /// Signs `client_id` in as alice through `sign_in` (offline access) and exchanges the code.
 async fn signed_in(
     org: &Org,
-    sign_in: &governance_ext::auth::user::UserSignIn,
-) -> governance_ext::auth::user::UserTokens {
+    sign_in: &okta_governance::auth::user::UserSignIn,
+) -> okta_governance::auth::user::UserTokens {
     let request = sign_in.authorize_url(&Scopes::new([
         "openid",
         "offline_access",
@@ -646,10 +646,10 @@ async fn signed_in(
 
 #[tokio::test]
 async fn rotated_refresh_tokens_reach_the_caller_as_they_arrive() {
-    use governance_ext::auth::user::{UserSignIn, UserTokens};
+    use okta_governance::auth::user::{UserSignIn, UserTokens};
     use std::sync::{Arc, Mutex};
     let Some(org) = org() else { return };
-    let org_url = governance_ext::OrgUrl::parse(&org.url).unwrap();
+    let org_url = okta_governance::OrgUrl::parse(&org.url).unwrap();
     let sign_in = UserSignIn::new(&org_url, "user-client", "http://127.0.0.1/callback").unwrap();
     let stored: Arc<Mutex<Vec<String>>> = Arc::default();
     let sink = stored.clone();
@@ -703,9 +703,9 @@ async fn rotated_refresh_tokens_reach_the_caller_as_they_arrive() {
 
 #[tokio::test]
 async fn a_user_of_an_app_that_requires_dpop_signs_in_with_auto() {
-    use governance_ext::auth::user::UserSignIn;
+    use okta_governance::auth::user::UserSignIn;
     let Some(org) = org() else { return };
-    let org_url = governance_ext::OrgUrl::parse(&org.url).unwrap();
+    let org_url = okta_governance::OrgUrl::parse(&org.url).unwrap();
     let sign_in =
         UserSignIn::new(&org_url, "user-dpop-client", "http://127.0.0.1/callback").unwrap();
     let tokens = signed_in(&org, &sign_in).await;
@@ -740,7 +740,7 @@ async fn a_user_of_an_app_that_requires_dpop_signs_in_with_auto() {
 
 #[tokio::test]
 async fn a_fixed_assertion_cannot_answer_a_nonce_challenge_and_a_signer_can() {
-    use governance_ext::AssertionSigner;
+    use okta_governance::AssertionSigner;
     let Some(org) = org() else { return };
     let key = EncodingKey::from_rsa_pem(org.pem("dpop", "pkcs8").as_bytes()).unwrap();
     let sign = move |aud: &str| {

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use governance_ext::client::prelude::*;
-use governance_ext::client::{types, ResponseValue};
-use governance_ext::paginate::Paginate;
-use governance_ext::{Config, Error, Governance, RetryConfig};
+use okta_governance::client::prelude::*;
+use okta_governance::client::{types, ResponseValue};
+use okta_governance::paginate::Paginate;
+use okta_governance::{Config, Error, Governance, RetryConfig};
 use serde_json::json;
 
 /// A client of the Prism server: SSWS, or a bearer token for the OAuth 2.0-only operations.
@@ -49,7 +49,7 @@ fn prism_with(bearer: bool) -> Option<Governance> {
 
 fn conforms<T>(
     operation: &str,
-    result: Result<ResponseValue<T>, governance_ext::client::Error<types::Error>>,
+    result: Result<ResponseValue<T>, okta_governance::client::Error<types::Error>>,
 ) {
     match result {
         Ok(response) => {
@@ -171,9 +171,9 @@ async fn security_access_review_requests_conform() {
 
 #[tokio::test]
 async fn the_flows_send_conforming_requests() {
-    use governance_ext::labels::{self, Change, Color};
-    use governance_ext::orn::Orn;
-    use governance_ext::reviews::LaunchReview;
+    use okta_governance::labels::{self, Change, Color};
+    use okta_governance::orn::Orn;
+    use okta_governance::reviews::LaunchReview;
     let Some(okta) = prism() else { return };
     // Every call below fails on a 4xx, which is how Prism reports a request that breaks the spec.
     let label = labels::ensure(

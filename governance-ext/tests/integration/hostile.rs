@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use common::{client, fast_retries, labels_body, LABELS};
 use futures_util::future::BoxFuture;
 use futures_util::TryStreamExt;
-use governance_ext::client::prelude::*;
-use governance_ext::paginate::Paginate;
-use governance_ext::{
+use okta_governance::client::prelude::*;
+use okta_governance::paginate::Paginate;
+use okta_governance::{
     AuthError, BodyLimits, Config, DpopMode, Error, Governance, RetryConfig, SigningKey,
 };
 use proptest::prelude::*;
@@ -223,8 +223,8 @@ proptest! {
 
 #[test]
 fn every_path_parameter_of_every_operation_is_one_segment_or_refused() {
-    use governance_ext::client::hooks::{check_path, path_segment};
-    use governance_ext::client::operations::OPERATIONS;
+    use okta_governance::client::hooks::{check_path, path_segment};
+    use okta_governance::client::operations::OPERATIONS;
     let values = [
         "..",
         ".",
@@ -243,7 +243,7 @@ fn every_path_parameter_of_every_operation_is_one_segment_or_refused() {
         let params: Vec<_> = op
             .params
             .iter()
-            .filter(|p| p.location == governance_ext::client::ParamLocation::Path)
+            .filter(|p| p.location == okta_governance::client::ParamLocation::Path)
             .collect();
         for value in values {
             // The URL the generated code builds: each `{param}` replaced by the hook's answer.
@@ -915,7 +915,7 @@ fn absurd_durations_are_refused_naming_the_field() {
 
 #[tokio::test]
 async fn the_code_exchange_follows_no_redirect() {
-    use governance_ext::auth::user::UserSignIn;
+    use okta_governance::auth::user::UserSignIn;
     let elsewhere =
         RawServer::start(handler(|_| response(200, &[], &token_body("stolen", 3600)))).await;
     let target = format!("{}/steal", elsewhere.url);
@@ -923,9 +923,9 @@ async fn the_code_exchange_follows_no_redirect() {
         response(307, &[("location", target.clone())], "")
     }))
     .await;
-    let org_url = governance_ext::OrgUrl::parse(&org.url).unwrap();
+    let org_url = okta_governance::OrgUrl::parse(&org.url).unwrap();
     let sign_in = UserSignIn::new(&org_url, "0oa1", "http://127.0.0.1/callback").unwrap();
-    let request = sign_in.authorize_url(&governance_ext::Scopes::new(["openid"]));
+    let request = sign_in.authorize_url(&okta_governance::Scopes::new(["openid"]));
     let state = request
         .url
         .query_pairs()

@@ -3,8 +3,8 @@
 use crate::common;
 
 use common::default_client;
-use governance_ext::labels::{self, Color};
-use governance_ext::orn::{Orn, Partition};
+use okta_governance::labels::{self, Color};
+use okta_governance::orn::{Orn, Partition};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -193,7 +193,7 @@ async fn updates_are_patch_operations_of_at_most_ten() {
         .respond_with(ResponseTemplate::new(200).set_body_json(sensitivity.clone()))
         .mount(&org)
         .await;
-    let current: governance_ext::client::types::Label =
+    let current: okta_governance::client::types::Label =
         serde_json::from_value(sensitivity).unwrap();
     let mut changes = vec![
         labels::Change::RenameKey("Data sensitivity".into()),
@@ -222,11 +222,11 @@ async fn updates_are_patch_operations_of_at_most_ten() {
     assert!(
         matches!(
             bad,
-            Err(governance_ext::Error::Validation { field: "name", .. })
+            Err(okta_governance::Error::Validation { field: "name", .. })
         ),
         "{bad:?}"
     );
-    let crown: governance_ext::client::types::Label =
+    let crown: okta_governance::client::types::Label =
         serde_json::from_value(predefined()[0].clone()).unwrap();
     assert!(
         labels::update(&default_client(&org), &crown, &changes)
@@ -270,12 +270,12 @@ async fn a_label_in_use_is_not_deleted_unless_asked() {
         .expect(1)
         .mount(&org)
         .await;
-    let label: governance_ext::client::types::Label = serde_json::from_value(in_use).unwrap();
+    let label: okta_governance::client::types::Label = serde_json::from_value(in_use).unwrap();
     let refused = labels::delete(&default_client(&org), &label).await;
     assert!(
         matches!(
             &refused,
-            Err(governance_ext::Error::Validation {
+            Err(okta_governance::Error::Validation {
                 field: "labelId",
                 ..
             })

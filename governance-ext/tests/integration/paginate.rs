@@ -4,9 +4,9 @@ use crate::common;
 
 use common::default_client;
 use futures_util::TryStreamExt;
-use governance_ext::client::prelude::*;
-use governance_ext::paginate::Paginate;
-use governance_ext::Error;
+use okta_governance::client::prelude::*;
+use okta_governance::paginate::Paginate;
+use okta_governance::Error;
 use serde_json::json;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -184,7 +184,7 @@ fn grant(id: &str, with_entitlements: bool) -> serde_json::Value {
 
 #[tokio::test]
 async fn list_grants_streams_whichever_page_shape_comes_back() {
-    use governance_ext::client::paging::ListGrantsItem;
+    use okta_governance::client::paging::ListGrantsItem;
     const GRANTS: &str = "/governance/api/v1/grants";
     let org = MockServer::start().await;
     Mock::given(path(GRANTS))

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use common::{client, epoch, fast_retries, labels_body, rate_limited, LABELS};
 
-use governance_ext::client::prelude::*;
-use governance_ext::client::types;
-use governance_ext::{Config, Error, Governance, RetryConfig};
+use okta_governance::client::prelude::*;
+use okta_governance::client::types;
+use okta_governance::{Config, Error, Governance, RetryConfig};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{method, path};

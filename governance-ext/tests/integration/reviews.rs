@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use governance_ext::reviews::{wait_until_active, LaunchReview};
-use governance_ext::{Config, Error, Governance};
+use okta_governance::reviews::{wait_until_active, LaunchReview};
+use okta_governance::{Config, Error, Governance};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -85,7 +85,7 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
         .unwrap();
     assert_eq!(
         active.status,
-        governance_ext::client::types::SecurityAccessReviewStatus::Active
+        okta_governance::client::types::SecurityAccessReviewStatus::Active
     );
     let polls = org
         .received_requests()
@@ -149,7 +149,7 @@ async fn the_seed_request_never_leaves_the_client() {
 
 #[tokio::test]
 async fn close_and_restore_send_their_actions() {
-    use governance_ext::reviews::Review;
+    use okta_governance::reviews::Review;
     let org = MockServer::start().await;
     let actions = format!("/governance/api/v2/security-access-reviews/{ID}/actions");
     Mock::given(method("POST"))

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use governance_ext::client::prelude::*;
-use governance_ext::client::types;
-use governance_ext::labels::{self, Color};
-use governance_ext::orn::{Orn, Partition};
-use governance_ext::reviews::{self, LaunchReview, Review};
-use governance_ext::simulator::Simulator;
-use governance_ext::{AuthError, DpopMode, Error, Scopes};
+use okta_governance::client::prelude::*;
+use okta_governance::client::types;
+use okta_governance::labels::{self, Color};
+use okta_governance::orn::{Orn, Partition};
+use okta_governance::reviews::{self, LaunchReview, Review};
+use okta_governance::simulator::Simulator;
+use okta_governance::{AuthError, DpopMode, Error, Scopes};
 use serde_json::json;
 
 fn orns(org: &Simulator) -> (Orn, Orn) {
@@ -22,7 +22,7 @@ fn orns(org: &Simulator) -> (Orn, Orn) {
     )
 }
 
-fn api_error(error: Error) -> governance_ext::ApiError {
+fn api_error(error: Error) -> okta_governance::ApiError {
     match error {
         Error::Api(api) => *api,
         other => panic!("expected an Okta error, got {other:?}"),
@@ -123,7 +123,7 @@ async fn dpop_is_discovered_and_bound_tokens_need_proofs() {
         .config()
         .dpop(DpopMode::Never)
         .build()
-        .map(governance_ext::Governance::new)
+        .map(okta_governance::Governance::new)
         .unwrap()
         .unwrap();
     let error = labels::list(&off).await.unwrap_err();
@@ -148,7 +148,7 @@ async fn scopes_are_checked_at_the_token_endpoint_and_per_operation() {
         "{error}"
     );
 
-    let reader = governance_ext::Governance::new(
+    let reader = okta_governance::Governance::new(
         org.config()
             .scopes(Scopes::new(["okta.governance.labels.read"]))
             .build()
@@ -168,12 +168,12 @@ async fn scopes_are_checked_at_the_token_endpoint_and_per_operation() {
 #[tokio::test]
 async fn a_foreign_key_is_refused_as_invalid_client() {
     let org = Simulator::start().await.unwrap();
-    let stranger = governance_ext::Governance::new(
-        governance_ext::Config::builder()
+    let stranger = okta_governance::Governance::new(
+        okta_governance::Config::builder()
             .org_url(org.url())
             .private_key(
                 org.client_id(),
-                governance_ext::SigningKey::generate_es256().unwrap(),
+                okta_governance::SigningKey::generate_es256().unwrap(),
             )
             .key_id(org.key_id())
             .build()
@@ -190,8 +190,8 @@ async fn a_foreign_key_is_refused_as_invalid_client() {
 #[tokio::test]
 async fn api_tokens_work_except_for_oauth_only_operations() {
     let org = Simulator::start().await.unwrap();
-    let ssws = governance_ext::Governance::new(
-        governance_ext::Config::builder()
+    let ssws = okta_governance::Governance::new(
+        okta_governance::Config::builder()
             .org_url(org.url())
             .ssws_token(org.api_token().clone())
             .build()
@@ -468,7 +468,7 @@ async fn expired_tokens_are_refreshed_once() {
         .start()
         .await
         .unwrap();
-    let okta = governance_ext::Governance::new(
+    let okta = okta_governance::Governance::new(
         org.config().refresh_margin(Duration::ZERO).build().unwrap(),
     )
     .unwrap();

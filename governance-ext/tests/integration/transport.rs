@@ -1,7 +1,7 @@
 //! The ext crate's request path against local test servers: which credentials go where.
 
-use governance_ext::client::prelude::*;
-use governance_ext::{ApiError, Config, Error, Governance};
+use okta_governance::client::prelude::*;
+use okta_governance::{ApiError, Config, Error, Governance};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -19,7 +19,7 @@ fn labels() -> serde_json::Value {
 }
 
 /// A valid `createSecurityAccessReview` body.
-fn review_request() -> governance_ext::client::types::SecurityAccessReviewRequest {
+fn review_request() -> okta_governance::client::types::SecurityAccessReviewRequest {
     serde_json::from_value(json!({
         "principalId": "00ucpjbi6JMmDvdN40g4",
         "name": "Review",
@@ -199,7 +199,7 @@ async fn the_caller_can_read_the_body_of_an_undeclared_status() {
         .mount(&org)
         .await;
     let okta = ssws(&org);
-    let Err(governance_ext::client::Error::UnexpectedResponse(response)) =
+    let Err(okta_governance::client::Error::UnexpectedResponse(response)) =
         okta.list_labels().send().await
     else {
         panic!("202 is not declared for listLabels")
@@ -209,7 +209,7 @@ async fn the_caller_can_read_the_body_of_an_undeclared_status() {
     assert!(response.url().path().ends_with("/governance/api/v1/labels"));
     assert_eq!(response.text().await.unwrap(), "accepted, later");
 
-    let Err(governance_ext::client::Error::UnexpectedResponse(response)) = okta
+    let Err(okta_governance::client::Error::UnexpectedResponse(response)) = okta
         .create_security_access_review()
         .body(review_request())
         .send()
