@@ -40,7 +40,7 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
@@ -138,6 +138,7 @@ const PATH_REFUSAL: &str = "invalid path parameter ";
 impl PathRefusal {
     /// The refusal whose `Display` is `message`, if it is one: `send()` can only report it as
     /// progenitor's `Error::InvalidRequest(String)`, and this gets the typed value back.
+    #[doc(hidden)]
     pub fn from_message(message: &str) -> Option<Self> {
         let rest = message.strip_prefix(PATH_REFUSAL)?.strip_prefix('`')?;
         let (name, reason) = rest.split_once("`: ")?;
@@ -207,7 +208,8 @@ fn param_name(segment: &'static str) -> Option<&'static str> {
 
 /// A 2xx (or declared error) body that did not decode into the operation's type, as
 /// [`decode`] reports it when a transport is installed.
-#[derive(Debug, Clone)]
+#[doc(hidden)]
+#[derive(Debug)]
 pub struct DecodeFailure {
     /// `operationId` of the call (`listLabels`), when the metadata knows it.
     pub operation: Option<&'static str>,
@@ -215,8 +217,8 @@ pub struct DecodeFailure {
     pub status: u16,
     /// JSON path where decoding stopped (`data[0].labelId`; empty at the root).
     pub path: String,
-    /// serde's message.
-    pub message: String,
+    /// serde's error.
+    pub error: serde_json::Error,
     /// The whole body.
     pub body: bytes::Bytes,
 }
@@ -226,6 +228,7 @@ pub struct DecodeFailure {
 /// back as an `UnexpectedResponse` carrying a [`DecodeFailure`] (see [`take_failure`]), so the
 /// ext crate can name the operation and the status; without one, the error is progenitor's
 /// `InvalidResponsePayload`, unchanged.
+#[doc(hidden)]
 pub async fn decode<T: serde::de::DeserializeOwned, E>(
     client: &Client,
     response: reqwest::Response,
@@ -262,7 +265,7 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
                     operation: by_rust_method(info.operation_id).map(|op| op.id),
                     status: status.as_u16(),
                     path,
-                    message: error.to_string(),
+                    error,
                     body,
                 }),
             ))
@@ -275,12 +278,14 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
 /// hands back the response as it came, its body stream spent, instead of building a new
 /// response around the bytes. [`decode`] takes the body from here, and [`unexpected`] makes
 /// it the body again before the generated code hands the response to the caller.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct ReadBody(pub bytes::Bytes);
 
 /// The response the generated code returns as `Error::UnexpectedResponse`: when a transport
 /// left its body in a [`ReadBody`], a response with that body (and the same status, version,
 /// headers, URL and extensions), so that the caller reads it as usual.
+#[doc(hidden)]
 pub fn unexpected(mut response: reqwest::Response) -> reqwest::Response {
     use reqwest::ResponseBuilderExt;
     let Some(ReadBody(body)) = response.extensions_mut().remove::<ReadBody>() else {
@@ -300,26 +305,39 @@ pub fn unexpected(mut response: reqwest::Response) -> reqwest::Response {
 }
 
 /// Status of the synthetic responses that carry a transport failure.
+#[doc(hidden)]
 pub const FAILURE_STATUS: u16 = 599;
 
-/// A transport failure riding in a synthetic response's extensions.
+/// A transport failure riding in a synthetic response's extensions, taken out once by
+/// [`take_failure`] (extensions must be `Clone`; the error need not be).
 #[derive(Clone)]
-struct Failure(Arc<dyn Any + Send + Sync>);
+struct Failure(Arc<Mutex<Option<Box<dyn Any + Send>>>>);
 
 /// Builds the synthetic response that carries `error` back through the generated code.
-pub fn failure_response<E: Any + Send + Sync>(error: E) -> reqwest::Response {
+#[doc(hidden)]
+pub fn failure_response<E: Any + Send>(error: E) -> reqwest::Response {
     let mut response = http::Response::new(reqwest::Body::from(Vec::<u8>::new()));
-    *response.status_mut() =
-        http::StatusCode::from_u16(FAILURE_STATUS).expect("599 is a valid status code");
-    response.extensions_mut().insert(Failure(Arc::new(error)));
+    *response.status_mut() = http::StatusCode::from_u16(FAILURE_STATUS)
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .extensions_mut()
+        .insert(Failure(Arc::new(Mutex::new(Some(Box::new(error))))));
     reqwest::Response::from(response)
 }
 
-/// The error a transport put into a synthetic response with [`failure_response`], if this is
-/// one and the error has type `E`.
-pub fn take_failure<E: Any + Send + Sync>(response: &reqwest::Response) -> Option<Arc<E>> {
-    let failure = response.extensions().get::<Failure>()?;
-    failure.0.clone().downcast::<E>().ok()
+/// Takes out the error a transport put into a synthetic response with [`failure_response`],
+/// if this is one and the error (still there) has type `E`.
+#[doc(hidden)]
+pub fn take_failure<E: Any>(response: &mut reqwest::Response) -> Option<E> {
+    let failure = response.extensions_mut().get_mut::<Failure>()?;
+    let mut slot = failure.0.lock().unwrap_or_else(PoisonError::into_inner);
+    match slot.take()?.downcast::<E>() {
+        Ok(error) => Some(*error),
+        Err(other) => {
+            *slot = Some(other);
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -401,13 +419,15 @@ mod tests {
 
     #[test]
     fn failures_round_trip_through_a_synthetic_response() {
-        let response = failure_response(Boom("token endpoint said no"));
+        let mut response = failure_response(Boom("token endpoint said no"));
         assert_eq!(response.status().as_u16(), FAILURE_STATUS);
+        assert!(take_failure::<String>(&mut response).is_none());
         assert_eq!(
-            take_failure::<Boom>(&response).as_deref(),
-            Some(&Boom("token endpoint said no"))
+            take_failure::<Boom>(&mut response),
+            Some(Boom("token endpoint said no"))
         );
-        assert!(take_failure::<String>(&response).is_none());
+        // Taken once.
+        assert!(take_failure::<Boom>(&mut response).is_none());
     }
 
     #[derive(Debug, Clone, PartialEq)]

@@ -1,16 +1,16 @@
 //! The labels flow of the seed guide against your org (`OKTA_CLIENT_*` or `okta.yaml`):
-//! list the labels (predefined ones marked), ensure a label, assign it to an app and a group,
-//! list what carries it.
+//! list the labels (predefined ones marked), ensure a label, assign it to the resources given
+//! (with a progress line as the batches finish), list what carries it.
 //!
 //! ```sh
 //! cargo run -p okta-governance --example labels -- <app ORN> <group ORN> [--yes]
 //! ```
 //! Without `--yes` it only lists (nothing is created or assigned).
 
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use okta_governance::labels::{self, Color};
 use okta_governance::orn::Orn;
-use okta_governance::Governance;
+use okta_governance::prelude::*;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("org: {}", okta.org().as_str());
 
     println!("\n== labels");
-    for label in labels::list(&okta).await? {
+    for label in okta.labels().list().await? {
         let values: Vec<&str> = label.values.iter().map(|v| v.name.as_str()).collect();
         let kind = if labels::is_predefined(&label) {
             " (predefined)"
@@ -40,35 +40,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
 
     println!("\n== ensure label Sensitivity = High (red), Low (green)");
-    let label = labels::ensure(
-        &okta,
-        "Sensitivity",
-        &[("High", Some(Color::Red)), ("Low", Some(Color::Green))],
-    )
-    .await?;
+    let label = okta
+        .labels()
+        .ensure("Sensitivity")
+        .value("High", Color::Red)
+        .value("Low", Color::Green)
+        .send()
+        .await?;
     let high = label
         .values
         .iter()
         .find(|v| v.name.as_str().eq_ignore_ascii_case("High"))
         .ok_or("the label has no High value")?
         .label_value_id
-        .to_string();
+        .clone();
     println!("  {} ({})", label.name.as_str(), label.label_id.as_str());
 
     println!("\n== assign High to {} resource(s)", orns.len());
-    let report = labels::assign(&okta, &orns, std::slice::from_ref(&high)).await;
-    for (orn, result) in &report.results {
-        println!(
-            "  {orn}: {}",
-            result
-                .as_ref()
-                .map(|_| "ok".to_string())
-                .unwrap_or_else(|e| e.to_string())
+    let mut batches = okta
+        .labels()
+        .assign(&orns, std::slice::from_ref(&high))
+        .batches();
+    let mut failed = Vec::new();
+    while let Some(batch) = batches.next().await {
+        let progress = batch.progress;
+        eprint!(
+            "\r  {}/{} resources, {}/{} calls",
+            progress.resources_done,
+            progress.resources_total,
+            progress.batches_done,
+            progress.batches_total
         );
+        if let Err(error) = batch.result {
+            failed.extend(batch.resources.into_iter().map(|orn| (orn, error.clone())));
+        }
+    }
+    eprintln!();
+    for (orn, error) in &failed {
+        println!("  {orn}: {error}");
     }
 
     println!("\n== resources carrying High");
-    let mut holders = labels::resources_with_value(&okta, &high, 200)?;
+    let mut holders = okta.labels().resources_with_value(&high, 200)?;
     while let Some(resource) = holders.try_next().await? {
         println!(
             "  {}",

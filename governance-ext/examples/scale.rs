@@ -14,8 +14,8 @@
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use okta_governance::labels;
 use okta_governance::orn::{Orn, Partition};
+
 use okta_governance::simulator::Simulator;
 
 /// Resident set size in KiB (Linux; `None` elsewhere).
@@ -61,8 +61,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let org_id = org.directory().org_id.clone();
 
     // 1. Bulk assignment.
-    let label = labels::ensure(&okta, "Scale", &[("Bulk", None), ("Streamed", None)]).await?;
-    let bulk = label.values[0].label_value_id.to_string();
+    let label = okta
+        .labels()
+        .ensure("Scale")
+        .value("Bulk", None)
+        .value("Streamed", None)
+        .send()
+        .await?;
+    let bulk = label.values[0].label_value_id.clone();
     let orns = groups(&org_id, "00g0", orn_count)?;
     let before = org.stats();
     // The simulator's windows are aligned to the clock, like Okta's: how far into the current
@@ -72,7 +78,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .as_secs_f64()
         % window.as_secs_f64();
     let started = Instant::now();
-    let report = labels::assign(&okta, &orns, std::slice::from_ref(&bulk)).await;
+    let report = okta
+        .labels()
+        .assign(&orns, std::slice::from_ref(&bulk))
+        .send()
+        .await;
     let wall = started.elapsed().as_secs_f64();
     let after = org.stats();
     let calls = report.calls;
@@ -98,15 +108,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 2. Streaming.
-    let value = label.values[1].label_value_id.to_string();
+    let value = label.values[1].label_value_id.clone();
     let seeded = groups(&org_id, "00g1", streamed)?;
-    org.label_resources(&value, &seeded)?;
+    org.label_resources(value.as_str(), &seeded)?;
     drop(seeded);
     let baseline = rss_kib();
     let mut samples = Vec::new();
     let started = Instant::now();
     let requests_before = org.stats().requests;
-    let mut stream = labels::resources_with_value(&okta, &value, 200)?;
+    let mut stream = okta.labels().resources_with_value(&value, 200)?;
     let mut count = 0usize;
     while let Some(item) = stream.next().await {
         item?;

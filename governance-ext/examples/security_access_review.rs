@@ -4,13 +4,13 @@
 //! ```sh
 //! cargo run -p okta-governance --example security_access_review -- <principal user id> <reviewer user id>... --yes
 //! ```
-//! Without `--yes` the request is only validated and printed.
+//! Without `--yes` the request is only validated and printed (the configuration is still
+//! read: the client is built, but nothing is sent).
 
 use std::time::Duration;
 
 use chrono::Utc;
-use okta_governance::reviews::{wait_until_active, LaunchReview};
-use okta_governance::Governance;
+use okta_governance::prelude::*;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,25 +19,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (principal, reviewers) = args
         .split_first()
         .ok_or("usage: security_access_review <principal> <reviewer>... [--yes]")?;
-    let launch = LaunchReview::new(
-        principal.clone(),
-        format!("Security access review for {principal}"),
-    )
-    .reviewers(reviewers.iter().cloned());
+    let okta = Governance::from_env()?;
+    let launch = okta
+        .reviews()
+        .launch(
+            principal.clone(),
+            format!("Security access review for {principal}"),
+        )
+        .reviewers(reviewers.iter().cloned());
     let body = launch.validate(Utc::now())?;
     println!("request body:\n{}", serde_json::to_string_pretty(&body)?);
     if !write {
         println!("\n(validated only; pass --yes to launch)");
         return Ok(());
     }
-    let okta = Governance::from_env()?;
-    let review = launch.send(&okta).await?;
+    let review = launch.send().await?;
     println!(
         "\nlaunched {} ({:?}); waiting until it is active...",
         review.id.as_str(),
         review.status
     );
-    let active = wait_until_active(&okta, review.id.as_str(), Duration::from_secs(600)).await?;
+    let active = okta
+        .review(review.id.as_str())
+        .wait_until_active(Duration::from_secs(600))
+        .await?;
     println!(
         "{} is {:?}, ends {:?}",
         active.id.as_str(),

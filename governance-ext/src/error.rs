@@ -1,6 +1,11 @@
 //! Errors of the ext crate.
+//!
+//! Every error keeps its cause: `source()` gives the `reqwest`, I/O or serde error underneath,
+//! so `anyhow`/`eyre` reports (and `{:#}` / `{:?}` there) show the whole chain. `Display` says
+//! what failed at this level only and leaves the cause to the chain.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use okta_governance_client::hooks::DecodeFailure;
 
@@ -41,6 +46,9 @@ pub enum ConfigError {
 }
 
 /// Authentication failed.
+///
+/// `Clone`, unlike [`Error`]: one token request serves every call waiting for it, and each of
+/// them gets its outcome. Causes are shared through [`Arc`] for that.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -63,16 +71,21 @@ pub enum AuthError {
         /// What was wrong.
         reason: String,
     },
-    /// The token endpoint could not be reached.
-    #[error("token endpoint unreachable: {0}")]
-    Unreachable(String),
+    /// The token endpoint could not be reached, or the connection broke.
+    #[error("cannot reach the token endpoint")]
+    Unreachable {
+        /// What went wrong (a `reqwest::Error`, mostly).
+        #[source]
+        source: Cause,
+    },
     /// A JWT (client assertion or DPoP proof) could not be signed.
-    #[error("cannot sign the {what}: {reason}")]
+    #[error("cannot sign the {what}")]
     Signing {
-        /// `client assertion` or `DPoP proof`.
+        /// `client assertion`, `DPoP proof` or `random value`.
         what: &'static str,
         /// Why.
-        reason: String,
+        #[source]
+        source: Cause,
     },
     /// No access token could be had within the call's deadline (the token endpoint is slow or
     /// failing; see the logs for what it said).
@@ -113,8 +126,19 @@ pub enum AuthError {
     User(String),
 }
 
+/// The cause of an [`AuthError`], shared by every call that waited for the same token request.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
+/// A [`Cause`] from an error or a message.
+pub(crate) fn cause(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Cause {
+    Arc::from(error.into())
+}
+
 /// Any error of the SDK.
-#[derive(Debug, Clone, thiserror::Error)]
+///
+/// Not `Clone`: it owns its cause. A report that hands one error to many entries (the label
+/// bulk calls) shares it through [`Arc`].
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Bad configuration.
@@ -126,32 +150,29 @@ pub enum Error {
     /// Okta answered with an error.
     #[error(transparent)]
     Api(Box<ApiError>),
-    /// The request was refused before it was sent (a value broke a limit of the spec).
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
-    /// A value given to the SDK breaks a documented limit; nothing was sent.
-    #[error("invalid {field} `{value}`: {limit}")]
-    Validation {
-        /// The field.
-        field: &'static str,
-        /// The value given.
-        value: String,
+    /// A value given to the SDK breaks a limit (of the spec, of the API or of a flow); nothing
+    /// was sent. `field` is the API's name for it (`name`, `values[].name`, `labelId`,
+    /// `reviewerSettings.userSettings.includedUserIds`), `limit` the rule it breaks.
+    ///
+    /// Path parameters land here too: a value that cannot be sent as exactly one path segment
+    /// (empty, `.`, `..`, over 1,024 bytes), so ids taken from users can never steer a request
+    /// to another endpoint.
+    #[error("invalid {field}{}: {limit}", value.as_deref().map(|v| format!(" `{}`", shorten(v))).unwrap_or_default())]
+    InvalidInput {
+        /// The field or parameter, as the API spells it.
+        field: String,
+        /// The value given (when the SDK still has it).
+        value: Option<String>,
         /// The limit it breaks.
-        limit: &'static str,
+        limit: String,
     },
-    /// A path parameter's value cannot be sent as exactly one path segment (empty, `.`, `..`,
-    /// too long), or the request path does not match the operation's template; nothing was
-    /// sent. Ids taken from users can never steer a request to another endpoint.
-    #[error("invalid path parameter {param}: {reason}")]
-    InvalidPath {
-        /// The parameter's name in the spec (`labelId`), or `path` for the path as a whole.
-        param: &'static str,
-        /// What is wrong.
-        reason: &'static str,
+    /// The org could not be reached or the connection broke (after retries, where safe).
+    #[error("cannot reach the org, or the connection broke")]
+    Transport {
+        /// The `reqwest` (or I/O) error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// The server could not be reached or the connection broke (after retries, where safe).
-    #[error("transport: {0}")]
-    Transport(String),
     /// A response body was longer than the configured limit (see `ConfigBuilder::max_body`);
     /// it was not read further.
     #[error("the response body ({status}) is over the limit of {limit} bytes")]
@@ -169,12 +190,13 @@ pub enum Error {
         /// What was wrong with the next-page link.
         reason: String,
     },
-    /// A security access review reached the `ERROR` state.
-    #[error("security access review {id} failed to generate (status ERROR)")]
-    ReviewFailed {
-        /// The review's id.
-        id: String,
-    },
+    /// A label flow cannot go on (see [`LabelError`](crate::labels::LabelError)).
+    #[error(transparent)]
+    Label(#[from] crate::labels::LabelError),
+    /// A security access review flow cannot go on (see
+    /// [`ReviewError`](crate::reviews::ReviewError)).
+    #[error(transparent)]
+    Review(#[from] crate::reviews::ReviewError),
     /// Still rate limited after the allowed retries (or the reset lies past the deadline).
     #[error("rate limited by Okta after {retries} retries{}", reset_in.map(|r| format!("; the window resets in {} s", r.as_secs())).unwrap_or_default())]
     RateLimited {
@@ -189,18 +211,19 @@ pub enum Error {
         /// Time spent.
         after: std::time::Duration,
     },
-    /// A response did not decode into the operation's type.
+    /// A response did not decode into the operation's type; `source()` is serde's error.
     ///
     /// `Display` leaves the body excerpt out (it can hold personal data, and errors are often
     /// logged at `info`); it is in the field and in `Debug`.
-    #[error("cannot decode the {} response{} at {path}: {message}", operation.unwrap_or("unknown operation's"), status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[error("cannot decode the {} response{} at {path}", operation.unwrap_or("unknown operation's"), status.map(|s| format!(" ({s})")).unwrap_or_default())]
     Decode {
         /// `operationId` of the call, when known.
         operation: Option<&'static str>,
         /// HTTP status of the response, when known.
         status: Option<u16>,
         /// What serde said (with line and column).
-        message: String,
+        #[source]
+        source: serde_json::Error,
         /// The JSON path where decoding stopped (`$.data[0].labelId`).
         path: String,
         /// The first 200 characters of the body.
@@ -264,11 +287,8 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
         match error {
             E::InvalidRequest(message) => {
                 match okta_governance_client::hooks::PathRefusal::from_message(&message) {
-                    Some(refusal) => Error::InvalidPath {
-                        param: refusal.param,
-                        reason: refusal.reason,
-                    },
-                    None => Error::InvalidRequest(message),
+                    Some(refusal) => Error::invalid(refusal.param, None, refusal.reason),
+                    None => builder_refusal(&message),
                 }
             }
             E::ErrorResponse(response) => {
@@ -280,19 +300,19 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                     body,
                 )))
             }
-            E::UnexpectedResponse(response) => {
+            E::UnexpectedResponse(mut response) => {
                 if let Some(failure) =
-                    okta_governance_client::hooks::take_failure::<Error>(&response)
+                    okta_governance_client::hooks::take_failure::<Error>(&mut response)
                 {
-                    return (*failure).clone();
+                    return failure;
                 }
                 if let Some(failure) =
-                    okta_governance_client::hooks::take_failure::<DecodeFailure>(&response)
+                    okta_governance_client::hooks::take_failure::<DecodeFailure>(&mut response)
                 {
                     return Error::Decode {
                         operation: failure.operation,
                         status: Some(failure.status),
-                        message: failure.message.clone(),
+                        source: failure.error,
                         path: if failure.path.is_empty() || failure.path == "." {
                             "$".into()
                         } else {
@@ -304,7 +324,7 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 // Statuses the spec does not declare: the stack kept the parsed body.
                 let body = response
                     .extensions()
-                    .get::<crate::transport::ErrorBody>()
+                    .get::<ErrorBody>()
                     .map(|body| body.0.clone());
                 Error::Api(Box::new(ApiError::from_parts(
                     response.status().as_u16(),
@@ -312,32 +332,80 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                     body,
                 )))
             }
-            E::CommunicationError(e) => Error::Transport(e.without_url().to_string()),
+            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
+                Error::transport(e.without_url())
+            }
             E::InvalidResponsePayload(bytes, e) => Error::Decode {
                 operation: None,
                 status: None,
                 path: json_path_at(&bytes, e.line(), e.column()),
-                message: e.to_string(),
+                source: e,
                 excerpt: excerpt(&bytes),
             },
-            E::ResponseBodyError(e) => Error::Transport(e.without_url().to_string()),
-            E::InvalidUpgrade(e) => Error::Transport(e.without_url().to_string()),
-            E::Custom(message) => Error::Transport(message),
+            E::Custom(message) => Error::transport(message),
         }
     }
 }
 
+impl Error {
+    /// A value refused before sending.
+    pub(crate) fn invalid(
+        field: impl Into<String>,
+        value: Option<String>,
+        limit: impl Into<String>,
+    ) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            value,
+            limit: limit.into(),
+        }
+    }
+
+    /// The org could not be reached.
+    pub(crate) fn transport(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Error::Transport {
+            source: source.into(),
+        }
+    }
+}
+
+/// A refusal of a generated builder (`labelId was not initialized`, `conversion to
+/// `ScimFilter` for filter failed: ...`) as an [`Error::InvalidInput`] naming the field.
+fn builder_refusal(message: &str) -> Error {
+    if let Some(field) = message.strip_suffix(" was not initialized") {
+        return Error::invalid(field, None, "is required");
+    }
+    if let Some(rest) = message.strip_prefix("conversion to `") {
+        if let Some((_, rest)) = rest.split_once("` for ") {
+            return match rest.split_once(" failed: ") {
+                Some((field, why)) => Error::invalid(field, None, why),
+                None => Error::invalid(
+                    rest.strip_suffix(" failed").unwrap_or(rest),
+                    None,
+                    "cannot be converted to the operation's type",
+                ),
+            };
+        }
+    }
+    Error::invalid("request", None, message)
+}
+
+/// A value for `Display`: at most 64 characters.
+fn shorten(value: &str) -> String {
+    match value.char_indices().nth(64) {
+        Some((end, _)) => format!("{}...", &value[..end]),
+        None => value.to_string(),
+    }
+}
+
+/// The parsed body of an error response, kept by the stack for statuses the generated code
+/// does not decode (statuses the spec does not declare for the operation).
+#[derive(Clone, Debug)]
+pub(crate) struct ErrorBody(pub serde_json::Value);
+
 /// The first 200 characters of a body.
 fn excerpt(body: &[u8]) -> String {
     String::from_utf8_lossy(body).chars().take(200).collect()
-}
-
-/// A generated request type from JSON built by a flow; the generated type enforces the spec's
-/// limits, and a value breaking one is an `InvalidRequest` before anything is sent.
-pub(crate) fn request_body<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
-) -> Result<T, Error> {
-    serde_json::from_value(value).map_err(|e| Error::InvalidRequest(e.to_string()))
 }
 
 /// The JSON path (`$.data[0].name`) of the innermost value open at `line`:`column` (1-based,

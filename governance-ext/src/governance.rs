@@ -16,7 +16,7 @@ use crate::transport::StackTransport;
 /// authentication and the rest of the stack applied to each request.
 ///
 /// ```no_run
-/// use okta_governance::client::prelude::*;
+/// use okta_governance::prelude::*;
 /// # async fn run() -> Result<(), okta_governance::Error> {
 /// let okta = okta_governance::Governance::from_env()?;
 /// let labels = okta.list_labels().send().await?;
@@ -61,7 +61,7 @@ impl Governance {
                 }
             }))
             .build()
-            .map_err(|e| Error::Transport(e.to_string()))?;
+            .map_err(Error::transport)?;
         let auth = Arc::new(Authenticator::new(config, http.clone()));
         let transport = Arc::new(StackTransport {
             auth: auth.clone(),
@@ -114,4 +114,18 @@ impl Deref for Governance {
     fn deref(&self) -> &Client {
         &self.client
     }
+}
+
+/// A client for unit tests that build requests; nothing is sent to its org.
+#[cfg(test)]
+pub(crate) fn test_client() -> &'static Governance {
+    static OKTA: std::sync::LazyLock<Governance> = std::sync::LazyLock::new(|| {
+        let config = Config::builder()
+            .org_url("https://acme.okta.com")
+            .ssws_token("00test")
+            .build()
+            .unwrap();
+        Governance::new(config).unwrap()
+    });
+    &OKTA
 }

@@ -1,5 +1,6 @@
-//! Governance labels: list (with the predefined ones recognisable), ensure, and assign to any
-//! number of resources.
+//! Governance labels, reached through [`Governance::labels`]: list (with the predefined ones
+//! recognisable), find, ensure, update, delete, assign to and unassign from any number of
+//! resources, and stream the resources carrying a value.
 //!
 //! Needs `okta.governance.labels.read` / `.manage`; assigning also needs read access to the
 //! labelled resources (`okta.apps.read`, `okta.groups.read`, …) and an admin role that may manage
@@ -8,27 +9,36 @@
 //! and 10 resources per assign call (batched here).
 //!
 //! ```no_run
-//! use okta_governance::labels::{self, Color};
+//! use okta_governance::prelude::*;
+//! use okta_governance::labels::Color;
 //! use okta_governance::orn::Orn;
-//! # async fn run(okta: okta_governance::Governance) -> Result<(), okta_governance::Error> {
-//! let label = labels::ensure(&okta, "Sensitivity", &[("High", Some(Color::Red)), ("Low", None)]).await?;
+//! # async fn run(okta: Governance) -> Result<(), Error> {
+//! let label = okta
+//!     .labels()
+//!     .ensure("Sensitivity")
+//!     .value("High", Color::Red)
+//!     .value("Low", None)
+//!     .send()
+//!     .await?;
 //! let high = label.values.iter().find(|v| v.name.as_str() == "High").unwrap();
 //! let app: Orn = "orn:okta:idp:00o11edPwGqbUrsDm0g4:apps:oidc:0oafxqCAJWWGELFTYASJ".parse().unwrap();
-//! let report = labels::assign(&okta, &[app], &[high.label_value_id.to_string()]).await;
+//! let report = okta.labels().assign(&[app], &[high.label_value_id.clone()]).send().await;
 //! assert!(report.failed().is_empty());
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
-use serde_json::json;
 
-use crate::error::{request_body, Error};
+use crate::error::Error;
+use crate::filter::ResourceLabelFilter;
 use crate::governance::Governance;
 use crate::orn::Orn;
+use crate::paginate::{Items, Paginate};
 
 /// The keys Okta creates in every OIG org (each with one value of the same name).
 pub const PREDEFINED: [&str; 2] = ["Crown Jewel", "Privileged"];
@@ -38,11 +48,50 @@ pub const MAX_CUSTOM_KEYS: usize = 10;
 pub const MAX_VALUES: usize = 10;
 /// Resources and label values per assign or unassign call.
 pub const MAX_BATCH: usize = 10;
-/// Assign calls in flight at once (under the client's throttle).
-const CONCURRENCY: usize = 4;
+/// Assign calls in flight at once by default (under the client's throttle).
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most assign calls in flight at once that [`Bulk::concurrency`] accepts.
+pub const MAX_CONCURRENCY: usize = 16;
+
+/// A label flow that cannot go on for a reason of the org's state (not of the input).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabelError {
+    /// `Crown Jewel` and `Privileged` are Okta's and cannot be changed or deleted.
+    #[error("label {label_id} is predefined and cannot be changed")]
+    Predefined {
+        /// The label's id.
+        label_id: String,
+    },
+    /// A label whose values are assigned cannot be deleted (see
+    /// [`Labels::delete_unassigning_first`]).
+    #[error("label {label_id} cannot be deleted while its values are assigned to resources")]
+    InUse {
+        /// The label's id.
+        label_id: String,
+    },
+    /// The org already has [`MAX_CUSTOM_KEYS`] custom label keys.
+    #[error("cannot add label {name}: the org already has 10 custom label keys")]
+    TooManyKeys {
+        /// The key that could not be added.
+        name: String,
+    },
+    /// A batch of an unassign (or assign) failed, so the flow stopped.
+    #[error("{failed} resource(s) failed, {resource} first")]
+    BatchFailed {
+        /// The first resource that failed.
+        resource: String,
+        /// How many failed.
+        failed: usize,
+        /// Why the first failed.
+        #[source]
+        source: Arc<Error>,
+    },
+}
 
 /// The background colours a label value may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 #[allow(missing_docs)]
 pub enum Color {
     Red,
@@ -71,6 +120,14 @@ impl Color {
             Color::Gray => "gray",
         }
     }
+
+    fn metadata(self) -> types::LabelMetadata {
+        types::LabelMetadata {
+            additional_properties: Some(types::LabelMetadataAdditionalProperties {
+                background_color: Some(serde_json::Value::from(self.as_str())),
+            }),
+        }
+    }
 }
 
 fn check_name(field: &'static str, name: &str) -> Result<(), Error> {
@@ -78,21 +135,23 @@ fn check_name(field: &'static str, name: &str) -> Result<(), Error> {
     if (1..=50).contains(&length) {
         Ok(())
     } else {
-        Err(Error::Validation {
+        Err(Error::invalid(
             field,
-            value: name.to_string(),
-            limit: "must be 1 to 50 characters",
-        })
+            Some(name.to_string()),
+            "must be 1 to 50 characters",
+        ))
     }
 }
 
-fn value_json(name: &str, color: Option<Color>) -> serde_json::Value {
-    match color {
-        Some(color) => {
-            json!({"name": name, "metadata": {"additionalProperties": {"backgroundColor": color.as_str()}}})
-        }
-        None => json!({"name": name}),
-    }
+/// A generated newtype from a checked name; the generated checks agree with [`check_name`], so
+/// this fails only if the spec's limit changes.
+fn typed<T: TryFrom<String>>(field: &'static str, name: &str) -> Result<T, Error>
+where
+    T::Error: std::fmt::Display,
+{
+    check_name(field, name)?;
+    T::try_from(name.to_string())
+        .map_err(|e| Error::invalid(field, Some(name.to_string()), e.to_string()))
 }
 
 /// Whether a label is one of the two Okta creates in every org (they cannot be changed).
@@ -100,303 +159,424 @@ pub fn is_predefined(label: &types::Label) -> bool {
     PREDEFINED.contains(&label.name.as_str())
 }
 
-/// Every label of the org (the endpoint does not page).
-pub async fn list(okta: &Governance) -> Result<Vec<types::Label>, Error> {
-    Ok(okta.list_labels().send().await?.into_inner().data)
-}
-
-/// The label whose key is `name`, compared case-insensitively as the server does.
-pub fn find<'a>(labels: &'a [types::Label], name: &str) -> Option<&'a types::Label> {
+/// The label whose key is `name` among `labels`, compared case-insensitively as the server
+/// does.
+pub fn find_in<'l>(labels: &'l [types::Label], name: &str) -> Option<&'l types::Label> {
     labels
         .iter()
         .find(|label| label.name.as_str().eq_ignore_ascii_case(name))
 }
 
-/// Validates a new label (key, values, their count) before anything is sent.
-pub fn validate_new(
-    key: &str,
-    values: &[(&str, Option<Color>)],
-) -> Result<types::LabelCreate, Error> {
-    check_name("name", key)?;
-    if values.is_empty() || values.len() > MAX_VALUES {
-        return Err(Error::Validation {
-            field: "values",
-            value: values.len().to_string(),
-            limit: "must hold 1 to 10 values",
-        });
-    }
-    for (name, _) in values {
-        check_name("values[].name", name)?;
-    }
-    let values: Vec<serde_json::Value> = values
-        .iter()
-        .map(|(name, color)| value_json(name, *color))
-        .collect();
-    request_body(json!({"name": key, "values": values}))
+/// The label calls of a client: `okta.labels()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Labels<'a> {
+    okta: &'a Governance,
 }
 
-/// The label `key` with at least `values`: created when missing, missing values added (case-
-/// insensitive match, never duplicated). Safe to run again and against a concurrent creator.
-pub async fn ensure(
-    okta: &Governance,
-    key: &str,
-    values: &[(&str, Option<Color>)],
-) -> Result<types::Label, Error> {
-    let body = validate_new(key, values)?;
-    let labels = list(okta).await?;
-    let label = match find(&labels, key) {
-        Some(label) => label.clone(),
-        None => {
-            let custom = labels.iter().filter(|l| !is_predefined(l)).count();
-            if custom >= MAX_CUSTOM_KEYS {
-                return Err(Error::Validation {
-                    field: "name",
-                    value: key.to_string(),
-                    limit: "cannot be added: the org already has 10 custom label keys",
-                });
+impl Governance {
+    /// The governance-label calls (see [`labels`](crate::labels)).
+    pub fn labels(&self) -> Labels<'_> {
+        Labels { okta: self }
+    }
+}
+
+impl<'a> Labels<'a> {
+    /// Every label of the org (the endpoint does not page).
+    pub async fn list(&self) -> Result<Vec<types::Label>, Error> {
+        Ok(self.okta.list_labels().send().await?.into_inner().data)
+    }
+
+    /// The label whose key is `name` (case-insensitive, as the server compares), if any.
+    pub async fn find(&self, name: &str) -> Result<Option<types::Label>, Error> {
+        Ok(find_in(&self.list().await?, name).cloned())
+    }
+
+    /// The label `key` with at least the values given to the builder: created when missing,
+    /// missing values added (case-insensitive match, never duplicated). Safe to run again and
+    /// against a concurrent creator.
+    pub fn ensure(&self, key: impl Into<String>) -> Ensure<'a> {
+        Ensure {
+            okta: self.okta,
+            key: key.into(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Changes to `label`, applied with the PATCH operation (at most 10 per call) when sent.
+    pub fn update(&self, label: &types::Label) -> Update<'a> {
+        Update {
+            okta: self.okta,
+            label: label.clone(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// Deletes a label. Refused ([`LabelError::InUse`], before the DELETE) while any of its
+    /// values is assigned; [`delete_unassigning_first`](Self::delete_unassigning_first)
+    /// removes the assignments first when you mean it.
+    pub async fn delete(&self, label: &types::Label) -> Result<(), Error> {
+        if is_predefined(label) {
+            return Err(LabelError::Predefined {
+                label_id: label.label_id.to_string(),
             }
-            match okta.create_label().body(body).send().await {
-                Ok(created) => return Ok(created.into_inner()),
-                Err(error) => {
-                    // Another caller may have created it meanwhile: use theirs.
-                    let error = Error::from(error);
-                    let again = list(okta).await?;
-                    match find(&again, key) {
-                        Some(label) => label.clone(),
-                        None => return Err(error),
+            .into());
+        }
+        for value in &label.values {
+            if self
+                .resources_with_value(&value.label_value_id, 1)?
+                .try_next()
+                .await?
+                .is_some()
+            {
+                return Err(LabelError::InUse {
+                    label_id: label.label_id.to_string(),
+                }
+                .into());
+            }
+        }
+        self.okta
+            .delete_label()
+            .label_id(label.label_id.to_string())
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Unassigns every value of the label from every resource, then deletes it. The first
+    /// failed batch stops it (the label is not deleted).
+    pub async fn delete_unassigning_first(
+        &self,
+        label: &types::Label,
+    ) -> Result<BulkReport, Error> {
+        if is_predefined(label) {
+            return Err(LabelError::Predefined {
+                label_id: label.label_id.to_string(),
+            }
+            .into());
+        }
+        let mut report = BulkReport::default();
+        for value in &label.values {
+            let holders: Vec<types::ResourceLabel> = self
+                .resources_with_value(&value.label_value_id, crate::paginate::MAX_LIMIT)?
+                .try_collect()
+                .await?;
+            let orns: Vec<Orn> = holders
+                .iter()
+                .filter_map(|r| r.orn.as_ref().and_then(|orn| orn.as_str().parse().ok()))
+                .collect();
+            let part = self
+                .unassign(&orns, std::slice::from_ref(&value.label_value_id))
+                .send()
+                .await;
+            if let Some(error) = part.first_error() {
+                return Err(error);
+            }
+            report.merge(part);
+        }
+        self.delete(label).await?;
+        Ok(report)
+    }
+
+    /// Gives every resource every label value, in batches of at most 10 × 10, a few calls at a
+    /// time under the client's throttle. Assigning again is harmless. Send it for a
+    /// [`BulkReport`], or stream its batches for progress ([`Bulk::batches`]).
+    pub fn assign(&self, orns: &[Orn], value_ids: &[types::LabelValueId]) -> Bulk<'a> {
+        Bulk::new(self.okta, orns, value_ids, Direction::Assign)
+    }
+
+    /// Removes the label values from the resources, batched like [`assign`](Self::assign).
+    pub fn unassign(&self, orns: &[Orn], value_ids: &[types::LabelValueId]) -> Bulk<'a> {
+        Bulk::new(self.okta, orns, value_ids, Direction::Unassign)
+    }
+
+    /// The resources carrying a label value, streamed page by page (`limit` 1-200 per page).
+    pub fn resources_with_value(
+        &self,
+        value_id: &types::LabelValueId,
+        limit: u32,
+    ) -> Result<Items<'a, types::ResourceLabel>, Error> {
+        self.resources(
+            ResourceLabelFilter::label_value_id(value_id.as_str()),
+            limit,
+        )
+    }
+
+    /// The labels of one resource, streamed.
+    pub fn of_resource(
+        &self,
+        orn: &Orn,
+        limit: u32,
+    ) -> Result<Items<'a, types::ResourceLabel>, Error> {
+        self.resources(ResourceLabelFilter::orn(orn), limit)
+    }
+
+    /// The labelled resources of a type (`apps`, `groups`, …), streamed.
+    pub fn resources_of_type(
+        &self,
+        resource_type: &str,
+        limit: u32,
+    ) -> Result<Items<'a, types::ResourceLabel>, Error> {
+        self.resources(ResourceLabelFilter::resource_type(resource_type), limit)
+    }
+
+    /// The labelled resources matching `filter`, streamed.
+    pub fn resources(
+        &self,
+        filter: ResourceLabelFilter,
+        limit: u32,
+    ) -> Result<Items<'a, types::ResourceLabel>, Error> {
+        self.okta
+            .list_label_resources()
+            .filter(types::ScimFilter(String::from(filter)))
+            .items(limit)
+    }
+}
+
+/// The builder of [`Labels::ensure`].
+#[derive(Debug, Clone)]
+#[must_use = "nothing happens until `send` is awaited"]
+pub struct Ensure<'a> {
+    okta: &'a Governance,
+    key: String,
+    values: Vec<(String, Option<Color>)>,
+}
+
+impl Ensure<'_> {
+    /// A value the label must have, with a colour (`Color::Red`) or none (`None`).
+    pub fn value(mut self, name: impl Into<String>, color: impl Into<Option<Color>>) -> Self {
+        self.values.push((name.into(), color.into()));
+        self
+    }
+
+    /// Checks the key, the values and their count, and builds the create body; nothing is
+    /// sent.
+    pub fn validate(&self) -> Result<types::LabelCreate, Error> {
+        if self.values.is_empty() || self.values.len() > MAX_VALUES {
+            return Err(Error::invalid(
+                "values",
+                Some(self.values.len().to_string()),
+                "must hold 1 to 10 values",
+            ));
+        }
+        let name = typed("name", &self.key)?;
+        let values = self
+            .values
+            .iter()
+            .map(|(name, color)| {
+                Ok(types::LabelValueCreate {
+                    name: typed("values[].name", name)?,
+                    metadata: color.map(Color::metadata),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(types::LabelCreate { name, values })
+    }
+
+    /// Creates the label or adds the missing values.
+    pub async fn send(self) -> Result<types::Label, Error> {
+        let body = self.validate()?;
+        let labels = self.okta.labels();
+        let all = labels.list().await?;
+        let label = match find_in(&all, &self.key) {
+            Some(label) => label.clone(),
+            None => {
+                let custom = all.iter().filter(|l| !is_predefined(l)).count();
+                if custom >= MAX_CUSTOM_KEYS {
+                    return Err(LabelError::TooManyKeys { name: self.key }.into());
+                }
+                match self.okta.create_label().body(body).send().await {
+                    Ok(created) => return Ok(created.into_inner()),
+                    Err(error) => {
+                        // Another caller may have created it meanwhile: use theirs.
+                        let error = Error::from(error);
+                        match find_in(&labels.list().await?, &self.key) {
+                            Some(label) => label.clone(),
+                            None => return Err(error),
+                        }
                     }
                 }
             }
+        };
+        let missing: Vec<&(String, Option<Color>)> = self
+            .values
+            .iter()
+            .filter(|(name, _)| {
+                !label
+                    .values
+                    .iter()
+                    .any(|v| v.name.as_str().eq_ignore_ascii_case(name))
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(label);
         }
-    };
-    let missing: Vec<&(&str, Option<Color>)> = values
-        .iter()
-        .filter(|(name, _)| {
-            !label
-                .values
-                .iter()
-                .any(|v| v.name.as_str().eq_ignore_ascii_case(name))
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(label);
+        let total = label.values.len().saturating_add(missing.len());
+        if total > MAX_VALUES {
+            return Err(Error::invalid(
+                "values",
+                Some(total.to_string()),
+                "must hold at most 10 values per key",
+            ));
+        }
+        let mut update = labels.update(&label);
+        for (name, color) in missing {
+            update = update.add_value(name.clone(), *color);
+        }
+        update.send().await
     }
-    if label.values.len() + missing.len() > MAX_VALUES {
-        return Err(Error::Validation {
-            field: "values",
-            value: (label.values.len() + missing.len()).to_string(),
-            limit: "must hold at most 10 values per key",
-        });
-    }
-    let changes: Vec<Change> = missing
-        .iter()
-        .map(|(name, color)| Change::AddValue(name.to_string(), *color))
-        .collect();
-    update(okta, &label, &changes).await
 }
 
-/// One change of [`update`].
+/// One change of an [`Update`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// Rename the key.
+enum Change {
     RenameKey(String),
-    /// Add a value.
     AddValue(String, Option<Color>),
-    /// Rename a value (by id).
-    RenameValue {
-        /// The value's id.
-        id: String,
-        /// The new name.
-        name: String,
-    },
-    /// Change a value's colour (by id).
-    SetColor {
-        /// The value's id.
-        id: String,
-        /// The new colour.
-        color: Color,
-    },
-    /// Remove a value (by id).
-    RemoveValue(String),
+    RenameValue(types::LabelValueId, String),
+    SetColor(types::LabelValueId, Color),
+    RemoveValue(types::LabelValueId),
+}
+
+fn key_op(name: &str) -> Result<types::PatchLabelsItem, Error> {
+    Ok(types::PatchLabelOperation {
+        op: types::LabelPatchOp::Replace,
+        path: "/name".into(),
+        ref_type: types::PatchLabelOperationRefType::LabelCategory,
+        value: Some(typed("name", name)?),
+    }
+    .into())
+}
+
+fn value_op(
+    op: types::LabelValuePatchOp,
+    path: String,
+    value: Option<types::LabelValueUpdate>,
+) -> types::PatchLabelsItem {
+    types::PatchLabelValueOperation {
+        op,
+        path,
+        ref_type: types::PatchLabelValueOperationRefType::LabelValue,
+        value,
+    }
+    .into()
 }
 
 impl Change {
-    fn validate(&self) -> Result<(), Error> {
-        match self {
-            Change::RenameKey(name) => check_name("name", name),
-            Change::AddValue(name, _) | Change::RenameValue { name, .. } => {
-                check_name("values[].name", name)
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn operation(&self) -> serde_json::Value {
-        match self {
-            Change::RenameKey(name) => {
-                json!({"op": "REPLACE", "path": "/name", "value": name, "refType": "LABEL-CATEGORY"})
-            }
-            Change::AddValue(name, color) => {
-                json!({"op": "ADD", "path": "/values/-", "value": value_json(name, *color), "refType": "LABEL-VALUE"})
-            }
-            Change::RenameValue { id, name } => {
-                json!({"op": "REPLACE", "path": format!("/values/{}/name", pointer_token(id)), "value": {"name": name}, "refType": "LABEL-VALUE"})
-            }
-            Change::SetColor { id, color } => json!({
-                "op": "REPLACE",
-                "path": format!("/values/{}/metadata/additionalProperties/backgroundColor", pointer_token(id)),
-                "value": {"metadata": {"additionalProperties": {"backgroundColor": color.as_str()}}},
-                "refType": "LABEL-VALUE"
-            }),
+    /// The PATCH operation; names are checked here, before anything is sent.
+    fn operation(&self) -> Result<types::PatchLabelsItem, Error> {
+        use types::LabelValuePatchOp as Op;
+        Ok(match self {
+            Change::RenameKey(name) => key_op(name)?,
+            Change::AddValue(name, color) => value_op(
+                Op::Add,
+                "/values/-".into(),
+                Some(types::LabelValueUpdate {
+                    name: Some(typed("values[].name", name)?),
+                    metadata: color.map(Color::metadata),
+                }),
+            ),
+            Change::RenameValue(id, name) => value_op(
+                Op::Replace,
+                format!("/values/{}/name", pointer_token(id)),
+                Some(types::LabelValueUpdate {
+                    name: Some(typed("values[].name", name)?),
+                    metadata: None,
+                }),
+            ),
+            Change::SetColor(id, color) => value_op(
+                Op::Replace,
+                format!(
+                    "/values/{}/metadata/additionalProperties/backgroundColor",
+                    pointer_token(id)
+                ),
+                Some(types::LabelValueUpdate {
+                    name: None,
+                    metadata: Some(color.metadata()),
+                }),
+            ),
             Change::RemoveValue(id) => {
-                json!({"op": "REMOVE", "path": format!("/values/{}", pointer_token(id)), "refType": "LABEL-VALUE"})
+                value_op(Op::Remove, format!("/values/{}", pointer_token(id)), None)
             }
+        })
+    }
+}
+
+/// The builder of [`Labels::update`]: the changes, applied in order when sent.
+#[derive(Debug, Clone)]
+#[must_use = "nothing happens until `send` is awaited"]
+pub struct Update<'a> {
+    okta: &'a Governance,
+    label: types::Label,
+    changes: Vec<Change>,
+}
+
+impl Update<'_> {
+    /// Renames the key.
+    pub fn rename(mut self, name: impl Into<String>) -> Self {
+        self.changes.push(Change::RenameKey(name.into()));
+        self
+    }
+
+    /// Adds a value, with a colour or none.
+    pub fn add_value(mut self, name: impl Into<String>, color: impl Into<Option<Color>>) -> Self {
+        self.changes
+            .push(Change::AddValue(name.into(), color.into()));
+        self
+    }
+
+    /// Renames the value `id`.
+    pub fn rename_value(mut self, id: &types::LabelValueId, name: impl Into<String>) -> Self {
+        self.changes
+            .push(Change::RenameValue(id.clone(), name.into()));
+        self
+    }
+
+    /// Sets the colour of the value `id`.
+    pub fn set_color(mut self, id: &types::LabelValueId, color: Color) -> Self {
+        self.changes.push(Change::SetColor(id.clone(), color));
+        self
+    }
+
+    /// Removes the value `id`.
+    pub fn remove_value(mut self, id: &types::LabelValueId) -> Self {
+        self.changes.push(Change::RemoveValue(id.clone()));
+        self
+    }
+
+    /// Checks every change and builds the PATCH bodies (at most 10 operations each); nothing
+    /// is sent.
+    pub fn validate(&self) -> Result<Vec<types::PatchLabels>, Error> {
+        if is_predefined(&self.label) {
+            return Err(LabelError::Predefined {
+                label_id: self.label.label_id.to_string(),
+            }
+            .into());
         }
-    }
-}
-
-/// Applies the changes with the PATCH operation, at most 10 per call. Predefined labels cannot
-/// be changed; names are checked before anything is sent.
-pub async fn update(
-    okta: &Governance,
-    label: &types::Label,
-    changes: &[Change],
-) -> Result<types::Label, Error> {
-    if is_predefined(label) {
-        return Err(Error::Validation {
-            field: "labelId",
-            value: label.label_id.to_string(),
-            limit: "is a predefined label, which cannot be changed",
-        });
-    }
-    for change in changes {
-        change.validate()?;
-    }
-    let mut current = label.clone();
-    for chunk in changes.chunks(MAX_BATCH) {
-        let ops: Vec<serde_json::Value> = chunk.iter().map(Change::operation).collect();
-        current = okta
-            .update_label()
-            .label_id(current.label_id.to_string())
-            .body(request_body::<types::PatchLabels>(json!(ops))?)
-            .send()
-            .await?
-            .into_inner();
-    }
-    Ok(current)
-}
-
-/// The resources carrying a label value, streamed page by page.
-pub fn resources_with_value<'a>(
-    okta: &'a Governance,
-    value_id: &str,
-    limit: u32,
-) -> Result<crate::paginate::Items<'a, types::ResourceLabel>, Error> {
-    resources(
-        okta,
-        crate::filter::ResourceLabelFilter::label_value_id(value_id),
-        limit,
-    )
-}
-
-/// The labels of one resource.
-pub fn labels_of<'a>(
-    okta: &'a Governance,
-    orn: &Orn,
-    limit: u32,
-) -> Result<crate::paginate::Items<'a, types::ResourceLabel>, Error> {
-    resources(okta, crate::filter::ResourceLabelFilter::orn(orn), limit)
-}
-
-/// The labelled resources of a type (`apps`, `groups`, …).
-pub fn resources_of_type<'a>(
-    okta: &'a Governance,
-    resource_type: &str,
-    limit: u32,
-) -> Result<crate::paginate::Items<'a, types::ResourceLabel>, Error> {
-    resources(
-        okta,
-        crate::filter::ResourceLabelFilter::resource_type(resource_type),
-        limit,
-    )
-}
-
-fn resources(
-    okta: &Governance,
-    filter: crate::filter::ResourceLabelFilter,
-    limit: u32,
-) -> Result<crate::paginate::Items<'_, types::ResourceLabel>, Error> {
-    use crate::paginate::Paginate;
-    let filter: types::ScimFilter = request_body(json!(String::from(filter)))?;
-    okta.list_label_resources().filter(filter).items(limit)
-}
-
-/// Deletes a label. Refused (typed, before the DELETE) while any of its values is assigned;
-/// [`delete_unassigning_first`] removes the assignments first when you mean it.
-pub async fn delete(okta: &Governance, label: &types::Label) -> Result<(), Error> {
-    use futures_util::TryStreamExt;
-    for value in &label.values {
-        if resources_with_value(okta, value.label_value_id.as_str(), 1)?
-            .try_next()
-            .await?
-            .is_some()
-        {
-            return Err(Error::Validation {
-                field: "labelId",
-                value: label.label_id.to_string(),
-                limit: "cannot be deleted while its values are assigned to resources (see delete_unassigning_first)",
-            });
-        }
-    }
-    okta.delete_label()
-        .label_id(label.label_id.to_string())
-        .send()
-        .await?;
-    Ok(())
-}
-
-/// Unassigns every value of the label from every resource, then deletes it.
-pub async fn delete_unassigning_first(
-    okta: &Governance,
-    label: &types::Label,
-) -> Result<AssignReport, Error> {
-    use futures_util::TryStreamExt;
-    let mut report = AssignReport::default();
-    for value in &label.values {
-        let id = value.label_value_id.to_string();
-        let holders: Vec<types::ResourceLabel> =
-            resources_with_value(okta, &id, 200)?.try_collect().await?;
-        let orns: Vec<Orn> = holders
+        let operations = self
+            .changes
             .iter()
-            .filter_map(|r| r.orn.as_ref().and_then(|orn| orn.as_str().parse().ok()))
-            .collect();
-        let part = unassign(okta, &orns, std::slice::from_ref(&id)).await;
-        if let Some((_, error)) = part.failed().first() {
-            return Err((*error).clone());
-        }
-        report.calls += part.calls;
-        report.results.extend(part.results);
+            .map(Change::operation)
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(operations
+            .chunks(MAX_BATCH)
+            .map(|chunk| types::PatchLabels(chunk.to_vec()))
+            .collect())
     }
-    delete(okta, label).await?;
-    Ok(report)
-}
 
-/// What happened to each resource of an assign or unassign.
-#[derive(Debug, Default)]
-pub struct AssignReport {
-    /// Resource ORN -> `Ok(())` or the error of its batch.
-    pub results: BTreeMap<String, Result<(), Error>>,
-    /// Calls made.
-    pub calls: usize,
-}
-
-impl AssignReport {
-    /// The resources that failed, with why.
-    pub fn failed(&self) -> Vec<(&str, &Error)> {
-        self.results
-            .iter()
-            .filter_map(|(orn, result)| result.as_ref().err().map(|e| (orn.as_str(), e)))
-            .collect()
+    /// Applies the changes; the label as the last call left it.
+    pub async fn send(self) -> Result<types::Label, Error> {
+        let bodies = self.validate()?;
+        let mut current = self.label;
+        for body in bodies {
+            current = self
+                .okta
+                .update_label()
+                .label_id(current.label_id.to_string())
+                .body(body)
+                .send()
+                .await?
+                .into_inner();
+        }
+        Ok(current)
     }
 }
 
@@ -408,90 +588,258 @@ fn pointer_token(token: &str) -> String {
 
 /// Drops repeated values wherever they are, keeping the first of each in order (`dedup` only
 /// drops adjacent ones).
-pub(crate) fn unique(values: &mut Vec<String>) {
-    let mut seen = std::collections::HashSet::new();
+pub(crate) fn unique<T: Clone + Eq + std::hash::Hash>(values: &mut Vec<T>) {
+    let mut seen = HashSet::new();
     values.retain(|value| seen.insert(value.clone()));
 }
 
-async fn batched(
-    okta: &Governance,
-    orns: &[Orn],
-    value_ids: &[String],
-    assign: bool,
-) -> AssignReport {
-    let mut batches = Vec::new();
-    let mut resources: Vec<String> = orns.iter().map(Orn::to_string).collect();
-    unique(&mut resources);
-    let mut values = value_ids.to_vec();
-    unique(&mut values);
-    for resource_chunk in resources.chunks(MAX_BATCH) {
-        for value_chunk in values.chunks(MAX_BATCH) {
-            batches.push((resource_chunk.to_vec(), value_chunk.to_vec()));
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Assign,
+    Unassign,
+}
+
+/// An assign or unassign of label values to many resources: [`send`](Self::send) it for the
+/// whole [`BulkReport`], or stream its [`batches`](Self::batches) to show progress.
+///
+/// ```no_run
+/// # use okta_governance::prelude::*;
+/// # use okta_governance::orn::Orn;
+/// # use okta_governance::client::types::LabelValueId;
+/// # async fn run(okta: Governance, orns: Vec<Orn>, value: LabelValueId) {
+/// use futures_util::StreamExt;
+/// let mut batches = okta.labels().assign(&orns, &[value]).batches();
+/// while let Some(batch) = batches.next().await {
+///     eprint!("\r{}/{} resources", batch.progress.resources_done, batch.progress.resources_total);
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "nothing happens until `send` is awaited or `batches` is polled"]
+pub struct Bulk<'a> {
+    okta: &'a Governance,
+    resources: Vec<Orn>,
+    values: Vec<types::LabelValueId>,
+    direction: Direction,
+    concurrency: usize,
+}
+
+/// How far a [`Bulk`] call has come, after one of its batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Batches (calls) finished, this one included.
+    pub batches_done: usize,
+    /// Batches in all.
+    pub batches_total: usize,
+    /// Resources whose every batch has finished.
+    pub resources_done: usize,
+    /// Resources in all (repeats dropped).
+    pub resources_total: usize,
+}
+
+/// The outcome of one batch (one call) of a [`Bulk`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Batch {
+    /// The batch's resources.
+    pub resources: Vec<Orn>,
+    /// The batch's label values.
+    pub values: Vec<types::LabelValueId>,
+    /// What the call did.
+    pub result: Result<(), Arc<Error>>,
+    /// How far the whole call has come.
+    pub progress: Progress,
+}
+
+impl<'a> Bulk<'a> {
+    fn new(
+        okta: &'a Governance,
+        orns: &[Orn],
+        value_ids: &[types::LabelValueId],
+        direction: Direction,
+    ) -> Self {
+        let mut resources = orns.to_vec();
+        unique(&mut resources);
+        let mut values = value_ids.to_vec();
+        unique(&mut values);
+        Self {
+            okta,
+            resources,
+            values,
+            direction,
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
-    let calls = batches.len();
-    let outcomes: Vec<(Vec<String>, Result<(), Error>)> = stream::iter(batches)
-        .map(|(resources, values)| async move {
-            let body = json!({"resourceOrns": resources, "labelValueIds": values});
-            let result = match request_body::<types::AssignResourceLabels>(body) {
-                Ok(body) if assign => okta
-                    .assign_resource_labels()
-                    .body(body)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(Error::from),
-                Ok(body) => okta
-                    .remove_resource_labels()
-                    .body(body)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(Error::from),
-                Err(e) => Err(e),
-            };
-            (resources, result)
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    let mut report = AssignReport {
-        calls,
-        ..AssignReport::default()
-    };
-    for (resources, result) in outcomes {
-        for resource in resources {
-            let entry = report.results.entry(resource).or_insert(Ok(()));
-            if let Err(error) = &result {
-                *entry = Err(error.clone());
+
+    /// Calls in flight at once (1 to [`MAX_CONCURRENCY`]; default [`DEFAULT_CONCURRENCY`]),
+    /// all under the client's throttle. Out-of-range values are clamped.
+    pub fn concurrency(mut self, calls: usize) -> Self {
+        self.concurrency = calls.clamp(1, MAX_CONCURRENCY);
+        self
+    }
+
+    /// The batches' outcomes as they finish (not in order), each with the progress so far.
+    pub fn batches(self) -> BoxStream<'a, Batch> {
+        let Bulk {
+            okta,
+            resources,
+            values,
+            direction,
+            concurrency,
+        } = self;
+        let mut plan = Vec::new();
+        for resource_chunk in resources.chunks(MAX_BATCH) {
+            for value_chunk in values.chunks(MAX_BATCH) {
+                plan.push((resource_chunk.to_vec(), value_chunk.to_vec()));
             }
         }
+        let batches_total = plan.len();
+        let resources_total = resources.len();
+        let value_batches = values.len().div_ceil(MAX_BATCH);
+        // Batches left per resource chunk: a resource is done when its chunk's are.
+        let mut left: Vec<usize> = vec![value_batches; resources.len().div_ceil(MAX_BATCH)];
+        let mut batches_done = 0usize;
+        let mut resources_done = 0usize;
+        stream::iter(plan.into_iter().enumerate())
+            .map(move |(index, (resources, values))| async move {
+                let body = types::AssignResourceLabels {
+                    resource_orns: resources
+                        .iter()
+                        .map(|orn| types::ResourceLabelResourceOrn(orn.to_string()))
+                        .collect(),
+                    label_value_ids: values.clone(),
+                };
+                let result = match direction {
+                    Direction::Assign => okta
+                        .assign_resource_labels()
+                        .body(body)
+                        .send()
+                        .await
+                        .map(drop),
+                    Direction::Unassign => okta
+                        .remove_resource_labels()
+                        .body(body)
+                        .send()
+                        .await
+                        .map(drop),
+                };
+                (
+                    index,
+                    resources,
+                    values,
+                    result.map_err(|e| Arc::new(Error::from(e))),
+                )
+            })
+            .buffer_unordered(concurrency)
+            .map(move |(index, resources, values, result)| {
+                batches_done = batches_done.saturating_add(1);
+                let chunk = index.checked_div(value_batches).unwrap_or(0);
+                if let Some(count) = left.get_mut(chunk) {
+                    *count = count.saturating_sub(1);
+                    if *count == 0 {
+                        resources_done = resources_done.saturating_add(resources.len());
+                    }
+                }
+                Batch {
+                    resources,
+                    values,
+                    result,
+                    progress: Progress {
+                        batches_done,
+                        batches_total,
+                        resources_done,
+                        resources_total,
+                    },
+                }
+            })
+            .boxed()
     }
-    report
+
+    /// Runs every batch; what happened to each resource.
+    pub async fn send(self) -> BulkReport {
+        let mut report = BulkReport::default();
+        for resource in &self.resources {
+            report.results.insert(resource.to_string(), Ok(()));
+        }
+        let mut batches = self.batches();
+        while let Some(batch) = batches.next().await {
+            report.calls = report.calls.saturating_add(1);
+            if let Err(error) = &batch.result {
+                for resource in &batch.resources {
+                    report
+                        .results
+                        .insert(resource.to_string(), Err(error.clone()));
+                }
+            }
+        }
+        report
+    }
 }
 
-/// Gives every resource every label value, in batches of at most 10 × 10, a few calls at a
-/// time under the client's throttle. Assigning again is harmless.
-pub async fn assign(okta: &Governance, orns: &[Orn], value_ids: &[String]) -> AssignReport {
-    batched(okta, orns, value_ids, true).await
+/// What happened to each resource of an assign or unassign.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct BulkReport {
+    /// Resource ORN -> `Ok(())` or the error of (one of) its failed batches, shared by the
+    /// batch's resources.
+    pub results: BTreeMap<String, Result<(), Arc<Error>>>,
+    /// Calls made.
+    pub calls: usize,
 }
 
-/// Removes the label values from the resources, batched like [`assign`].
-pub async fn unassign(okta: &Governance, orns: &[Orn], value_ids: &[String]) -> AssignReport {
-    batched(okta, orns, value_ids, false).await
+impl BulkReport {
+    /// The resources that failed, with why.
+    pub fn failed(&self) -> Vec<(&str, &Error)> {
+        self.results
+            .iter()
+            .filter_map(|(orn, result)| result.as_ref().err().map(|e| (orn.as_str(), &**e)))
+            .collect()
+    }
+
+    /// The first failed resource's error, for flows that stop on a failed batch.
+    fn first_error(&self) -> Option<Error> {
+        let failed = self.failed().len();
+        let (orn, result) = self.results.iter().find(|(_, r)| r.is_err())?;
+        let source = Arc::clone(result.as_ref().err()?);
+        Some(
+            LabelError::BatchFailed {
+                resource: orn.clone(),
+                failed,
+                source,
+            }
+            .into(),
+        )
+    }
+
+    fn merge(&mut self, other: BulkReport) {
+        self.calls = self.calls.saturating_add(other.calls);
+        self.results.extend(other.results);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn id(text: &str) -> types::LabelValueId {
+        text.parse().unwrap()
+    }
+
+    fn labels() -> Labels<'static> {
+        crate::governance::test_client().labels()
+    }
+
     #[test]
     fn pointer_tokens_and_unique_values() {
         assert_eq!(pointer_token("lbv1"), "lbv1");
         assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+        let operation = Change::RemoveValue(id("x/../yyyyyyyyyyyyyyy"))
+            .operation()
+            .unwrap();
         assert_eq!(
-            Change::RemoveValue("x/../y".into()).operation()["path"],
-            "/values/x~1..~1y"
+            serde_json::to_value(operation).unwrap()["path"],
+            "/values/x~1..~1yyyyyyyyyyyyyyy"
         );
         let mut values: Vec<String> = ["a", "b", "a", "c", "b"].map(String::from).into();
         unique(&mut values);
@@ -500,31 +848,80 @@ mod tests {
 
     #[test]
     fn new_labels_are_checked_before_sending() {
-        assert!(validate_new("Sensitivity", &[("High", Some(Color::Red))]).is_ok());
+        let body = labels()
+            .ensure("Sensitivity")
+            .value("High", Color::Red)
+            .value("Low", None)
+            .validate()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(body).unwrap(),
+            serde_json::json!({"name": "Sensitivity", "values": [
+                {"name": "High", "metadata": {"additionalProperties": {"backgroundColor": "red"}}},
+                {"name": "Low"}
+            ]})
+        );
         let long = "x".repeat(51);
-        for (key, values, field) in [
-            (long.as_str(), vec![("v", None)], "name"),
-            ("", vec![("v", None)], "name"),
-            ("k", vec![], "values"),
-            ("k", vec![(long.as_str(), None)], "values[].name"),
+        for (ensure, field) in [
+            (labels().ensure(long.as_str()).value("v", None), "name"),
+            (labels().ensure("").value("v", None), "name"),
+            (labels().ensure("k"), "values"),
+            (
+                labels().ensure("k").value(long.as_str(), None),
+                "values[].name",
+            ),
+            (
+                (0..11).fold(labels().ensure("k"), |e, i| e.value(i.to_string(), None)),
+                "values",
+            ),
         ] {
-            match validate_new(key, &values) {
-                Err(Error::Validation { field: f, .. }) => assert_eq!(f, field),
-                other => panic!("{key}: {other:?}"),
+            match ensure.validate() {
+                Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
             }
         }
-        let eleven: Vec<(&str, Option<Color>)> =
-            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]
-                .iter()
-                .map(|n| (*n, None))
-                .collect();
-        assert!(matches!(
-            validate_new("k", &eleven),
-            Err(Error::Validation {
-                field: "values",
-                ..
+        assert!(labels()
+            .ensure("x".repeat(50))
+            .value("y", Color::Gray)
+            .validate()
+            .is_ok());
+    }
+
+    #[test]
+    fn updates_build_typed_patch_bodies_in_batches_of_ten() {
+        let label: types::Label = serde_json::from_value(serde_json::json!({
+            "labelId": "lbc11keklyNa6KhMi1d7",
+            "name": "Sensitivity",
+            "values": [{"labelValueId": "lbl11keklyNa6KhMi1d8", "name": "High"}],
+            "_links": {"self": {"href": "https://acme-admin.okta.com/governance/api/v1/labels/lbc11keklyNa6KhMi1d7"}}
+        }))
+        .unwrap();
+        let high = id("lbl11keklyNa6KhMi1d8");
+        let update = (0..9).fold(
+            labels()
+                .update(&label)
+                .rename("Data sensitivity")
+                .set_color(&high, Color::Purple),
+            |u, i| u.add_value(format!("Tier {i}"), None),
+        );
+        let bodies = update.validate().unwrap();
+        assert_eq!(bodies.iter().map(|b| b.len()).collect::<Vec<_>>(), [10, 1]);
+        assert_eq!(
+            serde_json::to_value(&bodies[0][1]).unwrap(),
+            serde_json::json!({
+                "op": "REPLACE",
+                "path": "/values/lbl11keklyNa6KhMi1d8/metadata/additionalProperties/backgroundColor",
+                "refType": "LABEL-VALUE",
+                "value": {"metadata": {"additionalProperties": {"backgroundColor": "purple"}}}
             })
+        );
+        let too_long = labels().update(&label).rename("x".repeat(51)).validate();
+        assert!(matches!(too_long, Err(Error::InvalidInput { field, .. }) if field == "name"));
+        let mut crown = label.clone();
+        crown.name = "Crown Jewel".parse().unwrap();
+        assert!(matches!(
+            labels().update(&crown).rename("x").validate(),
+            Err(Error::Label(LabelError::Predefined { .. }))
         ));
-        assert!(validate_new(&"x".repeat(50), &[("y", Some(Color::Gray))]).is_ok());
     }
 }

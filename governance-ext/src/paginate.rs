@@ -13,8 +13,7 @@
 //!
 //! ```no_run
 //! use futures_util::TryStreamExt;
-//! use okta_governance::client::prelude::*;
-//! use okta_governance::paginate::Paginate;
+//! use okta_governance::prelude::*;
 //!
 //! # async fn run(okta: okta_governance::Governance) -> Result<(), okta_governance::Error> {
 //! let mut reviews = okta.list_security_access_reviews().items(200)?;
@@ -205,11 +204,11 @@ impl Seen {
 fn check_limit(limit: u32) -> Result<NonZeroU64, Error> {
     match NonZeroU64::new(u64::from(limit)) {
         Some(value) if limit <= MAX_LIMIT => Ok(value),
-        _ => Err(Error::Validation {
-            field: "limit",
-            value: limit.to_string(),
-            limit: "must be 1 to 200 items per page",
-        }),
+        _ => Err(Error::invalid(
+            "limit",
+            Some(limit.to_string()),
+            "must be 1 to 200 items per page",
+        )),
     }
 }
 

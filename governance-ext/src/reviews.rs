@@ -1,13 +1,20 @@
-//! Launching a security access review and waiting for it to become active.
+//! Security access reviews: launch one with [`Governance::reviews`], then follow it with
+//! [`Governance::review`] (details, principal, accesses, history, anomalies, close, restore,
+//! and waiting for it to become active).
 //!
 //! ```no_run
-//! use okta_governance::reviews::LaunchReview;
-//! # async fn run(okta: okta_governance::Governance) -> Result<(), okta_governance::Error> {
-//! let review = LaunchReview::new("00ucpjbi6JMmDvdN40g4", "Security access review for Test user")
+//! use okta_governance::prelude::*;
+//! # async fn run(okta: Governance) -> Result<(), Error> {
+//! let review = okta
+//!     .reviews()
+//!     .launch("00ucpjbi6JMmDvdN40g4", "Security access review for Test user")
 //!     .reviewer("00ucpjbi6JMmDvdN40g5")
-//!     .send(&okta)
+//!     .send()
 //!     .await?;
-//! let active = okta_governance::reviews::wait_until_active(&okta, review.id.as_str(), std::time::Duration::from_secs(300)).await?;
+//! let active = okta
+//!     .review(review.id.as_str())
+//!     .wait_until_active(std::time::Duration::from_secs(300))
+//!     .await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -20,18 +27,97 @@ use chrono::{DateTime, Months, Utc};
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
-use crate::error::{request_body, Error};
+use crate::error::Error;
+use crate::filter::ReviewFilter;
 use crate::governance::Governance;
+use crate::paginate::{Items, Paginate};
 
 /// Field names as the API spells them, for errors.
 const PRINCIPAL: &str = "principalId";
 const NAME: &str = "name";
 const REVIEWERS: &str = "reviewerSettings.userSettings.includedUserIds";
 const END_TIME: &str = "endTime";
+/// The most reviewers a review may have.
+pub const MAX_REVIEWERS: usize = 10;
+/// The longest [`Review::wait_until_active`] polls between two reads.
+const MAX_POLL: Duration = Duration::from_secs(15);
 
-/// A security access review to launch, validated before anything is sent.
+/// A review flow that cannot go on for a reason of the review's state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReviewError {
+    /// The review reached the `ERROR` state (Okta could not generate it).
+    #[error("security access review {id} failed to generate (status ERROR)")]
+    Failed {
+        /// The review's id.
+        id: String,
+    },
+    /// The review did not become active within the deadline given.
+    #[error("security access review {id} was still {status} after {} s", waited.as_secs())]
+    NotActiveYet {
+        /// The review's id.
+        id: String,
+        /// Its last status.
+        status: String,
+        /// How long the caller waited.
+        waited: Duration,
+    },
+}
+
+/// The security-access-review calls of a client: `okta.reviews()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Reviews<'a> {
+    okta: &'a Governance,
+}
+
+impl Governance {
+    /// Launching and listing security access reviews (see [`reviews`](crate::reviews)).
+    pub fn reviews(&self) -> Reviews<'_> {
+        Reviews { okta: self }
+    }
+
+    /// One security access review, by id: its details and the calls made on it after launch.
+    pub fn review(&self, id: impl Into<String>) -> Review<'_> {
+        Review {
+            okta: self,
+            id: id.into(),
+        }
+    }
+}
+
+impl<'a> Reviews<'a> {
+    /// A review of `principal_id`'s access, called `name`, to set up and send.
+    pub fn launch(&self, principal_id: impl Into<String>, name: impl Into<String>) -> Launch<'a> {
+        Launch {
+            okta: self.okta,
+            principal_id: principal_id.into(),
+            name: name.into(),
+            reviewers: Vec::new(),
+            end_time: None,
+        }
+    }
+
+    /// The org's reviews (those matching `filter`, if given), streamed (`limit` 1-200 per
+    /// page).
+    pub fn list(
+        &self,
+        filter: Option<ReviewFilter>,
+        limit: u32,
+    ) -> Result<Items<'a, types::SecurityAccessReviewSparse>, Error> {
+        let builder = self.okta.list_security_access_reviews();
+        match filter {
+            Some(filter) => builder.filter(String::from(filter)).items(limit),
+            None => builder.items(limit),
+        }
+    }
+}
+
+/// A security access review to launch, validated before anything is sent (the builder of
+/// [`Reviews::launch`]).
 #[derive(Debug, Clone)]
-pub struct LaunchReview {
+#[must_use = "nothing happens until `send` is awaited"]
+pub struct Launch<'a> {
+    okta: &'a Governance,
     principal_id: String,
     name: String,
     reviewers: Vec<String>,
@@ -43,24 +129,20 @@ fn is_user_id(id: &str) -> bool {
 }
 
 fn invalid(field: &'static str, value: impl Into<String>, limit: &'static str) -> Error {
-    Error::Validation {
-        field,
-        value: value.into(),
-        limit,
-    }
+    Error::invalid(field, Some(value.into()), limit)
 }
 
-impl LaunchReview {
-    /// A review of `principal_id`'s access, called `name`.
-    pub fn new(principal_id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            principal_id: principal_id.into(),
-            name: name.into(),
-            reviewers: Vec::new(),
-            end_time: None,
-        }
-    }
+/// A generated newtype from a checked value; a spec limit stricter than ours is reported for
+/// `field` too.
+fn typed<T: TryFrom<String>>(field: &'static str, value: &str) -> Result<T, Error>
+where
+    T::Error: std::fmt::Display,
+{
+    T::try_from(value.to_string())
+        .map_err(|e| Error::invalid(field, Some(value.to_string()), e.to_string()))
+}
 
+impl Launch<'_> {
     /// Adds a reviewer (an Okta user id).
     pub fn reviewer(mut self, user_id: impl Into<String>) -> Self {
         self.reviewers.push(user_id.into());
@@ -79,7 +161,8 @@ impl LaunchReview {
         self
     }
 
-    /// Checks every documented rule against `now` and builds the request body.
+    /// Checks every documented rule against `now` and builds the request body; nothing is
+    /// sent.
     pub fn validate(
         &self,
         now: DateTime<Utc>,
@@ -95,7 +178,7 @@ impl LaunchReview {
         if !(1..=255).contains(&name_length) {
             return Err(invalid(NAME, &self.name, "must be 1 to 255 characters"));
         }
-        if self.reviewers.is_empty() || self.reviewers.len() > 10 {
+        if self.reviewers.is_empty() || self.reviewers.len() > MAX_REVIEWERS {
             return Err(invalid(
                 REVIEWERS,
                 self.reviewers.len().to_string(),
@@ -119,7 +202,10 @@ impl LaunchReview {
             }
         }
         if let Some(end) = self.end_time {
-            if end < now + chrono::Duration::days(1) {
+            let earliest = now
+                .checked_add_signed(chrono::Duration::days(1))
+                .unwrap_or(now);
+            if end < earliest {
                 return Err(invalid(
                     END_TIME,
                     end.to_rfc3339(),
@@ -137,20 +223,29 @@ impl LaunchReview {
         }
         let mut reviewers = self.reviewers.clone();
         crate::labels::unique(&mut reviewers);
-        let body = serde_json::json!({
-            "principalId": self.principal_id,
-            "name": self.name,
-            "endTime": self.end_time,
-            "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": reviewers}},
-        });
-        request_body(body)
+        let included_user_ids = reviewers
+            .iter()
+            .map(|id| typed(REVIEWERS, id))
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(types::SecurityAccessReviewRequest {
+            principal_id: typed(PRINCIPAL, &self.principal_id)?,
+            name: typed(NAME, &self.name)?,
+            end_time: self.end_time,
+            reviewer_settings: types::SecurityAccessReviewReviewerSettings {
+                type_: types::SecurityAccessReviewReviewerType::User,
+                user_settings: Some(types::SecurityAccessReviewUserReviewerSettings {
+                    included_user_ids,
+                }),
+            },
+        })
     }
 
     /// Validates and sends `POST /governance/api/v2/security-access-reviews`; the review comes
-    /// back `PENDING`.
-    pub async fn send(self, okta: &Governance) -> Result<types::SecurityAccessReview, Error> {
+    /// back `PENDING` (see [`Review::wait_until_active`]).
+    pub async fn send(self) -> Result<types::SecurityAccessReview, Error> {
         let body = self.validate(Utc::now())?;
-        Ok(okta
+        Ok(self
+            .okta
             .create_security_access_review()
             .body(body)
             .send()
@@ -159,52 +254,18 @@ impl LaunchReview {
     }
 }
 
-/// Polls a review (1 s, doubling to 15 s) until it is `ACTIVE` (returned), `ERROR`
-/// (`Error::ReviewFailed`) or `CLOSED` (returned), or `deadline` passes (`Error::Timeout`).
-pub async fn wait_until_active(
-    okta: &Governance,
-    id: &str,
-    deadline: Duration,
-) -> Result<types::SecurityAccessReview, Error> {
-    let started = tokio::time::Instant::now();
-    let mut pause = Duration::from_secs(1);
-    loop {
-        let review = okta
-            .get_security_access_review()
-            .security_access_review_id(id)
-            .send()
-            .await?
-            .into_inner();
-        match review.status {
-            types::SecurityAccessReviewStatus::Active
-            | types::SecurityAccessReviewStatus::Closed => return Ok(review),
-            types::SecurityAccessReviewStatus::Error => {
-                return Err(Error::ReviewFailed { id: id.to_string() });
-            }
-            _ => {}
-        }
-        if started.elapsed() + pause > deadline {
-            return Err(Error::Timeout {
-                after: started.elapsed(),
-            });
-        }
-        tracing::debug!(review = id, status = ?review.status, "review not active yet");
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(15));
-    }
-}
-
-/// One launched review, with the calls you make on it after launch.
-#[derive(Debug, Clone, Copy)]
+/// One security access review, with the calls you make on it after launch
+/// (`okta.review(id)`).
+#[derive(Debug, Clone)]
 pub struct Review<'a> {
     okta: &'a Governance,
-    id: &'a str,
+    id: String,
 }
 
 impl<'a> Review<'a> {
-    /// The review `id` of `okta`.
-    pub fn new(okta: &'a Governance, id: &'a str) -> Self {
-        Self { okta, id }
+    /// The review's id.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// The review's details.
@@ -212,10 +273,45 @@ impl<'a> Review<'a> {
         Ok(self
             .okta
             .get_security_access_review()
-            .security_access_review_id(self.id)
+            .security_access_review_id(self.id.as_str())
             .send()
             .await?
             .into_inner())
+    }
+
+    /// Polls the review (1 s, doubling to 15 s) until it is `ACTIVE` or `CLOSED` (returned),
+    /// `ERROR` ([`ReviewError::Failed`]) or `deadline` passes ([`ReviewError::NotActiveYet`]).
+    pub async fn wait_until_active(
+        &self,
+        deadline: Duration,
+    ) -> Result<types::SecurityAccessReview, Error> {
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_secs(1);
+        loop {
+            let review = self.details().await?;
+            match review.status {
+                types::SecurityAccessReviewStatus::Active
+                | types::SecurityAccessReviewStatus::Closed => return Ok(review),
+                types::SecurityAccessReviewStatus::Error => {
+                    return Err(ReviewError::Failed {
+                        id: self.id.clone(),
+                    }
+                    .into());
+                }
+                _ => {}
+            }
+            if started.elapsed().saturating_add(pause) > deadline {
+                return Err(ReviewError::NotActiveYet {
+                    id: self.id.clone(),
+                    status: review.status.to_string(),
+                    waited: started.elapsed(),
+                }
+                .into());
+            }
+            tracing::debug!(review = %self.id, status = ?review.status, "review not active yet");
+            tokio::time::sleep(pause).await;
+            pause = pause.saturating_mul(2).min(MAX_POLL);
+        }
     }
 
     /// The principal under review.
@@ -223,7 +319,7 @@ impl<'a> Review<'a> {
         Ok(self
             .okta
             .get_security_access_review_principal_details()
-            .security_access_review_id(self.id)
+            .security_access_review_id(self.id.as_str())
             .send()
             .await?
             .into_inner())
@@ -233,11 +329,10 @@ impl<'a> Review<'a> {
     pub fn accesses(
         &self,
         limit: u32,
-    ) -> Result<crate::paginate::Items<'a, types::SecurityAccessReviewAccessItem>, Error> {
-        use crate::paginate::Paginate;
+    ) -> Result<Items<'a, types::SecurityAccessReviewAccessItem>, Error> {
         self.okta
             .list_security_access_review_accesses()
-            .security_access_review_id(self.id.to_string())
+            .security_access_review_id(self.id.clone())
             .items(limit)
     }
 
@@ -245,11 +340,10 @@ impl<'a> Review<'a> {
     pub fn history(
         &self,
         limit: u32,
-    ) -> Result<crate::paginate::Items<'a, types::SecurityAccessReviewHistoryItem>, Error> {
-        use crate::paginate::Paginate;
+    ) -> Result<Items<'a, types::SecurityAccessReviewHistoryItem>, Error> {
         self.okta
             .list_security_access_review_history()
-            .security_access_review_id(self.id.to_string())
+            .security_access_review_id(self.id.clone())
             .items(limit)
     }
 
@@ -261,7 +355,7 @@ impl<'a> Review<'a> {
         Ok(self
             .okta
             .list_security_access_review_accesses_anomalies()
-            .security_access_review_id(self.id)
+            .security_access_review_id(self.id.as_str())
             .security_access_review_target_id(target_id)
             .send()
             .await?
@@ -286,7 +380,7 @@ impl<'a> Review<'a> {
     ) -> Result<(), Error> {
         self.okta
             .execute_security_access_review_action()
-            .security_access_review_id(self.id)
+            .security_access_review_id(self.id.as_str())
             .body(types::SecurityAccessReviewActionRequest { action_type })
             .send()
             .await?;
@@ -307,18 +401,24 @@ mod tests {
             .to_utc()
     }
 
+    fn launch(principal: impl Into<String>, name: impl Into<String>) -> Launch<'static> {
+        crate::governance::test_client()
+            .reviews()
+            .launch(principal, name)
+    }
+
     fn field_of(
         result: Result<types::SecurityAccessReviewRequest, Error>,
-    ) -> (&'static str, String) {
+    ) -> (String, Option<String>) {
         match result {
-            Err(Error::Validation { field, value, .. }) => (field, value),
+            Err(Error::InvalidInput { field, value, .. }) => (field, value),
             other => panic!("expected a validation error, got {other:?}"),
         }
     }
 
     #[test]
     fn the_seed_guides_request_is_refused_because_the_principal_reviews_itself() {
-        let seed = LaunchReview::new(PRINCIPAL_ID, "Security access review for Test user")
+        let seed = launch(PRINCIPAL_ID, "Security access review for Test user")
             .reviewers([PRINCIPAL_ID, OTHER]);
         let error = seed.validate(now()).unwrap_err();
         let message = error.to_string();
@@ -334,7 +434,7 @@ mod tests {
 
     #[test]
     fn a_valid_review_builds_the_documented_body() {
-        let body = LaunchReview::new(PRINCIPAL_ID, "Review")
+        let body = launch(PRINCIPAL_ID, "Review")
             .reviewer(OTHER)
             .end_time(now() + chrono::Duration::days(7))
             .validate(now())
@@ -352,50 +452,35 @@ mod tests {
 
     #[test]
     fn every_rule_names_its_field() {
-        let base = || LaunchReview::new(PRINCIPAL_ID, "Review").reviewer(OTHER);
+        let base = || launch(PRINCIPAL_ID, "Review").reviewer(OTHER);
         assert_eq!(
-            field_of(
-                LaunchReview::new("00u1", "n")
-                    .reviewer(OTHER)
-                    .validate(now())
-            )
-            .0,
+            field_of(launch("00u1", "n").reviewer(OTHER).validate(now())).0,
             PRINCIPAL
         );
         assert_eq!(
-            field_of(
-                LaunchReview::new(PRINCIPAL_ID, "")
-                    .reviewer(OTHER)
-                    .validate(now())
-            )
-            .0,
+            field_of(launch(PRINCIPAL_ID, "").reviewer(OTHER).validate(now())).0,
             NAME
         );
         assert_eq!(
             field_of(
-                LaunchReview::new(PRINCIPAL_ID, "x".repeat(256))
+                launch(PRINCIPAL_ID, "x".repeat(256))
                     .reviewer(OTHER)
                     .validate(now())
             )
             .0,
             NAME
         );
-        assert!(LaunchReview::new(PRINCIPAL_ID, "x".repeat(255))
+        assert!(launch(PRINCIPAL_ID, "x".repeat(255))
             .reviewer(OTHER)
             .validate(now())
             .is_ok());
         assert_eq!(
-            field_of(LaunchReview::new(PRINCIPAL_ID, "n").validate(now())).0,
+            field_of(launch(PRINCIPAL_ID, "n").validate(now())).0,
             REVIEWERS
         );
         let eleven: Vec<String> = (0..11).map(|i| format!("00u{i:017}")).collect();
         assert_eq!(
-            field_of(
-                LaunchReview::new(PRINCIPAL_ID, "n")
-                    .reviewers(eleven)
-                    .validate(now())
-            )
-            .0,
+            field_of(launch(PRINCIPAL_ID, "n").reviewers(eleven).validate(now())).0,
             REVIEWERS
         );
         assert_eq!(

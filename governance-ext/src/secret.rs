@@ -15,7 +15,7 @@ pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), AuthError> {
         .fill(buf)
         .map_err(|_| AuthError::Signing {
             what: "random value",
-            reason: "the system random source is unavailable".into(),
+            source: crate::error::cause("the system random source is unavailable"),
         })
 }
 

@@ -127,11 +127,6 @@ struct Buffered {
     body: bytes::Bytes,
 }
 
-/// The parsed body of an error response, kept for statuses the generated code does not
-/// decode (statuses the spec does not declare for the operation).
-#[derive(Clone, Debug)]
-pub(crate) struct ErrorBody(pub serde_json::Value);
-
 impl Buffered {
     /// Waits for the response to `sending` and reads its body to the end, under the limit
     /// for its status.
@@ -154,7 +149,9 @@ impl Buffered {
         let status = response.status();
         if status.is_client_error() || status.is_server_error() {
             if let Ok(parsed) = serde_json::from_slice::<serde_json::Value>(&body) {
-                response.extensions_mut().insert(ErrorBody(parsed));
+                response
+                    .extensions_mut()
+                    .insert(crate::error::ErrorBody(parsed));
             }
         }
         response.extensions_mut().insert(ReadBody(body));
@@ -276,23 +273,26 @@ impl StackTransport {
         // Defence in depth behind the generated code's encoding: whatever built the URL, the
         // path must be the operation's template with one segment per parameter.
         let Some(op) = operation else {
-            return Err(Error::InvalidPath {
-                param: "path",
-                reason: "the request belongs to no operation of the generated metadata",
-            });
+            return Err(Error::invalid(
+                "path",
+                Some(request.url().path().to_string()),
+                "the request belongs to no operation of the generated metadata",
+            ));
         };
         if let Err(param) = okta_governance_client::hooks::check_path(op.path, request.url().path())
         {
-            return Err(Error::InvalidPath {
+            return Err(Error::invalid(
                 param,
-                reason: "the request path does not match the operation's path template",
-            });
+                None,
+                "the request path does not match the operation's path template",
+            ));
         }
         if request.url().fragment().is_some() {
-            return Err(Error::InvalidPath {
-                param: "path",
-                reason: "the request URL has a fragment",
-            });
+            return Err(Error::invalid(
+                "path",
+                None,
+                "the request URL has a fragment",
+            ));
         }
         let method = request.method().clone();
         let bucket = match operation {
@@ -375,7 +375,7 @@ impl StackTransport {
         }
         let mut attempt = request
             .try_clone()
-            .ok_or_else(|| Error::Transport("request body cannot be replayed".into()))?;
+            .ok_or_else(|| Error::transport("the request body cannot be replayed"))?;
         if call.retries > 0 {
             if let Some(id) = &call.first_request_id {
                 attempt.headers_mut().insert(RETRY_FOR, id.clone());
@@ -415,7 +415,7 @@ impl StackTransport {
                         after: call.started.elapsed(),
                     }
                 } else {
-                    Error::Transport(error.without_url().to_string())
+                    Error::transport(error.without_url())
                 }));
             }
             Ok(response) => response,

@@ -71,13 +71,11 @@ async fn transport_failures_come_back_typed() {
         ..Default::default()
     });
     let err = client(recorder).list_labels().send().await.unwrap_err();
-    let Error::UnexpectedResponse(response) = err else {
+    let Error::UnexpectedResponse(mut response) = err else {
         panic!("expected the synthetic response, got {err:?}");
     };
     assert_eq!(
-        take_failure::<String>(&response)
-            .as_deref()
-            .map(String::as_str),
+        take_failure::<String>(&mut response).as_deref(),
         Some("token endpoint refused")
     );
 }

@@ -32,10 +32,10 @@ impl fmt::Debug for DpopKey {
     }
 }
 
-fn signing_error(reason: impl ToString) -> AuthError {
+fn signing_error(reason: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> AuthError {
     AuthError::Signing {
         what: "DPoP proof",
-        reason: reason.to_string(),
+        source: crate::error::cause(reason),
     }
 }
 

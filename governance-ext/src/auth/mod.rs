@@ -83,17 +83,14 @@ impl PrivateKeyJwt {
             exp: now + ASSERTION_LIFETIME,
             jti: dpop::random_id()?,
         };
-        let signing = |reason: String| AuthError::Signing {
+        let signing = |reason: jsonwebtoken::errors::Error| AuthError::Signing {
             what: "client assertion",
-            reason,
+            source: crate::error::cause(reason),
         };
-        let key = self
-            .key
-            .encoding_key()
-            .map_err(|e| signing(e.to_string()))?;
+        let key = self.key.encoding_key().map_err(signing)?;
         jsonwebtoken::encode(&header, &claims, &key)
             .map(Secret::new)
-            .map_err(|e| signing(e.to_string()))
+            .map_err(signing)
     }
 }
 
@@ -228,7 +225,7 @@ enum Step {
 /// Whether a token-endpoint failure may go away by itself (worth retrying within the deadline).
 fn transient(error: &AuthError) -> bool {
     match error {
-        AuthError::Unreachable(_) => true,
+        AuthError::Unreachable { .. } => true,
         AuthError::TokenEndpoint { status, .. } | AuthError::BadTokenResponse { status, .. } => {
             *status == 429 || *status >= 500
         }
@@ -403,8 +400,8 @@ impl Authenticator {
             match self.step() {
                 Step::Ready(token) => return Ok(token),
                 Step::Wait(at, error) => {
-                    let error = error.unwrap_or_else(|| {
-                        AuthError::Unreachable("the last token request failed".into())
+                    let error = error.unwrap_or_else(|| AuthError::Unreachable {
+                        source: crate::error::cause("the last token request failed"),
                     });
                     if !transient(&error) || at >= deadline {
                         return Err(error);
@@ -487,9 +484,9 @@ impl Authenticator {
         });
         async move {
             task.await.unwrap_or_else(|_| {
-                Err(AuthError::Unreachable(
-                    "the token request task was cancelled".into(),
-                ))
+                Err(AuthError::Unreachable {
+                    source: crate::error::cause("the token request task was cancelled"),
+                })
             })
         }
         .boxed()
@@ -519,7 +516,7 @@ impl Authenticator {
                         Credentials::AssertionSigner { signer, .. } => (signer.0)(&endpoint)
                             .map_err(|reason| AuthError::Signing {
                                 what: "client assertion",
-                                reason,
+                                source: crate::error::cause(reason),
                             }),
                         Credentials::ClientAssertion { assertion, .. } => {
                             if sent.swap(true, Ordering::Relaxed) {

@@ -111,8 +111,12 @@ pub(crate) async fn exchange(
     for _ in 0..=NONCE_RETRIES {
         let fields = form().map_err(Failure::Other)?;
         let body: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.expose())).collect();
-        let body = serde_urlencoded::to_string(&body)
-            .map_err(|e| Failure::Other(AuthError::Unreachable(e.to_string())))?;
+        let body = serde_urlencoded::to_string(&body).map_err(|e| {
+            Failure::Other(AuthError::Signing {
+                what: "token request form",
+                source: crate::error::cause(e),
+            })
+        })?;
         let mut request = http
             .post(endpoint.clone())
             .header("content-type", "application/x-www-form-urlencoded")
@@ -125,10 +129,11 @@ pub(crate) async fn exchange(
                 .map_err(Failure::Other)?;
             request = request.header("DPoP", proof.expose());
         }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| Failure::Other(AuthError::Unreachable(e.without_url().to_string())))?;
+        let mut response = request.send().await.map_err(|e| {
+            Failure::Other(AuthError::Unreachable {
+                source: crate::error::cause(e.without_url()),
+            })
+        })?;
         let status = response.status().as_u16();
         let new_nonce = response
             .headers()
@@ -147,7 +152,9 @@ pub(crate) async fn exchange(
                         reason: format!("the body is over the limit of {limit} bytes"),
                     })
                 }
-                other => Failure::Other(AuthError::Unreachable(other.to_string())),
+                crate::body::ReadError::Transport(e) => Failure::Other(AuthError::Unreachable {
+                    source: crate::error::cause(e),
+                }),
             })?;
         if (200..300).contains(&status) {
             let raw: RawToken = serde_json::from_slice(&bytes).map_err(|e| {

@@ -185,7 +185,9 @@ impl UserSignIn {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
             .build()
-            .map_err(|e| AuthError::Unreachable(e.to_string()))?;
+            .map_err(|e| AuthError::Unreachable {
+                source: crate::error::cause(e),
+            })?;
         let nonce: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
         let mut key = match self.dpop {
             DpopMode::Always => Some(Arc::new(DpopKey::generate()?)),
@@ -329,7 +331,7 @@ fn token_type(t: &BasicTokenType) -> String {
     }
 }
 
-fn token_error<RE: std::error::Error + 'static>(
+fn token_error<RE: std::error::Error + Send + Sync + 'static>(
     e: RequestTokenError<RE, oauth2::StandardErrorResponse<BasicErrorResponseType>>,
 ) -> AuthError {
     match e {
@@ -338,7 +340,9 @@ fn token_error<RE: std::error::Error + 'static>(
             error: body.error().as_ref().to_string(),
             description: body.error_description().cloned(),
         },
-        RequestTokenError::Request(e) => AuthError::Unreachable(e.to_string()),
+        RequestTokenError::Request(e) => AuthError::Unreachable {
+            source: crate::error::cause(e),
+        },
         RequestTokenError::Parse(e, _) => AuthError::BadTokenResponse {
             status: 200,
             reason: e.to_string(),

@@ -3,10 +3,10 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), okta_governance::Error> {
-//! use okta_governance::{labels, simulator::Simulator};
+//! use okta_governance::simulator::Simulator;
 //! let org = Simulator::start().await?;          // random port, predefined labels present
 //! let okta = org.governance()?;                  // private_key_jwt, like a service app
-//! let all = labels::list(&okta).await?;
+//! let all = okta.labels().list().await?;
 //! assert!(all.iter().any(|l| l.name.as_str() == "Crown Jewel"));
 //! # Ok(()) }
 //! ```
@@ -211,32 +211,32 @@ impl SimulatorBuilder {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !name_ok {
-            return Err(Error::Validation {
-                field: "org_name",
-                value: self.org_name.clone(),
-                limit: "1-63 lower-case letters, digits or `-`",
-            });
+            return Err(Error::invalid(
+                "org_name",
+                Some(self.org_name.clone()),
+                "1-63 lower-case letters, digits or `-`",
+            ));
         }
         if self.limit == 0 {
-            return Err(Error::Validation {
-                field: "rate_limit.requests",
-                value: "0".into(),
-                limit: "at least 1 request per window",
-            });
+            return Err(Error::invalid(
+                "rate_limit.requests",
+                Some("0".into()),
+                "at least 1 request per window",
+            ));
         }
         if self.window.is_zero() || self.window.subsec_nanos() != 0 {
-            return Err(Error::Validation {
-                field: "rate_limit.window",
-                value: format!("{:?}", self.window),
-                limit: "whole seconds, at least 1 (X-Rate-Limit-Reset has one-second resolution)",
-            });
+            return Err(Error::invalid(
+                "rate_limit.window",
+                Some(format!("{:?}", self.window)),
+                "whole seconds, at least 1 (X-Rate-Limit-Reset has one-second resolution)",
+            ));
         }
         if self.token_lifetime < Duration::from_secs(1) {
-            return Err(Error::Validation {
-                field: "token_lifetime",
-                value: format!("{:?}", self.token_lifetime),
-                limit: "at least 1 s",
-            });
+            return Err(Error::invalid(
+                "token_lifetime",
+                Some(format!("{:?}", self.token_lifetime)),
+                "at least 1 s",
+            ));
         }
         Ok(())
     }
@@ -247,10 +247,8 @@ impl SimulatorBuilder {
         self.validate()?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
-            .map_err(|e| Error::Transport(format!("cannot bind the simulator: {e}")))?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| Error::Transport(format!("cannot read the simulator address: {e}")))?;
+            .map_err(Error::transport)?;
+        let address = listener.local_addr().map_err(Error::transport)?;
         let url = format!("http://{address}");
         let key = SigningKey::generate_es256()?;
         let key_id = "sim-key-1".to_string();

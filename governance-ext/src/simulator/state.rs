@@ -209,20 +209,20 @@ impl Shared {
     ) -> Result<(), Error> {
         let mut org = lock(&self.org);
         if org.value(value_id).is_none() {
-            return Err(Error::Validation {
-                field: "value_id",
-                value: value_id.into(),
-                limit: "must be the id of an existing label value",
-            });
+            return Err(Error::invalid(
+                "value_id",
+                Some(value_id.into()),
+                "must be the id of an existing label value",
+            ));
         }
         for orn in orns {
             let orn = orn.to_string();
             if org.carried_after(&orn, [value_id]) > super::labels::MAX_VALUES_PER_RESOURCE {
-                return Err(Error::Validation {
-                    field: "resourceOrns",
-                    value: orn,
-                    limit: "a resource carries at most 10 label values",
-                });
+                return Err(Error::invalid(
+                    "resourceOrns",
+                    Some(orn),
+                    "a resource carries at most 10 label values",
+                ));
             }
             org.assignments
                 .entry(orn)

@@ -171,46 +171,50 @@ async fn security_access_review_requests_conform() {
 
 #[tokio::test]
 async fn the_flows_send_conforming_requests() {
-    use okta_governance::labels::{self, Change, Color};
+    use okta_governance::labels::Color;
     use okta_governance::orn::Orn;
-    use okta_governance::reviews::LaunchReview;
     let Some(okta) = prism() else { return };
     // Every call below fails on a 4xx, which is how Prism reports a request that breaks the spec.
-    let label = labels::ensure(
-        &okta,
-        "Sensitivity",
-        &[("High", Some(Color::Red)), ("Low", None)],
-    )
-    .await
-    .unwrap();
+    let label = okta
+        .labels()
+        .ensure("Sensitivity")
+        .value("High", Color::Red)
+        .value("Low", None)
+        .send()
+        .await
+        .unwrap();
     let app: Orn = "orn:okta:idp:00o11edPwGqbUrsDm0g4:apps:oidc:0oafxqCAJWWGELFTYASJ"
         .parse()
         .unwrap();
-    let report = labels::assign(
-        &okta,
-        std::slice::from_ref(&app),
-        &["lbl12h191hy4H2f711d7".to_string()],
-    )
-    .await;
+    let report = okta
+        .labels()
+        .assign(
+            std::slice::from_ref(&app),
+            &["lbl12h191hy4H2f711d7".parse().unwrap()],
+        )
+        .send()
+        .await;
     assert!(report.failed().is_empty(), "{:?}", report.failed());
-    let report = labels::unassign(&okta, &[app], &["lbl12h191hy4H2f711d7".to_string()]).await;
+    let report = okta
+        .labels()
+        .unassign(&[app], &["lbl12h191hy4H2f711d7".parse().unwrap()])
+        .send()
+        .await;
     assert!(report.failed().is_empty(), "{:?}", report.failed());
-    labels::update(
-        &okta,
-        &label,
-        &[
-            Change::AddValue("Medium".into(), Some(Color::Yellow)),
-            Change::RenameKey("Data sensitivity".into()),
-        ],
-    )
-    .await
-    .unwrap();
-    LaunchReview::new(
-        "00ucpjbi6JMmDvdN40g4",
-        "Security access review for Test user",
-    )
-    .reviewer("00ucpjbi6JMmDvdN40g5")
-    .send(&okta)
-    .await
-    .unwrap();
+    okta.labels()
+        .update(&label)
+        .add_value("Medium", Color::Yellow)
+        .rename("Data sensitivity")
+        .send()
+        .await
+        .unwrap();
+    okta.reviews()
+        .launch(
+            "00ucpjbi6JMmDvdN40g4",
+            "Security access review for Test user",
+        )
+        .reviewer("00ucpjbi6JMmDvdN40g5")
+        .send()
+        .await
+        .unwrap();
 }

@@ -291,13 +291,7 @@ async fn a_refused_path_value_is_a_typed_error_naming_the_parameter_and_nothing_
                 .unwrap_err(),
         );
         assert!(
-            matches!(
-                error,
-                Error::InvalidPath {
-                    param: "labelId",
-                    ..
-                }
-            ),
+            matches!(&error, Error::InvalidInput { field, .. } if field == "labelId"),
             "{value:?}: {error:?}"
         );
         assert!(error.to_string().contains("labelId"), "{error}");

@@ -3,8 +3,10 @@
 use crate::common;
 
 use common::default_client;
-use okta_governance::labels::{self, Color};
+use okta_governance::client::types::LabelValueId;
+use okta_governance::labels::{self, Color, LabelError};
 use okta_governance::orn::{Orn, Partition};
+use okta_governance::Error;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -64,15 +66,16 @@ async fn ensure_creates_a_missing_label_once() {
         .expect(1)
         .mount(&org)
         .await;
-    let created = labels::ensure(
-        &default_client(&org),
-        "Sensitivity",
-        &[("High", Some(Color::Red)), ("Low", None)],
-    )
-    .await
-    .unwrap();
+    let created = default_client(&org)
+        .labels()
+        .ensure("Sensitivity")
+        .value("High", Color::Red)
+        .value("Low", None)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.values.len(), 2);
-    let listed = labels::list(&default_client(&org)).await.unwrap();
+    let listed = default_client(&org).labels().list().await.unwrap();
     assert!(listed.iter().all(labels::is_predefined));
 }
 
@@ -98,13 +101,14 @@ async fn ensure_adds_only_missing_values_and_never_duplicates() {
         .mount(&org)
         .await;
     // "sensitivity" and "HIGH" match case-insensitively, as on the server.
-    let label = labels::ensure(
-        &default_client(&org),
-        "sensitivity",
-        &[("HIGH", None), ("Low", None)],
-    )
-    .await
-    .unwrap();
+    let label = default_client(&org)
+        .labels()
+        .ensure("sensitivity")
+        .value("HIGH", None)
+        .value("Low", None)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(label.values.len(), 2);
     let posts = org
         .received_requests()
@@ -148,8 +152,14 @@ async fn assign_batches_10_by_10_and_reports_per_resource() {
         })
         .collect();
     orns.push(Orn::group(Partition::Okta, "00o11edPwGqbUrsDm0g4", "poison").unwrap());
-    let values: Vec<String> = (0..12).map(|i| format!("lbl{i:017}")).collect();
-    let report = labels::assign(&default_client(&org), &orns, &values).await;
+    let values: Vec<LabelValueId> = (0..12)
+        .map(|i| format!("lbl{i:017}").parse().unwrap())
+        .collect();
+    let report = default_client(&org)
+        .labels()
+        .assign(&orns, &values)
+        .send()
+        .await;
     assert_eq!(report.calls, 6, "25 resources x 12 values = 3 x 2 batches");
     let seen = org.received_requests().await.unwrap();
     assert_eq!(seen.len(), 6);
@@ -195,44 +205,40 @@ async fn updates_are_patch_operations_of_at_most_ten() {
         .await;
     let current: okta_governance::client::types::Label =
         serde_json::from_value(sensitivity).unwrap();
-    let mut changes = vec![
-        labels::Change::RenameKey("Data sensitivity".into()),
-        labels::Change::RenameValue {
-            id: "lbl12h191hy4H2f711d1".into(),
-            name: "Very high".into(),
-        },
-        labels::Change::SetColor {
-            id: "lbl12h191hy4H2f711d1".into(),
-            color: Color::Purple,
-        },
-        labels::Change::RemoveValue("lbl12h191hy4H2f711d0".into()),
-    ];
-    changes.extend((0..8).map(|i| labels::Change::AddValue(format!("Tier {i}"), None)));
-    labels::update(&default_client(&org), &current, &changes)
+    let high: LabelValueId = "lbl12h191hy4H2f711d1".parse().unwrap();
+    fn changes<'a>(update: labels::Update<'a>, high: &LabelValueId) -> labels::Update<'a> {
+        (0..8).fold(
+            update
+                .rename("Data sensitivity")
+                .rename_value(high, "Very high")
+                .set_color(high, Color::Purple)
+                .remove_value(&"lbl12h191hy4H2f711d0".parse().unwrap()),
+            |update, i| update.add_value(format!("Tier {i}"), None),
+        )
+    }
+    let okta = default_client(&org);
+    changes(okta.labels().update(&current), &high)
+        .send()
         .await
         .unwrap();
     insta::assert_json_snapshot!("label_update_bodies", bodies(&org).await);
 
-    let bad = labels::update(
-        &default_client(&org),
-        &current,
-        &[labels::Change::RenameKey("x".repeat(51))],
-    )
-    .await;
+    let bad = okta
+        .labels()
+        .update(&current)
+        .rename("x".repeat(51))
+        .send()
+        .await;
     assert!(
-        matches!(
-            bad,
-            Err(okta_governance::Error::Validation { field: "name", .. })
-        ),
+        matches!(&bad, Err(Error::InvalidInput { field, .. }) if field == "name"),
         "{bad:?}"
     );
     let crown: okta_governance::client::types::Label =
         serde_json::from_value(predefined()[0].clone()).unwrap();
+    let refused = changes(okta.labels().update(&crown), &high).send().await;
     assert!(
-        labels::update(&default_client(&org), &crown, &changes)
-            .await
-            .is_err(),
-        "predefined labels are read-only"
+        matches!(refused, Err(Error::Label(LabelError::Predefined { .. }))),
+        "predefined labels are read-only: {refused:?}"
     );
 }
 
@@ -271,18 +277,14 @@ async fn a_label_in_use_is_not_deleted_unless_asked() {
         .mount(&org)
         .await;
     let label: okta_governance::client::types::Label = serde_json::from_value(in_use).unwrap();
-    let refused = labels::delete(&default_client(&org), &label).await;
+    let refused = default_client(&org).labels().delete(&label).await;
     assert!(
-        matches!(
-            &refused,
-            Err(okta_governance::Error::Validation {
-                field: "labelId",
-                ..
-            })
-        ),
+        matches!(&refused, Err(Error::Label(LabelError::InUse { .. }))),
         "{refused:?}"
     );
-    let report = labels::delete_unassigning_first(&default_client(&org), &label)
+    let report = default_client(&org)
+        .labels()
+        .delete_unassigning_first(&label)
         .await
         .unwrap();
     assert_eq!(report.calls, 1);
@@ -316,7 +318,11 @@ async fn ensure_tolerates_a_concurrent_creator() {
         .respond_with(list(after))
         .mount(&org)
         .await;
-    let label = labels::ensure(&default_client(&org), "Sensitivity", &[("High", None)])
+    let label = default_client(&org)
+        .labels()
+        .ensure("Sensitivity")
+        .value("High", None)
+        .send()
         .await
         .unwrap();
     assert_eq!(label.label_id.as_str(), "lbc11keklyNa6KhMi1d9");

@@ -108,7 +108,7 @@ async fn a_page_size_over_200_is_refused_before_sending() {
     let okta = default_client(&org);
     let error = okta.list_all_request_teams().items(201).err().unwrap();
     assert!(
-        matches!(error, Error::Validation { field: "limit", .. }),
+        matches!(&error, Error::InvalidInput { field, .. } if field == "limit"),
         "{error:?}"
     );
     assert!(org.received_requests().await.unwrap().is_empty());

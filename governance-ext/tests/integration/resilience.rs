@@ -305,11 +305,13 @@ async fn a_body_of_the_wrong_shape_names_operation_status_and_path() {
         .await
         .map_err(Error::from)
         .unwrap_err();
-    let text = error.to_string();
-    assert!(
-        text.starts_with("cannot decode the listLabels response (200) at $.data[0].values: "),
-        "{text}"
+    assert_eq!(
+        error.to_string(),
+        "cannot decode the listLabels response (200) at $.data[0].values"
     );
+    // serde's own words are the cause, for error reporters that walk the chain.
+    let cause = std::error::Error::source(&error).expect("the serde error");
+    assert!(cause.to_string().contains("invalid type"), "{cause}");
 }
 
 #[tokio::test]
@@ -372,4 +374,34 @@ async fn an_exhausted_budget_is_waited_out_instead_of_drawing_a_429() {
         first.elapsed()
     );
     assert_eq!(requests(&org).await.len(), 2);
+}
+
+#[tokio::test]
+async fn errors_keep_their_causes_for_reporters() {
+    // Nothing listens on port 9 here: the connection is refused at once.
+    let error = client("http://127.0.0.1:9", fast_retries())
+        .list_labels()
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    let cause = std::error::Error::source(&error).expect("a cause");
+    assert!(
+        cause.downcast_ref::<reqwest::Error>().is_some(),
+        "the reqwest error itself: {cause:?}"
+    );
+    // `anyhow`-style reporters walk the chain down to the I/O error.
+    let mut chain = 0;
+    let mut next: Option<&dyn std::error::Error> = Some(&error);
+    while let Some(current) = next {
+        chain += 1;
+        next = current.source();
+    }
+    assert!(
+        chain >= 3,
+        "error, reqwest error, and what reqwest saw: {chain}"
+    );
+    fn is_send_sync_static<T: Send + Sync + 'static>(_: &T) {}
+    is_send_sync_static(&error);
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use okta_governance::reviews::{wait_until_active, LaunchReview};
+use okta_governance::reviews::ReviewError;
 use okta_governance::{Config, Error, Governance};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
@@ -63,14 +63,16 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
         .mount(&org)
         .await;
     let okta = client(&org);
-    let launched = LaunchReview::new(
-        "00ucpjbi6JMmDvdN40g4",
-        "Security access review for Test user",
-    )
-    .reviewer("00ucpjbi6JMmDvdN40g5")
-    .send(&okta)
-    .await
-    .unwrap();
+    let launched = okta
+        .reviews()
+        .launch(
+            "00ucpjbi6JMmDvdN40g4",
+            "Security access review for Test user",
+        )
+        .reviewer("00ucpjbi6JMmDvdN40g5")
+        .send()
+        .await
+        .unwrap();
     let sent: Vec<serde_json::Value> = org
         .received_requests()
         .await
@@ -80,7 +82,9 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
         .map(|r| serde_json::from_slice(&r.body).unwrap())
         .collect();
     insta::assert_json_snapshot!("review_launch_body", sent);
-    let active = wait_until_active(&okta, launched.id.as_str(), Duration::from_secs(10))
+    let active = okta
+        .review(launched.id.as_str())
+        .wait_until_active(Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(
@@ -105,11 +109,13 @@ async fn an_error_review_is_a_typed_error_and_a_deadline_stops_polling() {
         .respond_with(ResponseTemplate::new(200).set_body_json(review("ERROR")))
         .mount(&org)
         .await;
-    let error = wait_until_active(&client(&org), ID, Duration::from_secs(5))
+    let error = client(&org)
+        .review(ID)
+        .wait_until_active(Duration::from_secs(5))
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::ReviewFailed { id } if id == ID),
+        matches!(&error, Error::Review(ReviewError::Failed { id }) if id == ID),
         "{error:?}"
     );
 
@@ -118,10 +124,15 @@ async fn an_error_review_is_a_typed_error_and_a_deadline_stops_polling() {
         .respond_with(ResponseTemplate::new(200).set_body_json(review("PENDING")))
         .mount(&pending)
         .await;
-    let error = wait_until_active(&client(&pending), ID, Duration::from_millis(1500))
+    let error = client(&pending)
+        .review(ID)
+        .wait_until_active(Duration::from_millis(1500))
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert!(
+        matches!(&error, Error::Review(ReviewError::NotActiveYet { id, status, .. }) if id == ID && status == "PENDING"),
+        "{error:?}"
+    );
     assert_eq!(
         pending.received_requests().await.unwrap().len(),
         2,
@@ -132,14 +143,16 @@ async fn an_error_review_is_a_typed_error_and_a_deadline_stops_polling() {
 #[tokio::test]
 async fn the_seed_request_never_leaves_the_client() {
     let org = MockServer::start().await;
-    let error = LaunchReview::new(
-        "00ucpjbi6JMmDvdN40g4",
-        "Security access review for Test user",
-    )
-    .reviewers(["00ucpjbi6JMmDvdN40g4", "00ucpjbi6JMmDvdN40g5"])
-    .send(&client(&org))
-    .await
-    .unwrap_err();
+    let error = client(&org)
+        .reviews()
+        .launch(
+            "00ucpjbi6JMmDvdN40g4",
+            "Security access review for Test user",
+        )
+        .reviewers(["00ucpjbi6JMmDvdN40g4", "00ucpjbi6JMmDvdN40g5"])
+        .send()
+        .await
+        .unwrap_err();
     assert!(
         error.to_string().contains("cannot review their own access"),
         "{error}"
@@ -149,7 +162,6 @@ async fn the_seed_request_never_leaves_the_client() {
 
 #[tokio::test]
 async fn close_and_restore_send_their_actions() {
-    use okta_governance::reviews::Review;
     let org = MockServer::start().await;
     let actions = format!("/governance/api/v2/security-access-reviews/{ID}/actions");
     Mock::given(method("POST"))
@@ -167,7 +179,7 @@ async fn close_and_restore_send_their_actions() {
         .mount(&org)
         .await;
     let okta = client(&org);
-    let review = Review::new(&okta, ID);
+    let review = okta.review(ID);
     review.close().await.unwrap();
     review.restore_all_access().await.unwrap();
 }

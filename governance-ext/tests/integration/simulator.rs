@@ -7,9 +7,8 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use okta_governance::client::prelude::*;
 use okta_governance::client::types;
-use okta_governance::labels::{self, Color};
+use okta_governance::labels::{self, Color, LabelError};
 use okta_governance::orn::{Orn, Partition};
-use okta_governance::reviews::{self, LaunchReview, Review};
 use okta_governance::simulator::Simulator;
 use okta_governance::{AuthError, DpopMode, Error, Scopes};
 use serde_json::json;
@@ -38,7 +37,7 @@ async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
         .unwrap();
     let okta = org.governance().unwrap();
 
-    let all = labels::list(&okta).await.unwrap();
+    let all = okta.labels().list().await.unwrap();
     let predefined: Vec<&str> = all
         .iter()
         .filter(|l| labels::is_predefined(l))
@@ -46,24 +45,35 @@ async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
         .collect();
     assert_eq!(predefined, ["Crown Jewel", "Privileged"]);
 
-    let label = labels::ensure(
-        &okta,
-        "Sensitivity",
-        &[("High", Some(Color::Red)), ("Low", Some(Color::Green))],
-    )
-    .await
-    .unwrap();
-    let again = labels::ensure(&okta, "sensitivity", &[("high", None)])
+    let label = okta
+        .labels()
+        .ensure("Sensitivity")
+        .value("High", Color::Red)
+        .value("Low", Color::Green)
+        .send()
+        .await
+        .unwrap();
+    let again = okta
+        .labels()
+        .ensure("sensitivity")
+        .value("high", None)
+        .send()
         .await
         .unwrap();
     assert_eq!(again.label_id, label.label_id, "ensure is idempotent");
-    let high = label.values[0].label_value_id.to_string();
+    let high = label.values[0].label_value_id.clone();
 
     let (app, group) = orns(&org);
-    let report = labels::assign(&okta, &[app, group], std::slice::from_ref(&high)).await;
+    let report = okta
+        .labels()
+        .assign(&[app, group], std::slice::from_ref(&high))
+        .send()
+        .await;
     assert!(report.failed().is_empty(), "{:?}", report.failed());
 
-    let holders: Vec<types::ResourceLabel> = labels::resources_with_value(&okta, &high, 1)
+    let holders: Vec<types::ResourceLabel> = okta
+        .labels()
+        .resources_with_value(&high, 1)
         .unwrap()
         .try_collect()
         .await
@@ -85,18 +95,22 @@ async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
     );
 
     let users = &org.directory().users;
-    let review = LaunchReview::new(&users[0].id, "Access review for Avery Quinn")
+    let review = okta
+        .reviews()
+        .launch(&users[0].id, "Access review for Avery Quinn")
         .reviewers([&users[1].id, &users[2].id])
-        .send(&okta)
+        .send()
         .await
         .unwrap();
     assert_eq!(review.status, types::SecurityAccessReviewStatus::Pending);
-    let active = reviews::wait_until_active(&okta, &review.id, Duration::from_secs(10))
+    let active = okta
+        .review(review.id.as_str())
+        .wait_until_active(Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(active.status, types::SecurityAccessReviewStatus::Active);
-    Review::new(&okta, &review.id).close().await.unwrap();
-    let closed = Review::new(&okta, &review.id).details().await.unwrap();
+    okta.review(review.id.as_str()).close().await.unwrap();
+    let closed = okta.review(review.id.as_str()).details().await.unwrap();
     assert_eq!(closed.status, types::SecurityAccessReviewStatus::Closed);
 
     assert_eq!(okta.token_requests(), 1, "one token served every call");
@@ -113,7 +127,7 @@ async fn dpop_is_discovered_and_bound_tokens_need_proofs() {
         .await
         .unwrap();
     let okta = org.governance().unwrap();
-    assert_eq!(labels::list(&okta).await.unwrap().len(), 2);
+    assert_eq!(okta.labels().list().await.unwrap().len(), 2);
     // Auto mode: one exchange refused for want of a proof, then one with DPoP (the nonce
     // challenge is answered inside it).
     assert_eq!(okta.token_requests(), 2);
@@ -126,7 +140,7 @@ async fn dpop_is_discovered_and_bound_tokens_need_proofs() {
         .map(okta_governance::Governance::new)
         .unwrap()
         .unwrap();
-    let error = labels::list(&off).await.unwrap_err();
+    let error = off.labels().list().await.unwrap_err();
     assert!(
         matches!(&error, Error::Auth(AuthError::TokenEndpoint { error, .. }) if error == "invalid_dpop_proof"),
         "{error}"
@@ -141,7 +155,7 @@ async fn scopes_are_checked_at_the_token_endpoint_and_per_operation() {
         .await
         .unwrap();
     let greedy = org.governance().unwrap();
-    let error = labels::list(&greedy).await.unwrap_err();
+    let error = greedy.labels().list().await.unwrap_err();
     assert!(
         matches!(&error, Error::Auth(AuthError::TokenEndpoint { error, description, .. })
             if error == "invalid_scope" && description.as_deref().unwrap_or_default().contains("okta.governance.labels.manage")),
@@ -155,8 +169,12 @@ async fn scopes_are_checked_at_the_token_endpoint_and_per_operation() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(labels::list(&reader).await.unwrap().len(), 2);
-    let error = labels::ensure(&reader, "Tier", &[("Gold", None)])
+    assert_eq!(reader.labels().list().await.unwrap().len(), 2);
+    let error = reader
+        .labels()
+        .ensure("Tier")
+        .value("Gold", None)
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -180,7 +198,7 @@ async fn a_foreign_key_is_refused_as_invalid_client() {
             .unwrap(),
     )
     .unwrap();
-    let error = labels::list(&stranger).await.unwrap_err();
+    let error = stranger.labels().list().await.unwrap_err();
     assert!(
         matches!(&error, Error::Auth(AuthError::TokenEndpoint { status: 401, error, .. }) if error == "invalid_client"),
         "{error}"
@@ -198,7 +216,7 @@ async fn api_tokens_work_except_for_oauth_only_operations() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(labels::list(&ssws).await.unwrap().len(), 2);
+    assert_eq!(ssws.labels().list().await.unwrap().len(), 2);
     let error = ssws
         .list_security_access_reviews()
         .send()
@@ -256,7 +274,9 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
     );
 
     // Predefined labels cannot be deleted, even when the ext crate's check is bypassed.
-    let crown = labels::list(&okta)
+    let crown = okta
+        .labels()
+        .list()
         .await
         .unwrap()
         .into_iter()
@@ -273,27 +293,32 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
     assert!(api_error(error).error_causes[0].contains("predefined"));
 
     // A label in use cannot be deleted; unassigning first makes it deletable.
-    let all = labels::list(&okta).await.unwrap();
-    let label = labels::find(&all, "Key 0").unwrap().clone();
+    let all = okta.labels().list().await.unwrap();
+    let label = labels::find_in(&all, "Key 0").unwrap().clone();
     let (app, _) = orns(&org);
-    let value = label.values[0].label_value_id.to_string();
-    assert!(labels::assign(
-        &okta,
-        std::slice::from_ref(&app),
-        std::slice::from_ref(&value)
-    )
-    .await
-    .failed()
-    .is_empty());
-    let error = labels::delete(&okta, &label).await.unwrap_err();
+    let value = label.values[0].label_value_id.clone();
+    assert!(okta
+        .labels()
+        .assign(std::slice::from_ref(&app), std::slice::from_ref(&value))
+        .send()
+        .await
+        .failed()
+        .is_empty());
+    let error = okta.labels().delete(&label).await.unwrap_err();
     assert!(
-        matches!(error, Error::Api(_) | Error::Validation { .. }),
+        matches!(
+            error,
+            Error::Api(_) | Error::Label(LabelError::InUse { .. })
+        ),
         "{error}"
     );
-    labels::delete_unassigning_first(&okta, &label)
+    okta.labels()
+        .delete_unassigning_first(&label)
         .await
         .unwrap();
-    assert!(labels::list(&okta)
+    assert!(okta
+        .labels()
+        .list()
         .await
         .unwrap()
         .iter()
@@ -304,26 +329,34 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
 async fn a_resource_carries_at_most_ten_values() {
     let org = Simulator::start().await.unwrap();
     let okta = org.governance().unwrap();
-    let names: Vec<(String, Option<Color>)> = (0..10).map(|i| (format!("V{i}"), None)).collect();
-    let names: Vec<(&str, Option<Color>)> = names.iter().map(|(n, c)| (n.as_str(), *c)).collect();
-    let many = match labels::ensure(&okta, "Many", &names).await {
+    let ensure = (0..10).fold(okta.labels().ensure("Many"), |ensure, i| {
+        ensure.value(format!("V{i}"), None)
+    });
+    let many = match ensure.send().await {
         Ok(label) => label,
         Err(Error::Api(api)) => panic!("{api}: {:?}", api.error_causes),
         Err(other) => panic!("{other}"),
     };
-    let ids: Vec<String> = many
+    let ids: Vec<types::LabelValueId> = many
         .values
         .iter()
-        .map(|v| v.label_value_id.to_string())
+        .map(|v| v.label_value_id.clone())
         .collect();
     let (app, _) = orns(&org);
-    assert!(labels::assign(&okta, std::slice::from_ref(&app), &ids)
+    assert!(okta
+        .labels()
+        .assign(std::slice::from_ref(&app), &ids)
+        .send()
         .await
         .failed()
         .is_empty());
-    let all = labels::list(&okta).await.unwrap();
-    let eleventh = all[0].values[0].label_value_id.to_string();
-    let report = labels::assign(&okta, std::slice::from_ref(&app), &[eleventh]).await;
+    let all = okta.labels().list().await.unwrap();
+    let eleventh = all[0].values[0].label_value_id.clone();
+    let report = okta
+        .labels()
+        .assign(std::slice::from_ref(&app), &[eleventh])
+        .send()
+        .await;
     let failed = report.failed();
     assert_eq!(failed.len(), 1);
     let message = failed[0].1.to_string();
@@ -334,10 +367,14 @@ async fn a_resource_carries_at_most_ten_values() {
 async fn lists_page_through_admin_links_without_leaving_the_org() {
     let org = Simulator::start().await.unwrap();
     let okta = org.governance().unwrap();
-    let label = labels::ensure(&okta, "Bulk", &[("Seeded", None)])
+    let label = okta
+        .labels()
+        .ensure("Bulk")
+        .value("Seeded", None)
+        .send()
         .await
         .unwrap();
-    let value = label.values[0].label_value_id.to_string();
+    let value = label.values[0].label_value_id.clone();
     let seeded: Vec<Orn> = (0..45)
         .map(|i| {
             Orn::group(
@@ -348,8 +385,10 @@ async fn lists_page_through_admin_links_without_leaving_the_org() {
             .unwrap()
         })
         .collect();
-    org.label_resources(&value, &seeded).unwrap();
-    let streamed: Vec<types::ResourceLabel> = labels::resources_with_value(&okta, &value, 20)
+    org.label_resources(value.as_str(), &seeded).unwrap();
+    let streamed: Vec<types::ResourceLabel> = okta
+        .labels()
+        .resources_with_value(&value, 20)
         .unwrap()
         .try_collect()
         .await
@@ -362,8 +401,10 @@ async fn lists_page_through_admin_links_without_leaving_the_org() {
         .get(format!(
             "{}/governance/api/v1/resource-labels?limit=20&filter={}",
             org.url(),
-            url::form_urlencoded::byte_serialize(format!("labelValueId eq \"{value}\"").as_bytes())
-                .collect::<String>()
+            url::form_urlencoded::byte_serialize(
+                format!("labelValueId eq \"{}\"", value.as_str()).as_bytes()
+            )
+            .collect::<String>()
         ))
         .bearer_auth(token.expose())
         .send()
@@ -420,7 +461,7 @@ async fn rate_limits_answer_429_with_headers_and_the_sdk_stays_under_them() {
 
     let okta = org.governance().unwrap();
     for _ in 0..8 {
-        labels::list(&okta).await.unwrap();
+        okta.labels().list().await.unwrap();
     }
     assert!(
         org.stats().rate_limited - refused_before <= 1,
@@ -455,7 +496,9 @@ async fn an_undeclared_400_from_create_review_is_a_typed_okta_error() {
         (400, Some("E0000001"))
     );
     assert!(api.error_causes[0].contains("cannot review their own access"));
-    assert!(LaunchReview::new(&principal, "x")
+    assert!(okta
+        .reviews()
+        .launch(&principal, "x")
         .reviewer(&principal)
         .validate(chrono::Utc::now())
         .is_err());
@@ -472,9 +515,9 @@ async fn expired_tokens_are_refreshed_once() {
         org.config().refresh_margin(Duration::ZERO).build().unwrap(),
     )
     .unwrap();
-    labels::list(&okta).await.unwrap();
+    okta.labels().list().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    labels::list(&okta).await.unwrap();
+    okta.labels().list().await.unwrap();
     assert_eq!(org.stats().tokens_issued, 2);
 }
 
@@ -492,8 +535,64 @@ async fn bad_settings_are_refused_by_name() {
         ),
     ] {
         match builder.start().await {
-            Err(Error::Validation { field: got, .. }) => assert_eq!(got, field),
+            Err(Error::InvalidInput { field: got, .. }) => assert_eq!(got, field),
             other => panic!("{field}: {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn bulk_assigns_report_progress_batch_by_batch() {
+    use futures_util::StreamExt;
+    let org = Simulator::start().await.unwrap();
+    let okta = org.governance().unwrap();
+    let label = okta
+        .labels()
+        .ensure("Progress")
+        .value("One", None)
+        .send()
+        .await
+        .unwrap();
+    let value = label.values[0].label_value_id.clone();
+    let mut orns: Vec<Orn> = (0..25)
+        .map(|i| {
+            Orn::group(
+                Partition::Okta,
+                &org.directory().org_id,
+                &format!("00gprog{i:013}"),
+            )
+            .unwrap()
+        })
+        .collect();
+    // Repeats are dropped, not counted twice.
+    orns.push(orns[0].clone());
+    let batches: Vec<labels::Batch> = okta
+        .labels()
+        .assign(&orns, std::slice::from_ref(&value))
+        .concurrency(2)
+        .batches()
+        .collect()
+        .await;
+    assert_eq!(batches.len(), 3, "25 resources in batches of 10");
+    let done: Vec<(usize, usize)> = batches
+        .iter()
+        .map(|b| (b.progress.batches_done, b.progress.resources_done))
+        .collect();
+    assert!(
+        done.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
+        "{done:?}"
+    );
+    let last = batches.last().unwrap().progress;
+    assert_eq!((last.batches_done, last.batches_total), (3, 3));
+    assert_eq!((last.resources_done, last.resources_total), (25, 25));
+    assert!(batches.iter().all(|b| b.result.is_ok()));
+    // A concurrency of 0 is clamped to 1, not a stall.
+    let report = okta
+        .labels()
+        .unassign(&orns, std::slice::from_ref(&value))
+        .concurrency(0)
+        .send()
+        .await;
+    assert_eq!((report.calls, report.results.len()), (3, 25));
+    assert!(report.failed().is_empty());
 }

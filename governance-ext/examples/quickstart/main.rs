@@ -17,24 +17,21 @@
 //!     --principal 00u... --reviewer 00u...
 //! ```
 
-use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+mod display;
+
+use std::io::Write;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use display::{color_name, print_assertion, style, wire_name, WireLog, QUIET, REQUESTS};
 use futures_util::TryStreamExt;
-use okta_governance::client::types;
 use okta_governance::labels::{self, Color};
 use okta_governance::orn::Orn;
-use okta_governance::reviews::{self, LaunchReview};
+use okta_governance::prelude::*;
 use okta_governance::simulator::Simulator;
-use okta_governance::{Config, ConfigBuilder, Governance, PrivateKeyJwt, Scopes};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::Subscriber;
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
+use okta_governance::{ConfigBuilder, Scopes};
+use tracing_subscriber::layer::SubscriberExt;
 
 /// The operations this flow calls: the token asks for their scopes and no others.
 const OPERATIONS: &[&str] = &[
@@ -46,146 +43,6 @@ const OPERATIONS: &[&str] = &[
     "createSecurityAccessReview",
     "getSecurityAccessReview",
 ];
-
-/// Terminal styling (plain when not a terminal or when `NO_COLOR` is set).
-struct Style {
-    color: bool,
-    tty: bool,
-}
-
-impl Style {
-    fn detect() -> Self {
-        let tty = std::io::stdout().is_terminal();
-        Self {
-            color: tty && std::env::var_os("NO_COLOR").is_none(),
-            tty,
-        }
-    }
-
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
-    }
-
-    fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
-    }
-
-    fn green(&self, text: &str) -> String {
-        self.paint("32", text)
-    }
-
-    fn step(&self, n: usize, total: usize, title: &str, why: &str) {
-        println!();
-        println!(
-            "{} {}  {}",
-            self.paint("36", &format!("[{n}/{total}]")),
-            self.bold(title),
-            self.dim(why)
-        );
-    }
-
-    fn sent(&self, label: &str, json: &serde_json::Value) {
-        let text = serde_json::to_string(json).unwrap_or_default();
-        println!("      {} {}", self.dim(&format!("{label}:")), text);
-    }
-}
-
-static STYLE: std::sync::OnceLock<Style> = std::sync::OnceLock::new();
-
-fn style() -> &'static Style {
-    STYLE.get_or_init(Style::detect)
-}
-
-/// While set, requests are counted instead of printed (the progress line is showing).
-static QUIET: AtomicBool = AtomicBool::new(false);
-static REQUESTS: AtomicUsize = AtomicUsize::new(0);
-
-/// Prints one line per request from the SDK's own `okta.request` spans: what was sent, what
-/// came back, and the rate-limit budget left.
-struct WireLog;
-
-struct Fields(BTreeMap<&'static str, String>, Instant);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name(), value.to_string());
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name(), value.to_string());
-    }
-}
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for WireLog {
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if attrs.metadata().name() != "okta.request" {
-            return;
-        }
-        let mut fields = Fields(BTreeMap::new(), Instant::now());
-        attrs.record(&mut fields);
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(fields);
-        }
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        if let Some(span) = ctx.span(id) {
-            if let Some(fields) = span.extensions_mut().get_mut::<Fields>() {
-                values.record(fields);
-            }
-        }
-    }
-
-    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(&id) else { return };
-        let extensions = span.extensions();
-        let Some(Fields(fields, started)) = extensions.get::<Fields>() else {
-            return;
-        };
-        REQUESTS.fetch_add(1, Ordering::Relaxed);
-        if QUIET.load(Ordering::Relaxed) {
-            return;
-        }
-        let get = |name: &str| fields.get(name).map(String::as_str).unwrap_or("?");
-        let style = style();
-        let status = fields
-            .get("status")
-            .map(String::as_str)
-            .unwrap_or("no answer");
-        let status = if status.starts_with('2') {
-            style.green(status)
-        } else {
-            style.paint("31", status)
-        };
-        let mut notes = vec![get("operation").to_string()];
-        if let Some(left) = fields.get("rate_limit_remaining") {
-            notes.push(format!("{left} left in this rate-limit window"));
-        }
-        if let Some(attempt) = fields.get("attempt").filter(|a| a.as_str() != "1") {
-            notes.push(format!("attempt {attempt}"));
-        }
-        notes.push(format!("{} ms", started.elapsed().as_millis()));
-        println!(
-            "  {} {} {}   {} {}  {}",
-            style.dim("→"),
-            get("method"),
-            get("path"),
-            style.dim("←"),
-            status,
-            style.dim(&notes.join(" · "))
-        );
-    }
-}
 
 /// Where the flow runs.
 enum Target {
@@ -237,26 +94,6 @@ fn configured() -> Option<String> {
         .rev()
         .find(|file| file.exists())
         .map(|file| file.display().to_string())
-}
-
-fn color_name(value: &types::LabelValue) -> String {
-    value
-        .metadata
-        .as_ref()
-        .and_then(|m| serde_json::to_value(m).ok())
-        .and_then(|m| {
-            m.pointer("/additionalProperties/backgroundColor")
-                .and_then(|c| c.as_str().map(str::to_string))
-        })
-        .unwrap_or_else(|| "no colour".into())
-}
-
-/// An enum value as Okta spells it on the wire (`ACTIVE`).
-fn wire_name(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 #[tokio::main]
@@ -345,7 +182,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "List the labels",
         "Crown Jewel and Privileged are predefined in every OIG org",
     );
-    let all = labels::list(&okta).await?;
+    let all = okta.labels().list().await?;
     for label in &all {
         let values: Vec<String> = label
             .values
@@ -378,8 +215,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "Ensure the label Sensitivity = High, Low",
         "created if missing; an existing one (any case) is reused",
     );
-    let wanted = [("High", Some(Color::Red)), ("Low", Some(Color::Green))];
-    if labels::find(&all, "Sensitivity").is_none() {
+    if labels::find_in(&all, "Sensitivity").is_none() {
         style.sent(
             "body of createLabel",
             &serde_json::json!({"name": "Sensitivity", "values": [
@@ -388,18 +224,24 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             ]}),
         );
     }
-    let label = labels::ensure(&okta, "Sensitivity", &wanted).await?;
+    let label = okta
+        .labels()
+        .ensure("Sensitivity")
+        .value("High", Color::Red)
+        .value("Low", Color::Green)
+        .send()
+        .await?;
     let high = label
         .values
         .iter()
         .find(|v| v.name.as_str().eq_ignore_ascii_case("High"))
         .ok_or("the label has no High value")?;
-    let high_id = high.label_value_id.to_string();
+    let high_id = high.label_value_id.clone();
     println!(
         "      {} {}  High = {}",
         label.name.as_str(),
         style.dim(label.label_id.as_str()),
-        high_id
+        high_id.as_str()
     );
 
     // 4. Assign.
@@ -438,7 +280,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "body of assignResourceLabels",
         &serde_json::json!({"resourceOrns": targets.iter().map(Orn::to_string).collect::<Vec<_>>(), "labelValueIds": [high_id]}),
     );
-    let report = labels::assign(&okta, &targets, std::slice::from_ref(&high_id)).await;
+    let report = okta
+        .labels()
+        .assign(&targets, std::slice::from_ref(&high_id))
+        .send()
+        .await;
     for (orn, result) in &report.results {
         match result {
             Ok(()) => println!("      {} {orn}", style.green("✓")),
@@ -453,7 +299,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "List what carries High",
         "a stream over every page; cursors come from links to the -admin host",
     );
-    let holders: Vec<types::ResourceLabel> = labels::resources_with_value(&okta, &high_id, 200)?
+    let holders: Vec<types::ResourceLabel> = okta
+        .labels()
+        .resources_with_value(&high_id, 200)?
         .try_collect()
         .await?;
     for resource in &holders {
@@ -478,14 +326,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("      skipped: pass --principal USER_ID and --reviewer USER_ID to launch one");
         return Ok(());
     };
-    let launch = LaunchReview::new(&principal, "Quickstart security access review")
+    let launch = okta
+        .reviews()
+        .launch(&principal, "Quickstart security access review")
         .reviewers(reviewers.iter());
     let body = launch.validate(chrono::Utc::now())?;
     style.sent(
         "body of createSecurityAccessReview",
         &serde_json::to_value(&body)?,
     );
-    let review = launch.send(&okta).await?;
+    let review = launch.send().await?;
     println!(
         "      {} is {}, ends {}",
         review.id.as_str(),
@@ -498,7 +348,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let before = REQUESTS.load(Ordering::Relaxed);
     QUIET.store(true, Ordering::Relaxed);
-    let wait = reviews::wait_until_active(&okta, &review.id, Duration::from_secs(300));
+    let handle = okta.review(review.id.as_str());
+    let wait = handle.wait_until_active(Duration::from_secs(300));
     tokio::pin!(wait);
     let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -547,36 +398,5 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "Next: point OKTA_CLIENT_ORGURL, OKTA_CLIENT_CLIENTID and OKTA_CLIENT_PRIVATEKEY at your\norg and run this again; the README walks through the rest."
     );
-    Ok(())
-}
-
-/// Shows the token request the SDK is about to make, with a freshly signed example of the
-/// client assertion (header and claims; the signature is left out).
-fn print_assertion(
-    jwt: &PrivateKeyJwt,
-    endpoint: &url::Url,
-    scopes: &Scopes,
-) -> Result<(), Box<dyn std::error::Error>> {
-    use base64::Engine as _;
-    let style = style();
-    let assertion = jwt.assertion(endpoint)?;
-    let mut parts = assertion.expose().split('.');
-    let mut decode = || -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-        let part = parts.next().ok_or("not a JWT")?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part)?;
-        Ok(serde_json::from_slice(&bytes)?)
-    };
-    let header = decode()?;
-    let claims = decode()?;
-    println!("  {} POST {endpoint}", style.dim("→"));
-    println!("      grant_type=client_credentials");
-    println!("      scope={scopes}");
-    println!("      client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
-    println!(
-        "      client_assertion={}",
-        style.dim("a JWT signed with the app's private key; each request signs a new one:")
-    );
-    style.sent("header", &header);
-    style.sent("claims", &claims);
     Ok(())
 }

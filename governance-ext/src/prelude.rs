@@ -1,0 +1,16 @@
+//! One `use` line for the common case: `use okta_governance::prelude::*;`.
+//!
+//! Brings in the client ([`Governance`]) and its configuration, the generated per-tag
+//! extension traits (so every operation's method is in scope, `okta.list_labels()`),
+//! [`Paginate`] for `.items(limit)` / `.pages(limit)` on paginated operations, the handles
+//! (`okta.labels()`, `okta.reviews()`, `okta.review(id)`), the error type and the generated
+//! `types` module.
+
+pub use crate::config::{Config, OrgUrl};
+pub use crate::error::Error;
+pub use crate::governance::Governance;
+pub use crate::labels::Labels;
+pub use crate::paginate::Paginate;
+pub use crate::reviews::{Review, Reviews};
+pub use okta_governance_client::prelude::*;
+pub use okta_governance_client::types;
