@@ -126,6 +126,75 @@ pub enum AuthError {
     User(String),
 }
 
+use flows::{LabelError, ReviewError};
+
+/// The errors of the flows, defined here (below the flows, which return [`Error`]) and
+/// named from their flow's module: `labels::LabelError`, `reviews::ReviewError`.
+pub(crate) mod flows {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::Error;
+
+    /// A label flow that cannot go on for a reason of the org's state (not of the input).
+    #[derive(Debug, Clone, thiserror::Error)]
+    #[non_exhaustive]
+    pub enum LabelError {
+        /// `Crown Jewel` and `Privileged` are Okta's and cannot be changed or deleted.
+        #[error("label {label_id} is predefined and cannot be changed")]
+        Predefined {
+            /// The label's id.
+            label_id: String,
+        },
+        /// A label whose values are assigned cannot be deleted (see
+        /// `Labels::delete_unassigning_first`).
+        #[error("label {label_id} cannot be deleted while its values are assigned to resources")]
+        InUse {
+            /// The label's id.
+            label_id: String,
+        },
+        /// The org already has 10 custom label keys.
+        #[error("cannot add label {name}: the org already has 10 custom label keys")]
+        TooManyKeys {
+            /// The key that could not be added.
+            name: String,
+        },
+        /// A batch of an unassign (or assign) failed, so the flow stopped.
+        #[error("{failed} resource(s) failed, {resource} first")]
+        BatchFailed {
+            /// The first resource that failed.
+            resource: String,
+            /// How many failed.
+            failed: usize,
+            /// Why the first failed.
+            #[source]
+            source: Arc<Error>,
+        },
+    }
+
+    /// A review flow that cannot go on for a reason of the review's state.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    #[non_exhaustive]
+    pub enum ReviewError {
+        /// The review reached the `ERROR` state (Okta could not generate it).
+        #[error("security access review {id} failed to generate (status ERROR)")]
+        Failed {
+            /// The review's id.
+            id: String,
+        },
+        /// The review did not become active within the deadline given.
+        #[error("security access review {id} was still {status} after {} s", waited.as_secs())]
+        NotActiveYet {
+            /// The review's id.
+            id: String,
+            /// Its last status.
+            status: String,
+            /// How long the caller waited.
+            waited: Duration,
+        },
+    }
+}
+
 /// The cause of an [`AuthError`], shared by every call that waited for the same token request.
 pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
@@ -190,13 +259,13 @@ pub enum Error {
         /// What was wrong with the next-page link.
         reason: String,
     },
-    /// A label flow cannot go on (see [`LabelError`](crate::labels::LabelError)).
+    /// A label flow cannot go on (see [`labels::LabelError`](LabelError)).
     #[error(transparent)]
-    Label(#[from] crate::labels::LabelError),
+    Label(#[from] LabelError),
     /// A security access review flow cannot go on (see
-    /// [`ReviewError`](crate::reviews::ReviewError)).
+    /// [`reviews::ReviewError`](ReviewError)).
     #[error(transparent)]
-    Review(#[from] crate::reviews::ReviewError),
+    Review(#[from] ReviewError),
     /// Still rate limited after the allowed retries (or the reset lies past the deadline).
     #[error("rate limited by Okta after {retries} retries{}", reset_in.map(|r| format!("; the window resets in {} s", r.as_secs())).unwrap_or_default())]
     RateLimited {
@@ -234,6 +303,7 @@ pub enum Error {
 /// An error answer from Okta.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Okta answered {status}{}{}{}{}", error_code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), error_summary.as_deref().map(|s| format!(": {s}")).unwrap_or_default(), if error_causes.is_empty() { String::new() } else { format!(" [{}]", error_causes.join("; ")) }, request_id.as_deref().map(|r| format!(" (request {r})")).unwrap_or_default())]
+#[non_exhaustive]
 pub struct ApiError {
     /// HTTP status.
     pub status: u16,

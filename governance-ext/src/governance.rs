@@ -6,9 +6,11 @@ use std::sync::Arc;
 use okta_governance_client::hooks::Inner;
 use okta_governance_client::Client;
 
-use crate::auth::{Authenticated, Authenticator};
-use crate::config::{Config, OrgUrl};
+use crate::auth::Authenticated;
+use crate::config::Config;
 use crate::error::Error;
+use crate::org::OrgUrl;
+use crate::session::Authenticator;
 use crate::throttle::Throttle;
 use crate::transport::StackTransport;
 
@@ -62,11 +64,13 @@ impl Governance {
             }))
             .build()
             .map_err(Error::transport)?;
-        let auth = Arc::new(Authenticator::new(config, http.clone()));
+        // One throttle for API and token requests alike.
+        let throttle = Arc::new(Throttle::default());
+        let auth = Arc::new(Authenticator::new(config, http.clone(), throttle.clone()));
         let transport = Arc::new(StackTransport {
             auth: auth.clone(),
             org: org.clone(),
-            throttle: Arc::new(Throttle::default()),
+            throttle,
             retry,
             request_timeout,
             max_body,

@@ -27,13 +27,15 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
+use crate::dedup::unique;
+pub use crate::error::flows::LabelError;
 use crate::error::Error;
 use crate::filter::ResourceLabelFilter;
 use crate::governance::Governance;
@@ -52,42 +54,6 @@ pub const MAX_BATCH: usize = 10;
 pub const DEFAULT_CONCURRENCY: usize = 4;
 /// The most assign calls in flight at once that [`Bulk::concurrency`] accepts.
 pub const MAX_CONCURRENCY: usize = 16;
-
-/// A label flow that cannot go on for a reason of the org's state (not of the input).
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum LabelError {
-    /// `Crown Jewel` and `Privileged` are Okta's and cannot be changed or deleted.
-    #[error("label {label_id} is predefined and cannot be changed")]
-    Predefined {
-        /// The label's id.
-        label_id: String,
-    },
-    /// A label whose values are assigned cannot be deleted (see
-    /// [`Labels::delete_unassigning_first`]).
-    #[error("label {label_id} cannot be deleted while its values are assigned to resources")]
-    InUse {
-        /// The label's id.
-        label_id: String,
-    },
-    /// The org already has [`MAX_CUSTOM_KEYS`] custom label keys.
-    #[error("cannot add label {name}: the org already has 10 custom label keys")]
-    TooManyKeys {
-        /// The key that could not be added.
-        name: String,
-    },
-    /// A batch of an unassign (or assign) failed, so the flow stopped.
-    #[error("{failed} resource(s) failed, {resource} first")]
-    BatchFailed {
-        /// The first resource that failed.
-        resource: String,
-        /// How many failed.
-        failed: usize,
-        /// Why the first failed.
-        #[source]
-        source: Arc<Error>,
-    },
-}
 
 /// The background colours a label value may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -584,13 +550,6 @@ impl Update<'_> {
 /// so an id can never address another member.
 fn pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
-}
-
-/// Drops repeated values wherever they are, keeping the first of each in order (`dedup` only
-/// drops adjacent ones).
-pub(crate) fn unique<T: Clone + Eq + std::hash::Hash>(values: &mut Vec<T>) {
-    let mut seen = HashSet::new();
-    values.retain(|value| seen.insert(value.clone()));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,10 +5,12 @@
 pub mod auth;
 mod body;
 pub mod config;
+mod dedup;
 pub mod error;
 pub mod filter;
 mod governance;
 pub mod labels;
+pub mod org;
 pub mod orn;
 pub mod paginate;
 pub mod prelude;
@@ -16,6 +18,7 @@ pub mod retry;
 pub mod reviews;
 pub mod scopes;
 pub mod secret;
+mod session;
 #[cfg(feature = "simulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
 pub mod simulator;
@@ -25,11 +28,12 @@ mod transport;
 
 pub use auth::{AssertionSigner, Authenticated, Credentials, DpopMode, PrivateKeyJwt, SigningKey};
 pub use body::BodyLimits;
-pub use config::{Config, ConfigBuilder, OrgUrl};
+pub use config::{Config, ConfigBuilder};
 pub use error::{ApiError, AuthError, ConfigError, Error};
 pub use governance::Governance;
 pub use labels::Labels;
 pub use okta_governance_client as client;
+pub use org::OrgUrl;
 pub use retry::RetryConfig;
 pub use reviews::{Review, Reviews};
 pub use scopes::Scopes;

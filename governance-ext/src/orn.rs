@@ -15,6 +15,7 @@ use std::str::FromStr;
 
 /// `okta` (production orgs) or `oktapreview` (preview orgs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Partition {
     /// Production.
     Okta,

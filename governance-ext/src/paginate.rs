@@ -39,6 +39,7 @@ pub const MAX_LIMIT: u32 = 200;
 
 /// One page of a paginated operation.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The page's items.
     pub items: Vec<T>,

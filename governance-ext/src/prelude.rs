@@ -6,10 +6,11 @@
 //! (`okta.labels()`, `okta.reviews()`, `okta.review(id)`), the error type and the generated
 //! `types` module.
 
-pub use crate::config::{Config, OrgUrl};
+pub use crate::config::Config;
 pub use crate::error::Error;
 pub use crate::governance::Governance;
 pub use crate::labels::Labels;
+pub use crate::org::OrgUrl;
 pub use crate::paginate::Paginate;
 pub use crate::reviews::{Review, Reviews};
 pub use okta_governance_client::prelude::*;

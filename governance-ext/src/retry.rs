@@ -13,8 +13,12 @@ use std::time::Duration;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
-/// Retry and deadline settings.
+/// Retry and deadline settings: `RetryConfig::default().max_retries(2).deadline(..)`.
+///
+/// `#[non_exhaustive]`: build it from [`Default`] and the setters, so that a later setting
+/// is not a breaking change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryConfig {
     /// Retries after the first attempt (default 4).
     pub max_retries: u32,
@@ -34,6 +38,32 @@ impl Default for RetryConfig {
             base_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(10),
         }
+    }
+}
+
+impl RetryConfig {
+    /// Sets [`max_retries`](Self::max_retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets [`deadline`](Self::deadline).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets [`base_backoff`](Self::base_backoff).
+    pub fn base_backoff(mut self, backoff: Duration) -> Self {
+        self.base_backoff = backoff;
+        self
+    }
+
+    /// Sets [`max_backoff`](Self::max_backoff).
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
     }
 }
 

@@ -27,6 +27,7 @@ use chrono::{DateTime, Months, Utc};
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
+pub use crate::error::flows::ReviewError;
 use crate::error::Error;
 use crate::filter::ReviewFilter;
 use crate::governance::Governance;
@@ -41,28 +42,6 @@ const END_TIME: &str = "endTime";
 pub const MAX_REVIEWERS: usize = 10;
 /// The longest [`Review::wait_until_active`] polls between two reads.
 const MAX_POLL: Duration = Duration::from_secs(15);
-
-/// A review flow that cannot go on for a reason of the review's state.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReviewError {
-    /// The review reached the `ERROR` state (Okta could not generate it).
-    #[error("security access review {id} failed to generate (status ERROR)")]
-    Failed {
-        /// The review's id.
-        id: String,
-    },
-    /// The review did not become active within the deadline given.
-    #[error("security access review {id} was still {status} after {} s", waited.as_secs())]
-    NotActiveYet {
-        /// The review's id.
-        id: String,
-        /// Its last status.
-        status: String,
-        /// How long the caller waited.
-        waited: Duration,
-    },
-}
 
 /// The security-access-review calls of a client: `okta.reviews()`.
 #[derive(Debug, Clone, Copy)]
@@ -222,7 +201,7 @@ impl Launch<'_> {
             }
         }
         let mut reviewers = self.reviewers.clone();
-        crate::labels::unique(&mut reviewers);
+        crate::dedup::unique(&mut reviewers);
         let included_user_ids = reviewers
             .iter()
             .map(|id| typed(REVIEWERS, id))
@@ -251,6 +230,43 @@ impl Launch<'_> {
             .send()
             .await?
             .into_inner())
+    }
+}
+
+/// Polls `fetch` (1 s, doubling to 15 s) until the review is `ACTIVE` or `CLOSED`, `ERROR`,
+/// or `deadline` passes; on Tokio's clock, so tests run it on paused time.
+async fn poll_until_active<F, Fut>(
+    id: &str,
+    deadline: Duration,
+    mut fetch: F,
+) -> Result<types::SecurityAccessReview, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<types::SecurityAccessReview, Error>>,
+{
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_secs(1);
+    loop {
+        let review = fetch().await?;
+        match review.status {
+            types::SecurityAccessReviewStatus::Active
+            | types::SecurityAccessReviewStatus::Closed => return Ok(review),
+            types::SecurityAccessReviewStatus::Error => {
+                return Err(ReviewError::Failed { id: id.to_string() }.into());
+            }
+            _ => {}
+        }
+        if started.elapsed().saturating_add(pause) > deadline {
+            return Err(ReviewError::NotActiveYet {
+                id: id.to_string(),
+                status: review.status.to_string(),
+                waited: started.elapsed(),
+            }
+            .into());
+        }
+        tracing::debug!(review = id, status = ?review.status, "review not active yet");
+        tokio::time::sleep(pause).await;
+        pause = pause.saturating_mul(2).min(MAX_POLL);
     }
 }
 
@@ -285,33 +301,7 @@ impl<'a> Review<'a> {
         &self,
         deadline: Duration,
     ) -> Result<types::SecurityAccessReview, Error> {
-        let started = tokio::time::Instant::now();
-        let mut pause = Duration::from_secs(1);
-        loop {
-            let review = self.details().await?;
-            match review.status {
-                types::SecurityAccessReviewStatus::Active
-                | types::SecurityAccessReviewStatus::Closed => return Ok(review),
-                types::SecurityAccessReviewStatus::Error => {
-                    return Err(ReviewError::Failed {
-                        id: self.id.clone(),
-                    }
-                    .into());
-                }
-                _ => {}
-            }
-            if started.elapsed().saturating_add(pause) > deadline {
-                return Err(ReviewError::NotActiveYet {
-                    id: self.id.clone(),
-                    status: review.status.to_string(),
-                    waited: started.elapsed(),
-                }
-                .into());
-            }
-            tracing::debug!(review = %self.id, status = ?review.status, "review not active yet");
-            tokio::time::sleep(pause).await;
-            pause = pause.saturating_mul(2).min(MAX_POLL);
-        }
+        poll_until_active(&self.id, deadline, || self.details()).await
     }
 
     /// The principal under review.
@@ -506,5 +496,46 @@ mod tests {
             .end_time(six_months - chrono::Duration::minutes(1))
             .validate(now())
             .is_ok());
+    }
+
+    fn review(status: &str) -> types::SecurityAccessReview {
+        serde_json::from_value(serde_json::json!({
+            "id": "sar1", "name": "n", "status": status,
+            "createdBy": "00u1", "lastUpdatedBy": "00u1",
+            "created": "2026-01-01T00:00:00Z", "lastUpdated": "2026-01-01T00:00:00Z",
+            "endTime": "2026-01-08T00:00:00Z",
+            "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": [OTHER]}},
+            "_links": {"securityAccessReviewDetails": {"href": "https://acme-admin.okta.com/x", "hints": {}}}
+        }))
+        .unwrap()
+    }
+
+    /// On paused time: the backoff (1, 2, 4, 8, 15, 15 s…) and the deadline, without waiting.
+    #[tokio::test(start_paused = true)]
+    async fn polling_backs_off_and_stops_at_the_deadline() {
+        let started = tokio::time::Instant::now();
+        let mut polls = Vec::new();
+        let error = poll_until_active("sar1", Duration::from_secs(60), || {
+            polls.push(started.elapsed().as_secs());
+            async { Ok(review("PENDING")) }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(polls, [0, 1, 3, 7, 15, 30, 45, 60]);
+        assert!(
+            matches!(&error, Error::Review(ReviewError::NotActiveYet { status, waited, .. })
+                if status == "PENDING" && *waited == Duration::from_secs(60)),
+            "{error:?}"
+        );
+
+        let mut answers = ["PENDING", "PENDING", "ACTIVE"].into_iter();
+        let active = poll_until_active("sar1", Duration::from_secs(60), || {
+            let status = answers.next().unwrap();
+            async move { Ok(review(status)) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(active.status, types::SecurityAccessReviewStatus::Active);
+        assert_eq!(started.elapsed(), Duration::from_secs(60 + 3));
     }
 }

@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::HeaderValue;
-#[cfg(test)]
-use reqwest::header::{HeaderMap, DATE};
+use tokio::time::Instant;
+
+use reqwest::header::{HeaderMap, HeaderValue, DATE};
 
 /// Requests kept in reserve per window (for other clients of the same org).
 const RESERVE: u64 = 0;
@@ -85,17 +85,24 @@ impl DateCache {
     }
 }
 
-impl RateLimit {
-    /// Reads the rate-limit headers of `headers` with a fresh date cache.
-    #[cfg(test)]
-    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let found = RateLimitHeaders {
+impl<'a> RateLimitHeaders<'a> {
+    /// The rate-limit headers of `headers`, looked up one by one (the API stack finds them
+    /// in its single pass instead).
+    pub fn from_map(headers: &'a HeaderMap) -> Self {
+        Self {
             date: headers.get(DATE),
             limit: headers.get("x-rate-limit-limit"),
             remaining: headers.get("x-rate-limit-remaining"),
             reset: headers.get("x-rate-limit-reset"),
-        };
-        Self::read(found, &DateCache::default())
+        }
+    }
+}
+
+impl RateLimit {
+    /// Reads the rate-limit headers of `headers` with a fresh date cache.
+    #[cfg(test)]
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        Self::read(RateLimitHeaders::from_map(headers), &DateCache::default())
     }
 
     /// Reads the rate-limit headers; `Reset` is compared with the response's `Date` (the
@@ -319,5 +326,28 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs()
+    }
+
+    /// On paused time: the throttle's clock is Tokio's, so a window can be waited out in a
+    /// test without waiting.
+    #[tokio::test(start_paused = true)]
+    async fn an_empty_bucket_waits_for_its_reset_and_then_opens() {
+        let throttle = Throttle::default();
+        let h = headers(1, 30);
+        throttle.observe("listLabels", RateLimitHeaders::from_map(&h));
+        assert_eq!(throttle.reserve("listLabels"), Duration::ZERO, "one left");
+        let wait = throttle.reserve("listLabels");
+        assert!(
+            wait > Duration::from_secs(28) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        // Other buckets are not held back.
+        assert_eq!(throttle.reserve("createLabel"), Duration::ZERO);
+        tokio::time::sleep(wait).await;
+        assert_eq!(
+            throttle.reserve("listLabels"),
+            Duration::ZERO,
+            "a new window"
+        );
     }
 }

@@ -18,7 +18,9 @@
 //! a `hooks::ReadBody` extension, where the generated code's decoding takes them from.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures_util::FutureExt;
 use okta_governance_client::hooks::{failure_response, BoxFuture, ReadBody, Transport};
@@ -26,11 +28,11 @@ use okta_governance_client::Operation;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use tracing::Instrument;
 
-use crate::auth::{AccessToken, AuthHeaders, Authenticator};
 use crate::body::{read_limited, BodyLimits, ReadError};
-use crate::config::OrgUrl;
 use crate::error::{AuthError, Error};
+use crate::org::OrgUrl;
 use crate::retry::{idempotent, jitter, RetryConfig};
+use crate::session::{AccessToken, AuthHeaders, Authenticator};
 use crate::throttle::{RateLimitHeaders, Throttle};
 
 /// How often one request is re-sent for a new resource-server DPoP nonce.

@@ -7,6 +7,7 @@ pub mod generate;
 pub mod meta;
 pub mod normalise;
 pub mod postprocess;
+pub mod public_api;
 pub mod spec;
 pub mod surface;
 pub mod test;

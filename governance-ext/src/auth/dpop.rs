@@ -101,11 +101,6 @@ impl DpopKey {
         })
     }
 
-    /// The public key as a JWK.
-    pub fn public_jwk(&self) -> &Jwk {
-        &self.jwk
-    }
-
     /// A proof for one request: `htm`, `htu` (no query), `iat`, `jti`, `ath` when an access
     /// token is presented, `nonce` when the server demanded one.
     pub fn proof(

@@ -9,6 +9,7 @@ use url::Url;
 use super::dpop::DpopKey;
 use crate::error::AuthError;
 use crate::secret::Secret;
+use crate::throttle::{RateLimitHeaders, Throttle};
 
 /// How many times a token request is re-sent for a new DPoP nonce.
 const NONCE_RETRIES: usize = 2;
@@ -99,6 +100,9 @@ pub(crate) fn demands_dpop(error: &AuthError) -> bool {
     }
 }
 
+/// The rate-limit bucket of the token endpoint.
+pub(crate) const TOKEN_BUCKET: &str = "POST /oauth2/v1/token";
+
 /// POSTs the form built by `form` (called again for every attempt, so assertions stay
 /// single-use) and follows the DPoP nonce challenge.
 pub(crate) async fn exchange(
@@ -107,8 +111,18 @@ pub(crate) async fn exchange(
     form: &(dyn Fn() -> Result<Vec<(&'static str, Secret)>, AuthError> + Send + Sync),
     dpop: Option<&DpopKey>,
     nonce: &std::sync::Mutex<Option<String>>,
+    throttle: &Throttle,
 ) -> Result<TokenResponse, Failure> {
     for _ in 0..=NONCE_RETRIES {
+        // The token endpoint has a rate-limit bucket of its own, paced like any API bucket.
+        let wait = throttle.reserve(TOKEN_BUCKET);
+        if !wait.is_zero() {
+            tracing::debug!(
+                wait_ms = wait.as_millis() as u64,
+                "pacing: the token endpoint's rate-limit budget is spent, waiting for the reset"
+            );
+            tokio::time::sleep(wait).await;
+        }
         let fields = form().map_err(Failure::Other)?;
         let body: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.expose())).collect();
         let body = serde_urlencoded::to_string(&body).map_err(|e| {
@@ -134,6 +148,7 @@ pub(crate) async fn exchange(
                 source: crate::error::cause(e.without_url()),
             })
         })?;
+        throttle.observe(TOKEN_BUCKET, RateLimitHeaders::from_map(response.headers()));
         let status = response.status().as_u16();
         let new_nonce = response
             .headers()

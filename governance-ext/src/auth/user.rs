@@ -56,8 +56,8 @@ use url::Url;
 use super::dpop::DpopKey;
 use super::token::{demands_dpop, Failure, TokenResponse};
 use super::DpopMode;
-use crate::config::OrgUrl;
 use crate::error::{AuthError, ConfigError};
+use crate::org::OrgUrl;
 use crate::scopes::Scopes;
 use crate::secret::Secret;
 
@@ -364,7 +364,7 @@ struct HttpCaller {
 /// A transport failure of the token request.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct HttpError(String);
+pub(crate) struct HttpError(String);
 
 impl<'c> oauth2::AsyncHttpClient<'c> for HttpCaller {
     type Error = HttpError;

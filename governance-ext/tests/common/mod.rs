@@ -38,12 +38,11 @@ pub fn labels_body() -> serde_json::Value {
 }
 
 pub fn fast_retries() -> RetryConfig {
-    RetryConfig {
-        max_retries: 3,
-        deadline: Duration::from_secs(10),
-        base_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(40),
-    }
+    RetryConfig::default()
+        .max_retries(3)
+        .deadline(Duration::from_secs(10))
+        .base_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(40))
 }
 
 pub fn client(org: &str, retry: RetryConfig) -> Governance {

@@ -37,11 +37,11 @@ fn prism_with(bearer: bool) -> Option<Governance> {
     let config = builder
         // Prism hangs on malformed JSON: never wait long.
         .request_timeout(Duration::from_secs(10))
-        .retry(RetryConfig {
-            max_retries: 0,
-            deadline: Duration::from_secs(15),
-            ..RetryConfig::default()
-        })
+        .retry(
+            RetryConfig::default()
+                .max_retries(0)
+                .deadline(Duration::from_secs(15)),
+        )
         .build()
         .unwrap();
     Some(Governance::new(config).unwrap())

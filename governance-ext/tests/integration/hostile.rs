@@ -424,12 +424,7 @@ proptest! {
                 response(status, &headers, &body)
             }))
             .await;
-            let retry = RetryConfig {
-                max_retries: 2,
-                deadline: Duration::from_secs(1),
-                base_backoff: Duration::from_millis(1),
-                max_backoff: Duration::from_millis(5),
-            };
+            let retry = RetryConfig::default().max_retries(2).deadline(Duration::from_secs(1)).base_backoff(Duration::from_millis(1)).max_backoff(Duration::from_millis(5));
             for okta in [client(&server.url, retry), service_app(&server.url, retry)] {
                 let _ = okta.list_labels().send().await;
                 if let Ok(items) = okta.list_all_request_teams().items(50) {
@@ -454,12 +449,7 @@ proptest! {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async move {
             let server = RawServer::start(handler(move |_| response(status, &[], &body))).await;
-            let retry = RetryConfig {
-                max_retries: 1,
-                deadline: Duration::from_millis(150),
-                base_backoff: Duration::from_millis(1),
-                max_backoff: Duration::from_millis(5),
-            };
+            let retry = RetryConfig::default().max_retries(1).deadline(Duration::from_millis(150)).base_backoff(Duration::from_millis(1)).max_backoff(Duration::from_millis(5));
             let okta = service_app(&server.url, retry);
             let _ = okta.authenticate().await;
         });
@@ -506,12 +496,11 @@ fn unavailable() -> Vec<u8> {
 async fn concurrent_callers_share_one_token_request_and_its_failure() {
     let (server, requests, most) =
         slow_token_endpoint(Duration::from_millis(200), |_| unavailable()).await;
-    let retry = RetryConfig {
-        max_retries: 4,
-        deadline: Duration::from_millis(1500),
-        base_backoff: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(400),
-    };
+    let retry = RetryConfig::default()
+        .max_retries(4)
+        .deadline(Duration::from_millis(1500))
+        .base_backoff(Duration::from_millis(100))
+        .max_backoff(Duration::from_millis(400));
     let okta = service_app(&server.url, retry);
     let started = Instant::now();
     let calls = (0..20).map(|_| {
@@ -551,10 +540,7 @@ async fn the_token_wait_counts_against_the_call_deadline() {
         response(200, &[], &token_body("late", 3600))
     })
     .await;
-    let retry = RetryConfig {
-        deadline: Duration::from_millis(300),
-        ..fast_retries()
-    };
+    let retry = fast_retries().deadline(Duration::from_millis(300));
     let okta = service_app(&server.url, retry);
     let started = Instant::now();
     let error = Error::from(okta.list_labels().send().await.unwrap_err());
@@ -577,6 +563,39 @@ async fn transient_token_failures_are_retried_within_the_deadline() {
     let okta = service_app(&server.url, fast_retries());
     okta.list_labels().send().await.unwrap();
     assert_eq!(requests.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn token_requests_wait_for_the_token_endpoints_rate_limit_reset() {
+    // The 429 says the token bucket is empty for 2 s (by the server's clock); the retry waits
+    // for that reset through the client's throttle, not just the 10 ms backoff.
+    let now = std::time::SystemTime::now();
+    let secs = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let times = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = times.clone();
+    let (server, requests, _) = slow_token_endpoint(Duration::ZERO, move |n| {
+        seen.lock().unwrap().push(Instant::now());
+        match n {
+            0 => response(
+                429,
+                &[
+                    ("date", httpdate::fmt_http_date(now)),
+                    ("x-rate-limit-limit", "600".into()),
+                    ("x-rate-limit-remaining", "0".into()),
+                    ("x-rate-limit-reset", (secs + 2).to_string()),
+                ],
+                r#"{"error":"too_many_requests"}"#,
+            ),
+            _ => response(200, &[], &token_body("tok", 3600)),
+        }
+    })
+    .await;
+    let okta = service_app(&server.url, fast_retries());
+    okta.list_labels().send().await.unwrap();
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
+    let times = times.lock().unwrap();
+    let gap = times[1] - times[0];
+    assert!(gap >= Duration::from_millis(1500), "{gap:?}");
 }
 
 #[tokio::test]
@@ -615,11 +634,11 @@ async fn a_failed_early_refresh_keeps_using_the_still_valid_token() {
             .refresh_margin(Duration::from_secs(119))
             // A backoff after the failed refresh long enough that the third call surely
             // falls inside it, however loaded the machine.
-            .retry(RetryConfig {
-                base_backoff: Duration::from_secs(10),
-                max_backoff: Duration::from_secs(20),
-                ..fast_retries()
-            })
+            .retry(
+                fast_retries()
+                    .base_backoff(Duration::from_secs(10))
+                    .max_backoff(Duration::from_secs(20)),
+            )
             .build()
             .unwrap(),
     )
@@ -857,31 +876,19 @@ async fn an_oversized_token_response_is_refused() {
 fn absurd_durations_are_refused_naming_the_field() {
     for (retry, field) in [
         (
-            RetryConfig {
-                deadline: Duration::MAX,
-                ..RetryConfig::default()
-            },
+            RetryConfig::default().deadline(Duration::MAX),
             "retry.deadline",
         ),
         (
-            RetryConfig {
-                deadline: Duration::ZERO,
-                ..RetryConfig::default()
-            },
+            RetryConfig::default().deadline(Duration::ZERO),
             "retry.deadline",
         ),
         (
-            RetryConfig {
-                max_backoff: Duration::MAX,
-                ..RetryConfig::default()
-            },
+            RetryConfig::default().max_backoff(Duration::MAX),
             "retry.max_backoff",
         ),
         (
-            RetryConfig {
-                max_retries: u32::MAX,
-                ..RetryConfig::default()
-            },
+            RetryConfig::default().max_retries(u32::MAX),
             "retry.max_retries",
         ),
     ] {

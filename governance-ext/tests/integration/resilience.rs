@@ -9,7 +9,7 @@ use common::{client, epoch, fast_retries, labels_body, rate_limited, LABELS};
 
 use okta_governance::client::prelude::*;
 use okta_governance::client::types;
-use okta_governance::{Config, Error, Governance, RetryConfig};
+use okta_governance::{Config, Error, Governance};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{method, path};
@@ -72,10 +72,7 @@ async fn endless_429s_end_in_a_typed_rate_limit_error() {
         .respond_with(rate_limited("req", 0))
         .mount(&org)
         .await;
-    let retry = RetryConfig {
-        max_retries: 2,
-        ..fast_retries()
-    };
+    let retry = fast_retries().max_retries(2);
     let error = client(&org.uri(), retry)
         .list_labels()
         .send()
@@ -211,10 +208,7 @@ async fn a_slow_server_hits_the_deadline() {
         )
         .mount(&org)
         .await;
-    let retry = RetryConfig {
-        deadline: Duration::from_millis(300),
-        ..fast_retries()
-    };
+    let retry = fast_retries().deadline(Duration::from_millis(300));
     let error = client(&org.uri(), retry)
         .list_labels()
         .send()
@@ -241,10 +235,7 @@ async fn each_attempt_has_the_request_timeout_and_a_timed_out_get_is_retried() {
             .org_url(org.uri())
             .ssws_token("00tok")
             .request_timeout(Duration::from_millis(200))
-            .retry(RetryConfig {
-                max_retries: 2,
-                ..fast_retries()
-            })
+            .retry(fast_retries().max_retries(2))
             .build()
             .unwrap(),
     )

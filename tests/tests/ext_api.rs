@@ -1,0 +1,48 @@
+//! Pins the hand-written crate (`okta-governance`): its public API, one line per item, and its
+//! module graph, which must run one way. A PR that changes either shows it in the snapshot diff.
+
+use std::path::PathBuf;
+
+fn ext_crate() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../governance-ext")
+}
+
+#[test]
+fn public_api() {
+    let listing = xtask::public_api::public_api(&ext_crate(), "okta_governance").unwrap();
+    insta::assert_snapshot!("ext_public_api", listing);
+}
+
+#[test]
+fn the_module_graph_runs_one_way() {
+    let graph = xtask::public_api::module_graph(&ext_crate()).unwrap();
+    let layers = match xtask::public_api::layers(&graph) {
+        Ok(layers) => layers,
+        Err(cycle) => panic!("these modules use each other in a cycle: {cycle:?}\n{graph:#?}"),
+    };
+    let mut text = String::new();
+    for (n, layer) in layers.iter().enumerate() {
+        for module in layer {
+            let uses: Vec<&str> = graph[module].iter().map(String::as_str).collect();
+            text.push_str(&format!("{n} {module}: {}\n", uses.join(", ")));
+        }
+    }
+    insta::assert_snapshot!("ext_module_graph", text);
+}
+
+#[test]
+fn a_cycle_is_found() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let graph: BTreeMap<String, BTreeSet<String>> = [
+        ("auth", vec!["config"]),
+        ("config", vec!["auth"]),
+        ("error", vec![]),
+    ]
+    .into_iter()
+    .map(|(m, uses)| (m.to_string(), uses.into_iter().map(String::from).collect()))
+    .collect();
+    assert_eq!(
+        xtask::public_api::layers(&graph).unwrap_err(),
+        ["auth", "config"]
+    );
+}
