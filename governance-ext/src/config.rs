@@ -112,6 +112,7 @@ impl ConfigBuilder {
                 let settings = yaml_settings(&text).map_err(|reason| ConfigError::File {
                     path: path.to_path_buf(),
                     reason,
+                    source: None,
                 })?;
                 self.apply(settings);
             }
@@ -119,7 +120,8 @@ impl ConfigBuilder {
             Err(e) => {
                 return Err(ConfigError::File {
                     path: path.to_path_buf(),
-                    reason: e.to_string(),
+                    reason: "it cannot be read".into(),
+                    source: Some(crate::error::cause(e)),
                 })
             }
         }
@@ -474,6 +476,7 @@ mod tests {
                     Err(reason) => errors.push(ConfigError::File {
                         path: "okta.yaml".into(),
                         reason,
+                        source: None,
                     }),
                 }
             }

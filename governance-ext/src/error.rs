@@ -40,8 +40,11 @@ pub enum ConfigError {
     File {
         /// The file.
         path: PathBuf,
-        /// Why.
+        /// Why (with the line and column of a YAML error).
         reason: String,
+        /// The I/O error underneath, when reading failed.
+        #[source]
+        source: Option<Cause>,
     },
 }
 

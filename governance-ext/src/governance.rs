@@ -107,7 +107,10 @@ impl Governance {
         Ok(self.auth.authenticate().await?)
     }
 
-    /// How many token requests this client has made.
+    /// How many token requests this client has sent so far (every attempt, retries and DPoP
+    /// nonce answers included; 0 for SSWS and bearer credentials). A metric: export it to see
+    /// the token cache at work, one request per token lifetime however many calls, or to
+    /// alert on a token endpoint that keeps failing.
     pub fn token_requests(&self) -> usize {
         self.auth.token_requests()
     }
