@@ -18,8 +18,16 @@
 //! ```
 //!
 //! Every request passes through [`hooks`]; [`operations`] lists every operation with its
-//! method, path, scopes and paging.
+//! method, path, scopes, paging and the cargo feature that compiles it.
+//!
+//! # Features
+//!
+//! One feature per tag of the spec (`labels`, `security-access-reviews`, `campaigns`, …; the
+//! tag in kebab-case). `default` enables every tag. With `default-features = false` and the tags
+//! you need, only their operations and the types they reach are compiled; the metadata in
+//! [`operations`] always lists every operation. `schemars` derives `JsonSchema`.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod hooks;
 pub mod operation;
@@ -32,6 +40,7 @@ mod generated;
 #[rustfmt::skip]
 pub mod operations;
 #[rustfmt::skip]
+#[allow(unused_imports)] // a tag without paginated operations leaves its imports unused
 mod paginated;
 
 pub use generated::*;

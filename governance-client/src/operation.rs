@@ -54,6 +54,8 @@ pub struct Operation {
     pub path: &'static str,
     /// First tag (`Labels`).
     pub tag: &'static str,
+    /// The cargo feature that compiles the operation (its tag in kebab-case: `labels`).
+    pub feature: &'static str,
     /// The spec's one-line summary.
     pub summary: &'static str,
     /// OAuth 2.0 scopes the operation requires.

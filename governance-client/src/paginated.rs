@@ -8,6 +8,7 @@ use std::num::NonZeroU64;
 use crate::builder;
 use crate::paging::{PageFuture, Paginated};
 use crate::types;
+#[cfg(feature = "principal-entitlements")]
 impl<'a> Paginated<'a> for builder::GetPrincipalEntitlementsHistory<'a> {
     type Page = types::PrincipalEntitlementsHistory;
     type Item = types::EntitlementHistoryRecord;
@@ -30,6 +31,7 @@ impl<'a> Paginated<'a> for builder::GetPrincipalEntitlementsHistory<'a> {
         (page.entitlement_history, next)
     }
 }
+#[cfg(feature = "catalogs")]
 impl<'a> Paginated<'a> for builder::ListAllDefaultEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
@@ -52,6 +54,7 @@ impl<'a> Paginated<'a> for builder::ListAllDefaultEntriesV2<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "catalogs")]
 impl<'a> Paginated<'a> for builder::ListAllDefaultUserEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
@@ -74,6 +77,7 @@ impl<'a> Paginated<'a> for builder::ListAllDefaultUserEntriesV2<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "entitlements")]
 impl<'a> Paginated<'a> for builder::ListAllEntitlementValues<'a> {
     type Page = types::EntitlementValuesList;
     type Item = types::EntitlementValueWithParent;
@@ -96,6 +100,7 @@ impl<'a> Paginated<'a> for builder::ListAllEntitlementValues<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "request-types")]
 impl<'a> Paginated<'a> for builder::ListAllRequestTeams<'a> {
     type Page = types::TeamsList;
     type Item = types::Team;
@@ -118,6 +123,7 @@ impl<'a> Paginated<'a> for builder::ListAllRequestTeams<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "request-types")]
 impl<'a> Paginated<'a> for builder::ListAllRequestTypes<'a> {
     type Page = types::RequestTypesList;
     type Item = types::RequestTypeSparse;
@@ -140,6 +146,7 @@ impl<'a> Paginated<'a> for builder::ListAllRequestTypes<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "requests")]
 impl<'a> Paginated<'a> for builder::ListAllRequests<'a> {
     type Page = types::RequestList;
     type Item = types::RequestSparse;
@@ -162,6 +169,7 @@ impl<'a> Paginated<'a> for builder::ListAllRequests<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "requests")]
 impl<'a> Paginated<'a> for builder::ListAllRequestsV2<'a> {
     type Page = types::RequestList2;
     type Item = types::RequestSparse2;
@@ -184,6 +192,7 @@ impl<'a> Paginated<'a> for builder::ListAllRequestsV2<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "campaigns")]
 impl<'a> Paginated<'a> for builder::ListCampaigns<'a> {
     type Page = types::CampaignsList;
     type Item = types::CampaignSparse;
@@ -202,6 +211,7 @@ impl<'a> Paginated<'a> for builder::ListCampaigns<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "collections")]
 impl<'a> Paginated<'a> for builder::ListCollectionAssignments<'a> {
     type Page = types::ListAssignedPrincipals;
     type Item = types::AssignedPrincipalDetails;
@@ -224,6 +234,7 @@ impl<'a> Paginated<'a> for builder::ListCollectionAssignments<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "collections")]
 impl<'a> Paginated<'a> for builder::ListCollectionResources<'a> {
     type Page = types::CollectionResourcesList;
     type Item = types::CollectionResourceFull;
@@ -246,6 +257,7 @@ impl<'a> Paginated<'a> for builder::ListCollectionResources<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "collections")]
 impl<'a> Paginated<'a> for builder::ListCollections<'a> {
     type Page = types::CollectionsList;
     type Item = types::CollectionFull;
@@ -268,6 +280,7 @@ impl<'a> Paginated<'a> for builder::ListCollections<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "collections")]
 impl<'a> Paginated<'a> for builder::ListCollectionsAssignments<'a> {
     type Page = types::ListAssignedPrincipals;
     type Item = types::AssignedPrincipalDetails;
@@ -290,6 +303,7 @@ impl<'a> Paginated<'a> for builder::ListCollectionsAssignments<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "delegates")]
 impl<'a> Paginated<'a> for builder::ListDelegateAppointments<'a> {
     type Page = types::DelegateAppointmentList;
     type Item = types::DelegateAppointment;
@@ -308,6 +322,7 @@ impl<'a> Paginated<'a> for builder::ListDelegateAppointments<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "entitlement-bundles")]
 impl<'a> Paginated<'a> for builder::ListEntitlementBundles<'a> {
     type Page = types::EntitlementBundlesListWithEntitlements;
     type Item = types::EntitlementBundleFullWithEntitlements;
@@ -330,6 +345,7 @@ impl<'a> Paginated<'a> for builder::ListEntitlementBundles<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "entitlements")]
 impl<'a> Paginated<'a> for builder::ListEntitlementValues<'a> {
     type Page = types::EntitlementValuesList;
     type Item = types::EntitlementValueWithParent;
@@ -352,6 +368,7 @@ impl<'a> Paginated<'a> for builder::ListEntitlementValues<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "entitlements")]
 impl<'a> Paginated<'a> for builder::ListEntitlements<'a> {
     type Page = types::EntitlementsList;
     type Item = types::EntitlementsListObject;
@@ -370,6 +387,7 @@ impl<'a> Paginated<'a> for builder::ListEntitlements<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "grants")]
 impl<'a> Paginated<'a> for builder::ListGrants<'a> {
     type Page = types::ListGrantsResponse;
     type Item = items::ListGrantsItem;
@@ -418,6 +436,7 @@ impl<'a> Paginated<'a> for builder::ListGrants<'a> {
         }
     }
 }
+#[cfg(feature = "labels")]
 impl<'a> Paginated<'a> for builder::ListLabelResources<'a> {
     type Page = types::ListResourceLabels;
     type Item = types::ResourceLabel;
@@ -436,6 +455,7 @@ impl<'a> Paginated<'a> for builder::ListLabelResources<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "my-catalogs")]
 impl<'a> Paginated<'a> for builder::ListMyDefaultEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
@@ -458,6 +478,7 @@ impl<'a> Paginated<'a> for builder::ListMyDefaultEntriesV2<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "my-settings")]
 impl<'a> Paginated<'a> for builder::ListMyDelegateUsers<'a> {
     type Page = types::DelegateUsersList;
     type Item = types::DelegateUser;
@@ -476,6 +497,7 @@ impl<'a> Paginated<'a> for builder::ListMyDelegateUsers<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "my-catalogs")]
 impl<'a> Paginated<'a> for builder::ListMyEntryUsersV2<'a> {
     type Page = types::EntryUsersList;
     type Item = types::EntryUser;
@@ -494,6 +516,7 @@ impl<'a> Paginated<'a> for builder::ListMyEntryUsersV2<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "my-access-certification-reviews")]
 impl<'a> Paginated<'a> for builder::ListMyManagedConnections<'a> {
     type Page = types::MyManagedConnections;
     type Item = types::MyManagedConnection;
@@ -512,6 +535,7 @@ impl<'a> Paginated<'a> for builder::ListMyManagedConnections<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "my-security-access-reviews")]
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewAccesses<'a> {
     type Page = types::SecurityAccessReviewAccessItems;
     type Item = types::SecurityAccessReviewAccessItem;
@@ -534,6 +558,7 @@ impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewAccesses<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "my-security-access-reviews")]
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewHistory<'a> {
     type Page = types::SecurityAccessReviewHistoryItems;
     type Item = types::SecurityAccessReviewHistoryItem;
@@ -556,6 +581,7 @@ impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewHistory<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "my-security-access-reviews")]
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewSubAccesses<'a> {
     type Page = types::SecurityAccessReviewSubAccessItems;
     type Item = types::SecurityAccessReviewSubAccessItem;
@@ -578,6 +604,7 @@ impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewSubAccesses<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "my-security-access-reviews")]
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviews<'a> {
     type Page = types::SecurityAccessReviews;
     type Item = types::SecurityAccessReviewSparse;
@@ -600,6 +627,7 @@ impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviews<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "resource-owners")]
 impl<'a> Paginated<'a> for builder::ListResourceOwnerCatalogResources<'a> {
     type Page = types::ResourceOwnersCatalogResourcesResponse;
     type Item = types::ResourceOwnerResource;
@@ -618,6 +646,7 @@ impl<'a> Paginated<'a> for builder::ListResourceOwnerCatalogResources<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "resource-owners")]
 impl<'a> Paginated<'a> for builder::ListResourceOwners<'a> {
     type Page = types::ResourceOwnersListResponse;
     type Item = types::ResourceOwner;
@@ -640,6 +669,7 @@ impl<'a> Paginated<'a> for builder::ListResourceOwners<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "reviews")]
 impl<'a> Paginated<'a> for builder::ListReviews<'a> {
     type Page = types::ReviewList;
     type Item = types::ReviewSparse;
@@ -658,6 +688,7 @@ impl<'a> Paginated<'a> for builder::ListReviews<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "risk-rules")]
 impl<'a> Paginated<'a> for builder::ListRiskRules<'a> {
     type Page = types::ListRiskRuleResponse;
     type Item = types::RiskRuleResponse;
@@ -680,6 +711,7 @@ impl<'a> Paginated<'a> for builder::ListRiskRules<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "security-access-reviews")]
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewAccesses<'a> {
     type Page = types::SecurityAccessReviewAccessItems;
     type Item = types::SecurityAccessReviewAccessItem;
@@ -702,6 +734,7 @@ impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewAccesses<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "security-access-reviews")]
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewHistory<'a> {
     type Page = types::SecurityAccessReviewHistoryItems;
     type Item = types::SecurityAccessReviewHistoryItem;
@@ -724,6 +757,7 @@ impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewHistory<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "security-access-reviews")]
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewSubAccesses<'a> {
     type Page = types::SecurityAccessReviewSubAccessItems;
     type Item = types::SecurityAccessReviewSubAccessItem;
@@ -746,6 +780,7 @@ impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewSubAccesses<'a> {
         (page.data, next)
     }
 }
+#[cfg(feature = "security-access-reviews")]
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviews<'a> {
     type Page = types::SecurityAccessReviews;
     type Item = types::SecurityAccessReviewSparse;
@@ -774,6 +809,7 @@ pub mod items {
     use crate::types;
     /** One item of a `listGrants` page; the variant follows the page type the server sent
  (`types::ListGrantsResponse`).*/
+    #[cfg(feature = "grants")]
     #[derive(Clone, Debug)]
     pub enum ListGrantsItem {
         /// An item of a `types::GrantsListWithEntitlements` page.

@@ -11,7 +11,8 @@ use crate::{Error, ResponseValue};
 
 /// Item types of operations whose page comes in more than one shape: `listGrants` answers
 /// `GrantsListWithEntitlements` or `GrantsList` depending on `include`, so its items are a
-/// [`ListGrantsItem`] with one variant per page type.
+/// `ListGrantsItem` (feature `grants`) with one variant per page type.
+#[allow(unused_imports)] // empty without the features of those operations
 pub use crate::paginated::items::*;
 
 /// The future of one page of `P`.

@@ -5,16 +5,21 @@
 pub mod auth;
 mod body;
 pub mod config;
+#[cfg(any(feature = "labels", feature = "security-access-reviews"))]
 mod dedup;
 pub mod error;
 pub mod filter;
 mod governance;
+#[cfg(feature = "labels")]
+#[cfg_attr(docsrs, doc(cfg(feature = "labels")))]
 pub mod labels;
 pub mod org;
 pub mod orn;
 pub mod paginate;
 pub mod prelude;
 pub mod retry;
+#[cfg(feature = "security-access-reviews")]
+#[cfg_attr(docsrs, doc(cfg(feature = "security-access-reviews")))]
 pub mod reviews;
 pub mod scopes;
 pub mod secret;
@@ -31,10 +36,12 @@ pub use body::BodyLimits;
 pub use config::{Config, ConfigBuilder};
 pub use error::{ApiError, AuthError, ConfigError, Error};
 pub use governance::Governance;
+#[cfg(feature = "labels")]
 pub use labels::Labels;
 pub use okta_governance_client as client;
 pub use org::OrgUrl;
 pub use retry::RetryConfig;
+#[cfg(feature = "security-access-reviews")]
 pub use reviews::{Review, Reviews};
 pub use scopes::Scopes;
 pub use secret::Secret;

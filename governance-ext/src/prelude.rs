@@ -9,9 +9,11 @@
 pub use crate::config::Config;
 pub use crate::error::Error;
 pub use crate::governance::Governance;
+#[cfg(feature = "labels")]
 pub use crate::labels::Labels;
 pub use crate::org::OrgUrl;
 pub use crate::paginate::Paginate;
+#[cfg(feature = "security-access-reviews")]
 pub use crate::reviews::{Review, Reviews};
 pub use okta_governance_client::prelude::*;
 pub use okta_governance_client::types;

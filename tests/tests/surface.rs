@@ -15,7 +15,7 @@ fn generated_source() -> String {
 
 #[test]
 fn operations_table() {
-    let mut by_tag: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut by_tag: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for op in OPERATIONS {
         let params: Vec<String> = op
             .params
@@ -51,12 +51,12 @@ fn operations_table() {
                 other => format!(" | {other:?}"),
             }
         );
-        by_tag.entry(op.tag).or_default().push(line);
+        by_tag.entry((op.tag, op.feature)).or_default().push(line);
     }
     let mut table = String::new();
-    for (tag, mut lines) in by_tag {
+    for ((tag, feature), mut lines) in by_tag {
         lines.sort();
-        let _ = writeln!(table, "## {tag}");
+        let _ = writeln!(table, "## {tag} (feature `{feature}`)");
         for line in lines {
             let _ = writeln!(table, "{line}");
         }

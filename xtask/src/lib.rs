@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod examples;
+pub mod features;
 pub mod generate;
 pub mod meta;
 pub mod normalise;

@@ -53,6 +53,13 @@ enum Command {
         #[arg(long)]
         fail_on_breaking: bool,
     },
+    /// Type-check the feature combinations: each spec tag on its own, none, the lean label +
+    /// security-access-review set and the default, for the client crate and the SDK crate.
+    Features {
+        /// Also build (not only check) the default, lean and tag-less client.
+        #[arg(long)]
+        build: bool,
+    },
     /// Run every test of the workspace (fetches the spec and starts the local servers first).
     Test {
         /// Extra arguments passed to `cargo test`.
@@ -150,6 +157,7 @@ fn main() -> Result<()> {
             }
         }
         Command::Test { args } => xtask::test::run(&args)?,
+        Command::Features { build } => xtask::features::check_all(build)?,
     }
     Ok(())
 }

@@ -21,6 +21,8 @@ use crate::surface::type_string;
 struct Module {
     /// `["labels"]`, `["auth", "user"]`; empty for the crate root.
     path: Vec<String>,
+    /// The `#[cfg(feature = ..)]` of its declaration, as a prefix (empty when none).
+    cfg: String,
     /// Reachable by users: every module on its path is `pub`.
     public: bool,
     items: Vec<Item>,
@@ -29,21 +31,34 @@ struct Module {
 /// Reads the crate rooted at `src/lib.rs` of `crate_dir`.
 fn modules(crate_dir: &Path) -> Result<Vec<Module>> {
     let mut out = Vec::new();
-    read_module(&crate_dir.join("src/lib.rs"), Vec::new(), true, &mut out)?;
+    read_module(
+        &crate_dir.join("src/lib.rs"),
+        Vec::new(),
+        true,
+        String::new(),
+        &mut out,
+    )?;
     Ok(out)
 }
 
-fn read_module(file: &Path, path: Vec<String>, public: bool, out: &mut Vec<Module>) -> Result<()> {
+fn read_module(
+    file: &Path,
+    path: Vec<String>,
+    public: bool,
+    gate: String,
+    out: &mut Vec<Module>,
+) -> Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let parsed = syn::parse_file(&text).with_context(|| format!("parsing {}", file.display()))?;
-    add_items(file, path, public, parsed.items, out)
+    add_items(file, path, public, gate, parsed.items, out)
 }
 
 fn add_items(
     file: &Path,
     path: Vec<String>,
     public: bool,
+    gate: String,
     items: Vec<Item>,
     out: &mut Vec<Module>,
 ) -> Result<()> {
@@ -57,8 +72,11 @@ fn add_items(
             let mut child = path.clone();
             child.push(name.clone());
             let child_public = public && is_pub(&module.vis) && !is_hidden(&module.attrs);
+            let child_cfg = format!("{gate}{}", marks(&module.attrs));
             match &module.content {
-                Some((_, inner)) => add_items(file, child, child_public, inner.clone(), out)?,
+                Some((_, inner)) => {
+                    add_items(file, child, child_public, child_cfg, inner.clone(), out)?
+                }
                 None => {
                     let dir = module_dir(file);
                     let candidates = [
@@ -68,7 +86,7 @@ fn add_items(
                     let Some(found) = candidates.iter().find(|c| c.exists()) else {
                         bail!("module {name} of {} not found", file.display());
                     };
-                    read_module(found, child, child_public, out)?;
+                    read_module(found, child, child_public, child_cfg, out)?;
                 }
             }
         }
@@ -76,6 +94,7 @@ fn add_items(
     }
     out.push(Module {
         path,
+        cfg: gate,
         public,
         items: kept,
     });
@@ -484,7 +503,11 @@ pub fn public_api(crate_dir: &Path, crate_name: &str) -> Result<String> {
             format!("{}::", module.path.join("::"))
         };
         if !module.path.is_empty() {
-            lines.insert(format!("{crate_name}::{}: pub mod", module.path.join("::")));
+            lines.insert(format!(
+                "{crate_name}::{}: {}pub mod",
+                module.path.join("::"),
+                module.cfg
+            ));
         }
         for (exported, target) in reexports(module) {
             let resolved = crate_path(&module.path, &target).map(&resolve);

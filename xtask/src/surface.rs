@@ -283,7 +283,7 @@ fn unparse(tokens: proc_macro2::TokenStream) -> String {
 }
 
 /// `governance-client/src/operations.rs`.
-pub fn render_operations_rs(ops: &[OpSurface]) -> String {
+pub fn render_operations_rs(ops: &[OpSurface], plan: &crate::features::Plan) -> String {
     use quote::{format_ident, quote};
     let mut sorted: Vec<&OpSurface> = ops.iter().collect();
     sorted.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
@@ -317,6 +317,7 @@ pub fn render_operations_rs(ops: &[OpSurface]) -> String {
             None => quote!(None),
         };
         let success = &op.success;
+        let feature = plan.builders.get(&op.builder).cloned().unwrap_or_default();
         quote! {
             #[doc = #doc]
             pub const #const_name: Operation = Operation {
@@ -324,6 +325,7 @@ pub fn render_operations_rs(ops: &[OpSurface]) -> String {
                 method: #method,
                 path: #path,
                 tag: #tag,
+                feature: #feature,
                 summary: #summary,
                 scopes: &[#(#scopes),*],
                 ssws: #ssws,
@@ -634,7 +636,11 @@ fn split_of(types: &BTreeMap<String, Vec<(String, Type)>>, page: &str) -> Option
 /// depends on `include`). A union's items are an enum generated beside it, in `items`, with
 /// one variant per page type.
 /// Returns the file and the ids of paginated operations it could not cover.
-pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<String>) {
+pub fn render_paginated_rs(
+    file: &syn::File,
+    ops: &[OpSurface],
+    plan: &crate::features::Plan,
+) -> (String, Vec<String>) {
     use quote::{format_ident, quote};
     let types = type_fields(file);
     let unions = type_unions(file);
@@ -678,8 +684,10 @@ pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<
                     #variant(#item),
                 }
             });
+            let feature = plan.builders.get(&op.builder).cloned().unwrap_or_default();
             item_enums.push(quote! {
                 #[doc = #doc]
+                #[cfg(feature = #feature)]
                 #[derive(Clone, Debug)]
                 pub enum #item_enum { #(#variants)* }
             });
@@ -706,7 +714,9 @@ pub fn render_paginated_rs(file: &syn::File, ops: &[OpSurface]) -> (String, Vec<
             continue;
         };
         let error = parse_type(&op.error);
+        let feature = plan.builders.get(&op.builder).cloned().unwrap_or_default();
         impls.push(quote! {
+            #[cfg(feature = #feature)]
             impl<'a> Paginated<'a> for builder::#builder<'a> {
                 type Page = types::#page;
                 type Item = #item;
