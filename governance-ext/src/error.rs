@@ -195,6 +195,28 @@ pub(crate) mod flows {
             /// How long the caller waited.
             waited: Duration,
         },
+        /// An access does not support the action asked for; nothing was sent.
+        #[error("access {access_id} ({access}) does not support {action}; it supports: {}", if supported.is_empty() { "no action".to_string() } else { supported.join(", ") })]
+        ActionNotSupported {
+            /// The access's id.
+            access_id: String,
+            /// The access's name.
+            access: String,
+            /// The action asked for.
+            action: String,
+            /// The actions the access lists.
+            supported: Vec<String>,
+        },
+        /// Remediation of some accesses was still in progress at the deadline.
+        #[error("remediation of {} access(es) of review {id} still in progress after {} s", in_progress.len(), waited.as_secs())]
+        RemediationPending {
+            /// The review's id.
+            id: String,
+            /// The accesses still `IN_PROGRESS`.
+            in_progress: Vec<String>,
+            /// How long the caller waited.
+            waited: Duration,
+        },
     }
 }
 

@@ -23,7 +23,11 @@
 
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Months, Utc};
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
@@ -364,6 +368,115 @@ impl<'a> Review<'a> {
             .await
     }
 
+    /// The sub-accesses of one access (its groups, entitlements, …), streamed.
+    pub fn sub_accesses(
+        &self,
+        access_id: &str,
+        limit: u32,
+    ) -> Result<Items<'a, types::SecurityAccessReviewSubAccessItem>, Error> {
+        self.okta
+            .list_security_access_review_sub_accesses()
+            .security_access_review_id(self.id.clone())
+            .security_access_review_access_id(access_id.to_string())
+            .items(limit)
+    }
+
+    /// Acts on one access (`REVOKE_ACCESS`, `RESTORE_ACCESS`, `FLAG_FOR_MANUAL_REMEDIATION`,
+    /// `FLAG_FOR_MANUAL_RESTORATION`). An action the access does not list in its
+    /// `supportedActions` is refused before sending ([`ReviewError::ActionNotSupported`]).
+    /// Remediation is asynchronous: see [`wait_for_remediation`](Self::wait_for_remediation).
+    pub async fn act(
+        &self,
+        access: &types::SecurityAccessReviewAccessItem,
+        action: AccessAction,
+    ) -> Result<(), Error> {
+        check_supported(access, &action)?;
+        self.send_access_action(access.id.as_str(), action).await
+    }
+
+    async fn send_access_action(&self, access_id: &str, action: AccessAction) -> Result<(), Error> {
+        self.okta
+            .execute_security_access_review_accesses_action()
+            .security_access_review_id(self.id.as_str())
+            .security_access_review_target_id(access_id)
+            .body(types::SecurityAccessReviewAccessesActionRequest { type_: action })
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Acts on every access that `select` picks (say, every access with an anomaly, or of high
+    /// severity): one request per access, as the API requires, a few at a time under the
+    /// client's throttle. Send it for an [`ActionReport`], or stream its
+    /// [`outcomes`](ActOn::outcomes) to show progress.
+    pub fn act_on<F>(&self, action: AccessAction, select: F) -> ActOn<'a, F>
+    where
+        F: FnMut(&types::SecurityAccessReviewAccessItem) -> bool + Send,
+    {
+        ActOn {
+            review: self.clone(),
+            action,
+            select,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// Polls the review's accesses (1 s, doubling to 15 s) until none of `access_ids` is
+    /// `IN_PROGRESS` any more (remediation runs asynchronously after a revoke), or `deadline`
+    /// passes ([`ReviewError::RemediationPending`], naming the ones still in progress). The
+    /// report says which were remediated and which wait for a person
+    /// (`PENDING_MANUAL_REMEDIATION`, `PENDING_MANUAL_RESTORATION`).
+    pub async fn wait_for_remediation(
+        &self,
+        access_ids: &[String],
+        deadline: Duration,
+    ) -> Result<RemediationReport, Error> {
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_secs(1);
+        loop {
+            let accesses: Vec<types::SecurityAccessReviewAccessItem> = self
+                .accesses(crate::paginate::MAX_LIMIT)?
+                .try_collect()
+                .await?;
+            let report = RemediationReport::of(&accesses, access_ids);
+            if report.in_progress.is_empty() {
+                return Ok(report);
+            }
+            if started.elapsed().saturating_add(pause) > deadline {
+                return Err(ReviewError::RemediationPending {
+                    id: self.id.clone(),
+                    in_progress: report.in_progress,
+                    waited: started.elapsed(),
+                }
+                .into());
+            }
+            tokio::time::sleep(pause).await;
+            pause = pause.saturating_mul(2).min(MAX_POLL);
+        }
+    }
+
+    /// Adds a comment to the review.
+    pub async fn comment(&self, text: &str) -> Result<(), Error> {
+        let length = text.chars().count();
+        if !(1..=MAX_COMMENT).contains(&length) {
+            return Err(Error::invalid(
+                "comment",
+                Some(text.chars().take(64).collect()),
+                "must be 1 to 1000 characters",
+            ));
+        }
+        let body = types::SecurityAccessReviewCommentRequest {
+            comment: typed("comment", text)?,
+        };
+        self.okta
+            .add_security_access_review_comment()
+            .security_access_review_id(self.id.as_str())
+            .body(body)
+            .send()
+            .await?;
+        Ok(())
+    }
+
     async fn action(
         &self,
         action_type: types::SecurityAccessReviewActionType,
@@ -375,6 +488,213 @@ impl<'a> Review<'a> {
             .send()
             .await?;
         Ok(())
+    }
+}
+
+/// An action on one access of a review (the spec's `supportedActions`).
+pub type AccessAction = types::SecurityAccessReviewAccessItemSupportedAction;
+
+/// Access actions in flight at once by default (under the client's throttle).
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most access actions in flight at once that [`ActOn::concurrency`] accepts.
+pub const MAX_CONCURRENCY: usize = 16;
+
+/// The longest review comment the spec accepts.
+const MAX_COMMENT: usize = 1000;
+
+fn check_supported(
+    access: &types::SecurityAccessReviewAccessItem,
+    action: &AccessAction,
+) -> Result<(), Error> {
+    if access.supported_actions.contains(action) {
+        return Ok(());
+    }
+    Err(ReviewError::ActionNotSupported {
+        access_id: access.id.to_string(),
+        access: access.name.to_string(),
+        action: action.to_string(),
+        supported: access
+            .supported_actions
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    }
+    .into())
+}
+
+/// The builder of [`Review::act_on`].
+#[must_use = "nothing happens until `send` is awaited or `outcomes` is polled"]
+pub struct ActOn<'a, F> {
+    review: Review<'a>,
+    action: AccessAction,
+    select: F,
+    concurrency: usize,
+}
+
+impl<F> std::fmt::Debug for ActOn<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActOn")
+            .field("review", &self.review.id)
+            .field("action", &self.action)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happened to one access of an [`ActOn`], with the progress so far.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AccessOutcome {
+    /// The access's id.
+    pub access_id: String,
+    /// The access's name (the app's, for application accesses).
+    pub name: String,
+    /// `Ok` when the action was accepted; [`ReviewError::ActionNotSupported`] when it was
+    /// refused before sending; the server's or the transport's error otherwise.
+    pub result: Result<(), Arc<Error>>,
+    /// Accesses finished, this one included.
+    pub done: usize,
+    /// Accesses selected.
+    pub total: usize,
+}
+
+/// What an [`ActOn`] did to each selected access.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct ActionReport {
+    /// Access id -> `Ok(())` or why not.
+    pub results: BTreeMap<String, Result<(), Arc<Error>>>,
+}
+
+impl ActionReport {
+    /// The accesses acted on.
+    pub fn done(&self) -> Vec<&str> {
+        self.results
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(id, _)| id.as_str())
+            .collect()
+    }
+
+    /// The accesses refused or failed, with why.
+    pub fn failed(&self) -> Vec<(&str, &Error)> {
+        self.results
+            .iter()
+            .filter_map(|(id, r)| r.as_ref().err().map(|e| (id.as_str(), &**e)))
+            .collect()
+    }
+}
+
+impl<'a, F> ActOn<'a, F>
+where
+    F: FnMut(&types::SecurityAccessReviewAccessItem) -> bool + Send,
+{
+    /// Requests in flight at once (1 to 16, default 4), all under the client's throttle.
+    pub fn concurrency(mut self, requests: usize) -> Self {
+        self.concurrency = requests.clamp(1, MAX_CONCURRENCY);
+        self
+    }
+
+    /// Reads every access of the review (all pages), selects, and streams one outcome per
+    /// selected access as it finishes.
+    pub async fn outcomes(mut self) -> Result<BoxStream<'a, AccessOutcome>, Error> {
+        let accesses: Vec<types::SecurityAccessReviewAccessItem> = self
+            .review
+            .accesses(crate::paginate::MAX_LIMIT)?
+            .try_collect()
+            .await?;
+        let selected: Vec<types::SecurityAccessReviewAccessItem> =
+            accesses.into_iter().filter(|a| (self.select)(a)).collect();
+        let total = selected.len();
+        let review = self.review;
+        let action = self.action;
+        let mut done = 0usize;
+        Ok(stream::iter(selected)
+            .map(move |access| {
+                let review = review.clone();
+                let action = action.clone();
+                async move {
+                    let result = match check_supported(&access, &action) {
+                        Ok(()) => review.send_access_action(access.id.as_str(), action).await,
+                        Err(refused) => Err(refused),
+                    };
+                    (
+                        access.id.to_string(),
+                        access.name.to_string(),
+                        result.map_err(Arc::new),
+                    )
+                }
+            })
+            .buffer_unordered(self.concurrency)
+            .map(move |(access_id, name, result)| {
+                done = done.saturating_add(1);
+                AccessOutcome {
+                    access_id,
+                    name,
+                    result,
+                    done,
+                    total,
+                }
+            })
+            .boxed())
+    }
+
+    /// Acts on every selected access; what happened to each.
+    pub async fn send(self) -> Result<ActionReport, Error> {
+        let mut outcomes = self.outcomes().await?;
+        let mut report = ActionReport::default();
+        while let Some(outcome) = outcomes.next().await {
+            report.results.insert(outcome.access_id, outcome.result);
+        }
+        Ok(report)
+    }
+}
+
+/// Where the acted-on accesses stand (see [`Review::wait_for_remediation`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RemediationReport {
+    /// `REMEDIATED` (or back to `NONE` after a restore).
+    pub finished: Vec<String>,
+    /// Waiting for a person: `PENDING_MANUAL_REMEDIATION` or `PENDING_MANUAL_RESTORATION`,
+    /// with the status.
+    pub manual: Vec<(String, String)>,
+    /// Still `IN_PROGRESS`.
+    pub in_progress: Vec<String>,
+    /// Not among the review's accesses (any more).
+    pub missing: Vec<String>,
+}
+
+impl RemediationReport {
+    fn of(accesses: &[types::SecurityAccessReviewAccessItem], ids: &[String]) -> Self {
+        use types::SecurityAccessReviewAccessItemRemediationStatus as Status;
+        let mut report = Self::default();
+        for id in ids {
+            match accesses.iter().find(|a| a.id.as_str() == id) {
+                None => report.missing.push(id.clone()),
+                Some(access) => match &access.remediation_status {
+                    Some(Status::InProgress) => report.in_progress.push(id.clone()),
+                    Some(
+                        status @ (Status::PendingManualRemediation
+                        | Status::PendingManualRestoration),
+                    ) => report.manual.push((id.clone(), status.to_string())),
+                    _ => report.finished.push(id.clone()),
+                },
+            }
+        }
+        report
+    }
+}
+
+impl Reviews<'_> {
+    /// The org's review counts by status (`getSecurityAccessReviewsStats`).
+    pub async fn stats(&self) -> Result<types::SecurityAccessReviewsStats, Error> {
+        Ok(self
+            .okta
+            .get_security_access_reviews_stats()
+            .send()
+            .await?
+            .into_inner())
     }
 }
 

@@ -183,3 +183,208 @@ async fn close_and_restore_send_their_actions() {
     review.close().await.unwrap();
     review.restore_all_access().await.unwrap();
 }
+
+/// One access of the review, as Okta lists it.
+fn access(
+    id: &str,
+    name: &str,
+    severity: &str,
+    actions: &[&str],
+    status: &str,
+) -> serde_json::Value {
+    json!({
+        "id": id,
+        "name": name,
+        "type": "APPLICATION",
+        "severity": severity,
+        "supportedActions": actions,
+        "remediationStatus": status,
+        "_links": {"self": {"href": format!("https://acme-admin.okta.com/governance/api/v2/security-access-reviews/{ID}/accesses/{id}")}}
+    })
+}
+
+fn accesses(items: Vec<serde_json::Value>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(
+        json!({"data": items, "_links": {"self": {"href": "https://acme-admin.okta.com/x"}}}),
+    )
+}
+
+const SALESFORCE: &str = "0oa1salesforce000001";
+const SLACK: &str = "0oa1slack00000000002";
+const ZOOM: &str = "0oa1zoom000000000003";
+
+fn three_accesses(status: &str) -> Vec<serde_json::Value> {
+    vec![
+        access(
+            SALESFORCE,
+            "Salesforce",
+            "HIGH",
+            &["REVOKE_ACCESS", "FLAG_FOR_MANUAL_REMEDIATION"],
+            status,
+        ),
+        access(
+            SLACK,
+            "Slack",
+            "HIGH",
+            &["FLAG_FOR_MANUAL_REMEDIATION"],
+            status,
+        ),
+        access(ZOOM, "Zoom", "LOW", &["REVOKE_ACCESS"], status),
+    ]
+}
+
+#[tokio::test]
+async fn acting_on_selected_accesses_refuses_unsupported_actions_before_sending() {
+    use futures_util::StreamExt;
+    use okta_governance::client::types::{
+        SecurityAccessReviewAccessItemSeverity as Severity,
+        SecurityAccessReviewAccessItemSupportedAction as Action,
+    };
+    let org = MockServer::start().await;
+    let list = format!("/governance/api/v2/security-access-reviews/{ID}/accesses");
+    Mock::given(method("GET"))
+        .and(path(&list))
+        .respond_with(accesses(three_accesses("NONE")))
+        .mount(&org)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{list}/{SALESFORCE}/actions")))
+        .and(body_json(json!({"type": "REVOKE_ACCESS"})))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let okta = client(&org);
+    let review = okta.review(ID);
+    // Every high-severity access: Salesforce can be revoked, Slack cannot (refused, not sent),
+    // Zoom is not selected.
+    let mut outcomes = review
+        .act_on(Action::RevokeAccess, |a| a.severity == Severity::High)
+        .concurrency(2)
+        .outcomes()
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while let Some(outcome) = outcomes.next().await {
+        assert_eq!(outcome.total, 2);
+        seen.push((
+            outcome.done,
+            outcome.access_id.clone(),
+            outcome.result.is_ok(),
+        ));
+        if let Err(error) = &outcome.result {
+            assert!(
+                matches!(&**error, Error::Review(ReviewError::ActionNotSupported { access_id, supported, .. })
+                    if access_id == SLACK && supported == &["FLAG_FOR_MANUAL_REMEDIATION"]),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("Slack"), "{error}");
+        }
+    }
+    seen.sort();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), [1, 2]);
+    assert!(seen.iter().any(|s| s.1 == SALESFORCE && s.2));
+    assert!(seen.iter().any(|s| s.1 == SLACK && !s.2));
+
+    // One access at a time: refused before sending as well.
+    let all: Vec<okta_governance::client::types::SecurityAccessReviewAccessItem> =
+        futures_util::TryStreamExt::try_collect(review.accesses(200).unwrap())
+            .await
+            .unwrap();
+    let zoom = all.iter().find(|a| a.id.as_str() == ZOOM).unwrap();
+    let refused = review
+        .act(zoom, Action::FlagForManualRemediation)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        refused,
+        Error::Review(ReviewError::ActionNotSupported { .. })
+    ));
+    let posts = org
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(posts, 1, "only the supported action was sent");
+}
+
+#[tokio::test]
+async fn waiting_for_remediation_reports_manual_and_finished_accesses() {
+    let org = MockServer::start().await;
+    let list = format!("/governance/api/v2/security-access-reviews/{ID}/accesses");
+    Mock::given(method("GET"))
+        .and(path(&list))
+        .respond_with(accesses(three_accesses("IN_PROGRESS")))
+        .up_to_n_times(1)
+        .mount(&org)
+        .await;
+    let mut settled = three_accesses("REMEDIATED");
+    settled[1] = access(SLACK, "Slack", "HIGH", &[], "PENDING_MANUAL_REMEDIATION");
+    Mock::given(method("GET"))
+        .and(path(&list))
+        .respond_with(accesses(settled))
+        .mount(&org)
+        .await;
+    let okta = client(&org);
+    let ids = [SALESFORCE, SLACK, "0oa1gone000000000004"].map(String::from);
+    let report = okta
+        .review(ID)
+        .wait_for_remediation(&ids, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(report.finished, [SALESFORCE]);
+    assert_eq!(
+        report.manual,
+        [(SLACK.to_string(), "PENDING_MANUAL_REMEDIATION".to_string())]
+    );
+    assert_eq!(report.missing, ["0oa1gone000000000004"]);
+    assert!(report.in_progress.is_empty());
+
+    // Still in progress at the deadline: a typed error naming them.
+    let stuck = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(&list))
+        .respond_with(accesses(three_accesses("IN_PROGRESS")))
+        .mount(&stuck)
+        .await;
+    let error = client(&stuck)
+        .review(ID)
+        .wait_for_remediation(&ids[..1], Duration::from_millis(500))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Review(ReviewError::RemediationPending { in_progress, .. }) if in_progress == &[SALESFORCE]),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn comments_are_checked_against_the_spec_limit() {
+    let org = MockServer::start().await;
+    let comment = format!("/governance/api/v2/security-access-reviews/{ID}/comment");
+    Mock::given(method("POST"))
+        .and(path(&comment))
+        .and(body_json(
+            json!({"comment": "Revoked Salesforce: no longer on the team"}),
+        ))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let review = client(&org);
+    let review = review.review(ID);
+    review
+        .comment("Revoked Salesforce: no longer on the team")
+        .await
+        .unwrap();
+    for bad in [String::new(), "x".repeat(1001)] {
+        let error = review.comment(&bad).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidInput { field, .. } if field == "comment"),
+            "{error:?}"
+        );
+    }
+}
