@@ -396,7 +396,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("{}", style.bold(&summary));
     println!(
-        "Next: point OKTA_CLIENT_ORGURL, OKTA_CLIENT_CLIENTID and OKTA_CLIENT_PRIVATEKEY at your\norg and run this again; the README walks through the rest."
+        "Next: point OKTA_CLIENT_ORGURL, OKTA_CLIENT_CLIENTID and OKTA_CLIENT_PRIVATEKEY at your\norg and run this again; the README walks through the rest. What follows a launch\n(revoke, remediate, close): `cargo run -p okta-governance --example security_access_review_lifecycle`."
     );
     Ok(())
 }

@@ -21,7 +21,7 @@
 //! | rate limits | `X-Rate-Limit-Limit/Remaining/Reset` on every response, per operation, real 429s (E0000047) |
 //! | labels | predefined `Crown Jewel` and `Privileged`; ≤ 10 custom keys, ≤ 10 values per key, names 1-50 characters, unique case-insensitively; PATCH operations; delete only when unassigned |
 //! | resource labels | assign / unassign (1-10 ORNs × 1-10 values, ≤ 10 values per resource), list with `orn` / `labelValueId` / `resourceType eq` filters and `after` paging |
-//! | security access reviews | create answers 202 `PENDING`, `ACTIVE` after a configurable delay; get, list, close |
+//! | security access reviews | create answers 202 `PENDING`, `ACTIVE` after a configurable delay; get, list, close; one access per app of the principal (with `supportedActions`: revoke, flag for manual remediation), access actions answered 202 with revokes `IN_PROGRESS` until `REMEDIATED` after a configurable delay and flags `PENDING_MANUAL_REMEDIATION` at once; comments |
 //! | everywhere | `X-Okta-Request-Id`, Okta error bodies, `Link` and `_links.next` pointing at the `-admin` host |
 //!
 //! Responses are written to the pinned spec; the workspace tests decode every one of them with
@@ -145,6 +145,7 @@ pub struct SimulatorBuilder {
     limit: u32,
     window: Duration,
     review_activation: Duration,
+    remediation: Duration,
     require_dpop: bool,
     token_lifetime: Duration,
     client_scopes: Scopes,
@@ -157,6 +158,7 @@ impl Default for SimulatorBuilder {
             limit: 50,
             window: Duration::from_secs(1),
             review_activation: Duration::from_secs(2),
+            remediation: Duration::from_secs(1),
             require_dpop: false,
             token_lifetime: Duration::from_secs(3600),
             client_scopes: Scopes::all_governance(),
@@ -182,6 +184,14 @@ impl SimulatorBuilder {
     /// How long a new security access review stays `PENDING` (default 2 s).
     pub fn review_activation(mut self, after: Duration) -> Self {
         self.review_activation = after;
+        self
+    }
+
+    /// How long a revoke (or restore) of a review's access stays `IN_PROGRESS` before it is
+    /// `REMEDIATED` (default 1 s). Accesses that only support manual remediation move to
+    /// `PENDING_MANUAL_REMEDIATION` at once when flagged.
+    pub fn remediation(mut self, after: Duration) -> Self {
+        self.remediation = after;
         self
     }
 
@@ -261,6 +271,7 @@ impl SimulatorBuilder {
             limit: self.limit,
             window: self.window,
             review_activation: self.review_activation,
+            remediation: self.remediation,
             require_dpop: self.require_dpop,
             token_lifetime: self.token_lifetime,
             directory: Directory::seeded(),

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Months, Utc};
 use serde::Deserialize;
 
-use super::state::{lock, ReviewRec, Shared};
+use super::state::{lock, AccessRec, ReviewRec, Shared};
 use super::wire::{
     body, filter, invalid, json_response, limit, new_id, not_found, page, query, Caller, Reply,
 };
@@ -118,6 +118,30 @@ pub(crate) async fn create(
     let input: ReviewIn = body(&bytes)?;
     let now = Utc::now();
     let end_time = check(&shared, &input, now)?;
+    // The principal's accesses: one per app of the directory. The first may be revoked or
+    // flagged, the second only flagged (its app is not provisioned by Okta), the third
+    // revoked.
+    let profiles: [(&str, &[&str]); 3] = [
+        ("HIGH", &["REVOKE_ACCESS", "FLAG_FOR_MANUAL_REMEDIATION"]),
+        ("HIGH", &["FLAG_FOR_MANUAL_REMEDIATION"]),
+        ("LOW", &["REVOKE_ACCESS"]),
+    ];
+    let mut accesses: Vec<AccessRec> = shared
+        .settings
+        .directory
+        .apps
+        .iter()
+        .zip(profiles)
+        .map(|(app, (severity, supported))| AccessRec {
+            id: new_id("aim"),
+            name: app.name.clone(),
+            resource_id: app.id.clone(),
+            severity,
+            supported: supported.to_vec(),
+            remediation: None,
+        })
+        .collect();
+    accesses.sort_by(|a, b| a.id.cmp(&b.id));
     let review = ReviewRec {
         id: new_id("sar"),
         name: input.name,
@@ -131,6 +155,8 @@ pub(crate) async fn create(
         created_at: Instant::now(),
         created_by: caller.subject,
         closed_at: None,
+        accesses,
+        comments: Vec::new(),
     };
     let json = review.json(&shared);
     lock(&shared.org).reviews.insert(review.id.clone(), review);
@@ -215,4 +241,113 @@ pub(crate) async fn action(
         }
     }
     Ok(StatusCode::ACCEPTED.into_response())
+}
+
+#[derive(Deserialize)]
+struct AccessActionIn {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct CommentIn {
+    comment: String,
+}
+
+/// `GET /security-access-reviews/{id}/accesses`, paged.
+pub(crate) async fn accesses(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let params = query(raw.as_deref());
+    let limit = limit(&params)?;
+    let activation = shared.settings.review_activation;
+    let org = lock(&shared.org);
+    let Some(review) = org.reviews.get(&id) else {
+        return Err(not_found(&format!("{id} (SecurityAccessReview)")));
+    };
+    // Okta lists accesses once the review is generated.
+    let keys: Vec<&str> = if review.status(activation) == "PENDING" {
+        Vec::new()
+    } else {
+        review.accesses.iter().map(|a| a.id.as_str()).collect()
+    };
+    Ok(page(
+        &shared,
+        &format!("/governance/api/v2/security-access-reviews/{id}/accesses"),
+        &params,
+        &keys,
+        limit,
+        |access| {
+            review
+                .accesses
+                .iter()
+                .find(|a| a.id == access)
+                .map(|a| a.json(&shared, &id))
+                .unwrap_or_default()
+        },
+    ))
+}
+
+/// `POST /security-access-reviews/{id}/accesses/{accessId}/actions`: 202; revokes and restores
+/// go `IN_PROGRESS` and finish after the configured delay, flags are manual at once.
+pub(crate) async fn access_action(
+    State(shared): State<Arc<Shared>>,
+    Path((id, access_id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Reply {
+    let input: AccessActionIn = body(&bytes)?;
+    let activation = shared.settings.review_activation;
+    let mut org = lock(&shared.org);
+    let Some(review) = org.reviews.get_mut(&id) else {
+        return Err(not_found(&format!("{id} (SecurityAccessReview)")));
+    };
+    let status = review.status(activation);
+    if status != "ACTIVE" {
+        return Err(invalid(format!(
+            "type: accesses can be acted on while the review is ACTIVE; this one is {status}"
+        )));
+    }
+    let Some(access) = review.accesses.iter_mut().find(|a| a.id == access_id) else {
+        return Err(not_found(&format!(
+            "{access_id} (SecurityAccessReviewAccess)"
+        )));
+    };
+    let Some(action) = access.supported.iter().find(|a| **a == input.kind).copied() else {
+        return Err(invalid(format!(
+            "type: `{}` is not supported by access {access_id}; it supports {}",
+            input.kind,
+            access.supported.join(", ")
+        )));
+    };
+    let end = match action {
+        "REVOKE_ACCESS" => "REMEDIATED",
+        "RESTORE_ACCESS" => "NONE",
+        "FLAG_FOR_MANUAL_REMEDIATION" => "PENDING_MANUAL_REMEDIATION",
+        _ => "PENDING_MANUAL_RESTORATION",
+    };
+    access.remediation = Some((end, Instant::now()));
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// `POST /security-access-reviews/{id}/comment`: 204.
+pub(crate) async fn comment(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let input: CommentIn = body(&bytes)?;
+    let length = input.comment.chars().count();
+    if !(1..=1000).contains(&length) {
+        return Err(invalid(format!(
+            "comment: {length} characters; a comment has 1-1000"
+        )));
+    }
+    let mut org = lock(&shared.org);
+    let Some(review) = org.reviews.get_mut(&id) else {
+        return Err(not_found(&format!("{id} (SecurityAccessReview)")));
+    };
+    review.comments.push(input.comment);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -30,6 +30,7 @@ pub(crate) struct Settings {
     pub limit: u32,
     pub window: Duration,
     pub review_activation: Duration,
+    pub remediation: Duration,
     pub require_dpop: bool,
     pub token_lifetime: Duration,
     pub directory: Directory,
@@ -61,6 +62,52 @@ pub(crate) struct ReviewRec {
     pub created_at: Instant,
     pub created_by: String,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The principal's accesses under review, sorted by id.
+    pub accesses: Vec<AccessRec>,
+    pub comments: Vec<String>,
+}
+
+/// One access of a review: an app the principal is assigned.
+pub(crate) struct AccessRec {
+    pub id: String,
+    pub name: String,
+    pub resource_id: String,
+    pub severity: &'static str,
+    pub supported: Vec<&'static str>,
+    /// The last action's outcome: the status it ends in, and when it started (remediation
+    /// takes `Settings::remediation` for revokes and restores).
+    pub remediation: Option<(&'static str, Instant)>,
+}
+
+impl AccessRec {
+    pub fn status(&self, delay: Duration) -> &'static str {
+        match self.remediation {
+            None => "NONE",
+            Some((end, started)) if matches!(end, "REMEDIATED" | "NONE") => {
+                if started.elapsed() >= delay {
+                    end
+                } else {
+                    "IN_PROGRESS"
+                }
+            }
+            Some((end, _)) => end,
+        }
+    }
+
+    pub fn json(&self, shared: &Shared, review: &str) -> Value {
+        json!({
+            "id": self.id,
+            "type": "APPLICATION",
+            "name": self.name,
+            "resourceId": self.resource_id,
+            "severity": self.severity,
+            "supportedActions": self.supported,
+            "remediationStatus": self.status(shared.settings.remediation),
+            "_links": {
+                "self": shared.admin_link(&format!("/governance/api/v2/security-access-reviews/{review}/accesses/{}", self.id)),
+            },
+        })
+    }
 }
 
 /// Governance data.

@@ -440,6 +440,18 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/actions",
             post(reviews::action),
         )
+        .route(
+            "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses",
+            get(reviews::accesses),
+        )
+        .route(
+            "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/actions",
+            post(reviews::access_action),
+        )
+        .route(
+            "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/comment",
+            post(reviews::comment),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             okta_edge,

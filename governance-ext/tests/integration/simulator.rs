@@ -596,3 +596,124 @@ async fn bulk_assigns_report_progress_batch_by_batch() {
     assert_eq!((report.calls, report.results.len()), (3, 25));
     assert!(report.failed().is_empty());
 }
+
+#[tokio::test]
+async fn a_review_from_launch_to_close_revokes_remediates_and_closes() {
+    use okta_governance::client::types::SecurityAccessReviewAccessItemSeverity as Severity;
+    use okta_governance::reviews::{AccessAction, ReviewError};
+    // One access action per window: the bulk action must pace itself, and no 429 surfaces.
+    let org = Simulator::builder()
+        .review_activation(Duration::from_millis(50))
+        .remediation(Duration::from_millis(300))
+        .rate_limit(1, Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let okta = org.governance().unwrap();
+    let users = &org.directory().users;
+    let launched = okta
+        .reviews()
+        .launch(&users[0].id, "Quarterly review")
+        .reviewer(&users[1].id)
+        .send()
+        .await
+        .unwrap();
+    let review = okta.review(launched.id.as_str());
+    review
+        .wait_until_active(Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    // Revoke every access, highest severity or not: two can be revoked, one only flagged.
+    let mut outcomes = review
+        .act_on(AccessAction::RevokeAccess, |_| true)
+        .concurrency(3)
+        .outcomes()
+        .await
+        .unwrap();
+    let mut report = Vec::new();
+    while let Some(outcome) = futures_util::StreamExt::next(&mut outcomes).await {
+        report.push((
+            outcome.done,
+            outcome.total,
+            outcome.name.clone(),
+            outcome.result,
+        ));
+    }
+    assert_eq!(
+        report.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        [(1, 3), (2, 3), (3, 3)]
+    );
+    let refused: Vec<&str> = report
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.3.as_ref().map_err(|e| &**e),
+                Err(Error::Review(ReviewError::ActionNotSupported { .. }))
+            )
+        })
+        .map(|r| r.2.as_str())
+        .collect();
+    assert_eq!(refused.len(), 1, "{report:?}");
+    assert!(
+        report
+            .iter()
+            .all(|r| r.3.is_ok() || refused.contains(&r.2.as_str())),
+        "no other failure, no 429 surfaced: {report:?}"
+    );
+
+    // Remediation finishes after the delay; the manual one is flagged instead.
+    let accesses: Vec<types::SecurityAccessReviewAccessItem> =
+        review.accesses(200).unwrap().try_collect().await.unwrap();
+    let revoked: Vec<String> = accesses
+        .iter()
+        .filter(|a| a.supported_actions.contains(&AccessAction::RevokeAccess))
+        .map(|a| a.id.to_string())
+        .collect();
+    let manual = accesses
+        .iter()
+        .find(|a| !a.supported_actions.contains(&AccessAction::RevokeAccess))
+        .unwrap();
+    assert_eq!(manual.severity, Severity::High);
+    review
+        .act(manual, AccessAction::FlagForManualRemediation)
+        .await
+        .unwrap();
+    let mut all = revoked.clone();
+    all.push(manual.id.to_string());
+    let remediation = review
+        .wait_for_remediation(&all, Duration::from_secs(20))
+        .await
+        .unwrap();
+    let mut finished = remediation.finished.clone();
+    finished.sort();
+    let mut expected = revoked.clone();
+    expected.sort();
+    assert_eq!(finished, expected);
+    assert_eq!(
+        remediation.manual,
+        [(
+            manual.id.to_string(),
+            "PENDING_MANUAL_REMEDIATION".to_string()
+        )]
+    );
+
+    review
+        .comment("Revoked both apps; Slack flagged for IT")
+        .await
+        .unwrap();
+    review.close().await.unwrap();
+    assert_eq!(
+        review.details().await.unwrap().status,
+        types::SecurityAccessReviewStatus::Closed
+    );
+    // A closed review takes no more actions: Okta's 400, typed.
+    let error = review
+        .act(&accesses[0], accesses[0].supported_actions[0].clone())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Api(api) if api.status == 400),
+        "{error:?}"
+    );
+}

@@ -318,6 +318,33 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
     assert_eq!(active["status"], "ACTIVE");
     s.expect(200, "GET", &format!("{reviews}?limit=5"), None)
         .await;
+    let accesses = s
+        .expect(
+            200,
+            "GET",
+            &format!("{reviews}/{id}/accesses?limit=2"),
+            None,
+        )
+        .await;
+    let access = accesses["data"][0]["id"].as_str().unwrap().to_string();
+    let action = accesses["data"][0]["supportedActions"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.expect(
+        202,
+        "POST",
+        &format!("{reviews}/{id}/accesses/{access}/actions"),
+        Some(json!({"type": action})),
+    )
+    .await;
+    s.expect(
+        204,
+        "POST",
+        &format!("{reviews}/{id}/comment"),
+        Some(json!({"comment": "Revoked: no longer on the team"})),
+    )
+    .await;
     s.expect(
         202,
         "POST",
