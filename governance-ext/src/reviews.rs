@@ -59,11 +59,28 @@ impl Governance {
         Reviews { okta: self }
     }
 
-    /// One security access review, by id: its details and the calls made on it after launch.
+    /// One security access review, by id, as its admin: its details and the calls made on it
+    /// after launch (`okta.governance.securityAccessReviews.admin.*` scopes).
     pub fn review(&self, id: impl Into<String>) -> Review<'_> {
         Review {
             okta: self,
             id: id.into(),
+            side: Side::Admin,
+        }
+    }
+
+    /// One security access review, by id, as one of its reviewers
+    /// (`/my/security-access-reviews`): the client must be signed in as that user (a
+    /// [`UserTokens`](crate::auth::user::UserTokens) or bearer credential with the
+    /// `okta.governance.securityAccessReviews.endUser.*` scopes). A user who is not one of the
+    /// review's reviewers gets Okta's 403.
+    #[cfg(feature = "my-security-access-reviews")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "my-security-access-reviews")))]
+    pub fn my_review(&self, id: impl Into<String>) -> Review<'_> {
+        Review {
+            okta: self,
+            id: id.into(),
+            side: Side::Reviewer,
         }
     }
 }
@@ -274,12 +291,43 @@ where
     }
 }
 
-/// One security access review, with the calls you make on it after launch
-/// (`okta.review(id)`).
+/// Which side of a review a handle acts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// `/security-access-reviews/…`: a service app with the `.admin.*` scopes.
+    Admin,
+    /// `/my/security-access-reviews/…`: a signed-in reviewer with the `.endUser.*` scopes.
+    #[cfg(feature = "my-security-access-reviews")]
+    Reviewer,
+}
+
+/// Calls the admin operation or the reviewer's (`my`) one of the same shape, by the handle's
+/// side; `$rest` is applied to the builder in each branch.
+macro_rules! on_side {
+    ($review:expr, $admin:ident, $mine:ident, |$b:ident| $rest:expr) => {
+        match $review.side {
+            Side::Admin => {
+                let $b = $review.okta.$admin();
+                $rest
+            }
+            #[cfg(feature = "my-security-access-reviews")]
+            Side::Reviewer => {
+                let $b = $review.okta.$mine();
+                $rest
+            }
+        }
+    };
+}
+
+/// One security access review, with the calls you make on it after launch: the admin's side
+/// (`okta.review(id)`) or, with feature `my-security-access-reviews`, a reviewer's
+/// (`okta.my_review(id)`, a client signed in as the reviewer). The same calls serve both,
+/// so a flow is written once.
 #[derive(Debug, Clone)]
 pub struct Review<'a> {
     okta: &'a Governance,
     id: String,
+    side: Side,
 }
 
 impl<'a> Review<'a> {
@@ -290,13 +338,16 @@ impl<'a> Review<'a> {
 
     /// The review's details.
     pub async fn details(&self) -> Result<types::SecurityAccessReview, Error> {
-        Ok(self
-            .okta
-            .get_security_access_review()
-            .security_access_review_id(self.id.as_str())
-            .send()
-            .await?
-            .into_inner())
+        Ok(on_side!(
+            self,
+            get_security_access_review,
+            get_my_security_access_review,
+            |b| b
+                .security_access_review_id(self.id.as_str())
+                .send()
+                .await?
+                .into_inner()
+        ))
     }
 
     /// Polls the review (1 s, doubling to 15 s) until it is `ACTIVE` or `CLOSED` (returned),
@@ -310,13 +361,16 @@ impl<'a> Review<'a> {
 
     /// The principal under review.
     pub async fn principal(&self) -> Result<types::SecurityAccessReviewPrincipal, Error> {
-        Ok(self
-            .okta
-            .get_security_access_review_principal_details()
-            .security_access_review_id(self.id.as_str())
-            .send()
-            .await?
-            .into_inner())
+        Ok(on_side!(
+            self,
+            get_security_access_review_principal_details,
+            get_my_security_access_review_principal_details,
+            |b| b
+                .security_access_review_id(self.id.as_str())
+                .send()
+                .await?
+                .into_inner()
+        ))
     }
 
     /// The accesses under review, streamed (`limit` 1-200 per page).
@@ -324,10 +378,12 @@ impl<'a> Review<'a> {
         &self,
         limit: u32,
     ) -> Result<Items<'a, types::SecurityAccessReviewAccessItem>, Error> {
-        self.okta
-            .list_security_access_review_accesses()
-            .security_access_review_id(self.id.clone())
-            .items(limit)
+        on_side!(
+            self,
+            list_security_access_review_accesses,
+            list_my_security_access_review_accesses,
+            |b| b.security_access_review_id(self.id.clone()).items(limit)
+        )
     }
 
     /// The review's history, streamed.
@@ -335,10 +391,12 @@ impl<'a> Review<'a> {
         &self,
         limit: u32,
     ) -> Result<Items<'a, types::SecurityAccessReviewHistoryItem>, Error> {
-        self.okta
-            .list_security_access_review_history()
-            .security_access_review_id(self.id.clone())
-            .items(limit)
+        on_side!(
+            self,
+            list_security_access_review_history,
+            list_my_security_access_review_history,
+            |b| b.security_access_review_id(self.id.clone()).items(limit)
+        )
     }
 
     /// The anomalies found for one access of the review.
@@ -346,14 +404,17 @@ impl<'a> Review<'a> {
         &self,
         target_id: &str,
     ) -> Result<types::SecurityAccessReviewAnomalies, Error> {
-        Ok(self
-            .okta
-            .list_security_access_review_accesses_anomalies()
-            .security_access_review_id(self.id.as_str())
-            .security_access_review_target_id(target_id)
-            .send()
-            .await?
-            .into_inner())
+        Ok(on_side!(
+            self,
+            list_security_access_review_accesses_anomalies,
+            list_my_security_access_review_accesses_anomalies,
+            |b| b
+                .security_access_review_id(self.id.as_str())
+                .security_access_review_target_id(target_id)
+                .send()
+                .await?
+                .into_inner()
+        ))
     }
 
     /// Closes the review (`CLOSE_REVIEW`).
@@ -374,11 +435,15 @@ impl<'a> Review<'a> {
         access_id: &str,
         limit: u32,
     ) -> Result<Items<'a, types::SecurityAccessReviewSubAccessItem>, Error> {
-        self.okta
-            .list_security_access_review_sub_accesses()
-            .security_access_review_id(self.id.clone())
-            .security_access_review_access_id(access_id.to_string())
-            .items(limit)
+        on_side!(
+            self,
+            list_security_access_review_sub_accesses,
+            list_my_security_access_review_sub_accesses,
+            |b| b
+                .security_access_review_id(self.id.clone())
+                .security_access_review_access_id(access_id.to_string())
+                .items(limit)
+        )
     }
 
     /// Acts on one access (`REVOKE_ACCESS`, `RESTORE_ACCESS`, `FLAG_FOR_MANUAL_REMEDIATION`,
@@ -395,13 +460,17 @@ impl<'a> Review<'a> {
     }
 
     async fn send_access_action(&self, access_id: &str, action: AccessAction) -> Result<(), Error> {
-        self.okta
-            .execute_security_access_review_accesses_action()
-            .security_access_review_id(self.id.as_str())
-            .security_access_review_target_id(access_id)
-            .body(types::SecurityAccessReviewAccessesActionRequest { type_: action })
-            .send()
-            .await?;
+        on_side!(
+            self,
+            execute_security_access_review_accesses_action,
+            execute_my_security_access_review_accesses_action,
+            |b| b
+                .security_access_review_id(self.id.as_str())
+                .security_access_review_target_id(access_id)
+                .body(types::SecurityAccessReviewAccessesActionRequest { type_: action })
+                .send()
+                .await
+        )?;
         Ok(())
     }
 
@@ -468,12 +537,16 @@ impl<'a> Review<'a> {
         let body = types::SecurityAccessReviewCommentRequest {
             comment: typed("comment", text)?,
         };
-        self.okta
-            .add_security_access_review_comment()
-            .security_access_review_id(self.id.as_str())
-            .body(body)
-            .send()
-            .await?;
+        on_side!(
+            self,
+            add_security_access_review_comment,
+            add_my_security_access_review_comment,
+            |b| b
+                .security_access_review_id(self.id.as_str())
+                .body(body)
+                .send()
+                .await
+        )?;
         Ok(())
     }
 
@@ -481,12 +554,16 @@ impl<'a> Review<'a> {
         &self,
         action_type: types::SecurityAccessReviewActionType,
     ) -> Result<(), Error> {
-        self.okta
-            .execute_security_access_review_action()
-            .security_access_review_id(self.id.as_str())
-            .body(types::SecurityAccessReviewActionRequest { action_type })
-            .send()
-            .await?;
+        on_side!(
+            self,
+            execute_security_access_review_action,
+            execute_my_security_access_review_action,
+            |b| b
+                .security_access_review_id(self.id.as_str())
+                .body(types::SecurityAccessReviewActionRequest { action_type })
+                .send()
+                .await
+        )?;
         Ok(())
     }
 }
@@ -686,7 +763,14 @@ impl RemediationReport {
     }
 }
 
-impl Reviews<'_> {
+impl<'a> Reviews<'a> {
+    /// The reviews assigned to the signed-in user (`/my/security-access-reviews`), streamed.
+    #[cfg(feature = "my-security-access-reviews")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "my-security-access-reviews")))]
+    pub fn mine(&self, limit: u32) -> Result<Items<'a, types::SecurityAccessReviewSparse>, Error> {
+        self.okta.list_my_security_access_reviews().items(limit)
+    }
+
     /// The org's review counts by status (`getSecurityAccessReviewsStats`).
     pub async fn stats(&self) -> Result<types::SecurityAccessReviewsStats, Error> {
         Ok(self

@@ -390,6 +390,21 @@ impl Simulator {
         Ok(self.shared.issue_token(scopes, None, "test")?)
     }
 
+    /// An access token for the user `user_id` of the directory (as if they had signed in to an
+    /// OIDC app with authorization code + PKCE), with `scopes`: for the reviewer's side of
+    /// security access reviews (`/my/security-access-reviews`, answered only to the review's
+    /// reviewers).
+    pub fn issue_user_token(&self, user_id: &str, scopes: &Scopes) -> Result<Secret, Error> {
+        if self.directory().user(user_id).is_none() {
+            return Err(Error::invalid(
+                "user_id",
+                Some(user_id.to_string()),
+                "must be a user of the simulated directory",
+            ));
+        }
+        Ok(self.shared.issue_token(scopes, None, user_id)?)
+    }
+
     /// Gives every resource in `orns` the label value `value_id` directly (no requests, no
     /// rate limit; the per-resource limit of 10 values still holds): seeds data for tests.
     pub fn label_resources<'a>(

@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use super::state::{lock, AccessRec, ReviewRec, Shared};
 use super::wire::{
-    body, filter, invalid, json_response, limit, new_id, not_found, page, query, Caller, Reply,
+    body, filter, invalid, json_response, limit, new_id, not_found, okta_error, page, query,
+    Caller, Reply,
 };
 
 #[derive(Deserialize)]
@@ -260,6 +261,17 @@ pub(crate) async fn accesses(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Reply {
+    list_accesses(
+        &shared,
+        &id,
+        raw,
+        "/governance/api/v2/security-access-reviews",
+    )
+}
+
+fn list_accesses(shared: &Arc<Shared>, id: &str, raw: Option<String>, base: &str) -> Reply {
+    let id = id.to_string();
+    let shared = shared.clone();
     let params = query(raw.as_deref());
     let limit = limit(&params)?;
     let activation = shared.settings.review_activation;
@@ -275,7 +287,7 @@ pub(crate) async fn accesses(
     };
     Ok(page(
         &shared,
-        &format!("/governance/api/v2/security-access-reviews/{id}/accesses"),
+        &format!("{base}/{id}/accesses"),
         &params,
         &keys,
         limit,
@@ -350,4 +362,103 @@ pub(crate) async fn comment(
     };
     review.comments.push(input.comment);
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// 403 E0000006 unless the caller is one of the review's reviewers: the `/my/` operations
+/// answer only them.
+fn assigned(shared: &Shared, id: &str, caller: &Caller) -> Result<(), Response> {
+    let org = lock(&shared.org);
+    let Some(review) = org.reviews.get(id) else {
+        return Err(not_found(&format!("{id} (SecurityAccessReview)")));
+    };
+    if review.reviewers.contains(&caller.subject) {
+        Ok(())
+    } else {
+        Err(okta_error(
+            StatusCode::FORBIDDEN,
+            "E0000006",
+            "You do not have permission to perform the requested action",
+            &[],
+        ))
+    }
+}
+
+const MY: &str = "/governance/api/v2/my/security-access-reviews";
+
+/// `GET /my/security-access-reviews`: the caller's reviews, paged.
+pub(crate) async fn my_list(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let params = query(raw.as_deref());
+    let limit = limit(&params)?;
+    let org = lock(&shared.org);
+    let keys: Vec<&str> = org
+        .reviews
+        .values()
+        .filter(|r| r.reviewers.contains(&caller.subject))
+        .map(|r| r.id.as_str())
+        .collect();
+    Ok(page(&shared, MY, &params, &keys, limit, |id| {
+        let mut sparse = org.reviews[id].json(&shared);
+        if let Some(map) = sparse.as_object_mut() {
+            map.remove("_links");
+        }
+        sparse
+    }))
+}
+
+/// `GET /my/security-access-reviews/{id}`.
+pub(crate) async fn my_get_one(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Reply {
+    assigned(&shared, &id, &caller)?;
+    Ok(get_one(State(shared), Path(id)).await)
+}
+
+/// `GET /my/security-access-reviews/{id}/accesses`.
+pub(crate) async fn my_accesses(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    assigned(&shared, &id, &caller)?;
+    list_accesses(&shared, &id, raw, MY)
+}
+
+/// `POST /my/security-access-reviews/{id}/accesses/{accessId}/actions`.
+pub(crate) async fn my_access_action(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path((id, access)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Reply {
+    assigned(&shared, &id, &caller)?;
+    access_action(State(shared), Path((id, access)), bytes).await
+}
+
+/// `POST /my/security-access-reviews/{id}/comment`.
+pub(crate) async fn my_comment(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    assigned(&shared, &id, &caller)?;
+    comment(State(shared), Path(id), bytes).await
+}
+
+/// `POST /my/security-access-reviews/{id}/actions` (`CLOSE_REVIEW`).
+pub(crate) async fn my_action(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    assigned(&shared, &id, &caller)?;
+    action(State(shared), Path(id), bytes).await
 }

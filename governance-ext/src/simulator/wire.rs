@@ -452,6 +452,30 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/comment",
             post(reviews::comment),
         )
+        .route(
+            "/governance/api/v2/my/security-access-reviews",
+            get(reviews::my_list),
+        )
+        .route(
+            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}",
+            get(reviews::my_get_one),
+        )
+        .route(
+            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses",
+            get(reviews::my_accesses),
+        )
+        .route(
+            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/actions",
+            post(reviews::my_access_action),
+        )
+        .route(
+            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/comment",
+            post(reviews::my_comment),
+        )
+        .route(
+            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/actions",
+            post(reviews::my_action),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             okta_edge,

@@ -717,3 +717,95 @@ async fn a_review_from_launch_to_close_revokes_remediates_and_closes() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
+    use okta_governance::reviews::AccessAction;
+    let org = Simulator::builder()
+        .review_activation(Duration::from_millis(50))
+        .remediation(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let admin = org.governance().unwrap();
+    let users = org.directory().users.clone();
+    let launched = admin
+        .reviews()
+        .launch(&users[0].id, "Quarterly review")
+        .reviewer(&users[1].id)
+        .send()
+        .await
+        .unwrap();
+    admin
+        .review(launched.id.as_str())
+        .wait_until_active(Duration::from_secs(10))
+        .await
+        .unwrap();
+    let end_user = Scopes::new([
+        "okta.governance.securityAccessReviews.endUser.read",
+        "okta.governance.securityAccessReviews.endUser.manage",
+    ]);
+    let signed_in = |user: &str| {
+        let token = org.issue_user_token(user, &end_user).unwrap();
+        okta_governance::Governance::new(
+            okta_governance::Config::builder()
+                .org_url(org.url())
+                .bearer_token(token)
+                .build()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+
+    // The reviewer: the same handle calls, over /my/security-access-reviews.
+    let reviewer = signed_in(&users[1].id);
+    let mine: Vec<types::SecurityAccessReviewSparse> = reviewer
+        .reviews()
+        .mine(20)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    let review = reviewer.my_review(launched.id.as_str());
+    assert_eq!(
+        review.details().await.unwrap().status,
+        types::SecurityAccessReviewStatus::Active
+    );
+    let report = review
+        .act_on(AccessAction::RevokeAccess, |a| {
+            a.supported_actions.contains(&AccessAction::RevokeAccess)
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.done().len(), 2, "{:?}", report.failed());
+    let done: Vec<String> = report.done().into_iter().map(String::from).collect();
+    let remediation = review
+        .wait_for_remediation(&done, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(remediation.finished.len(), 2);
+    review.comment("Both revoked").await.unwrap();
+    review.close().await.unwrap();
+
+    // Someone who is not a reviewer of it: Okta's 403, typed.
+    let stranger = signed_in(&users[2].id);
+    let error = stranger
+        .my_review(launched.id.as_str())
+        .details()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Api(api) if api.status == 403 && api.error_code.as_deref() == Some("E0000006")),
+        "{error:?}"
+    );
+    assert!(stranger
+        .reviews()
+        .mine(20)
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .is_empty());
+}

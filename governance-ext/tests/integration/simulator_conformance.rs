@@ -345,6 +345,36 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
         Some(json!({"comment": "Revoked: no longer on the team"})),
     )
     .await;
+    // The reviewer's side, with a user token.
+    let admin_token = s.token.clone();
+    let end_user = Scopes::new([
+        "okta.governance.securityAccessReviews.endUser.read",
+        "okta.governance.securityAccessReviews.endUser.manage",
+    ]);
+    s.token = org
+        .issue_user_token(&directory.users[1].id, &end_user)
+        .unwrap()
+        .expose()
+        .to_string();
+    let my = "/governance/api/v2/my/security-access-reviews";
+    s.expect(200, "GET", &format!("{my}?limit=5"), None).await;
+    s.expect(200, "GET", &format!("{my}/{id}"), None).await;
+    s.expect(200, "GET", &format!("{my}/{id}/accesses"), None)
+        .await;
+    s.expect(
+        204,
+        "POST",
+        &format!("{my}/{id}/comment"),
+        Some(json!({"comment": "Looks right"})),
+    )
+    .await;
+    s.token = org
+        .issue_user_token(&directory.users[2].id, &end_user)
+        .unwrap()
+        .expose()
+        .to_string();
+    s.expect(403, "GET", &format!("{my}/{id}"), None).await;
+    s.token = admin_token;
     s.expect(
         202,
         "POST",
