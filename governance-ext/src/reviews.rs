@@ -417,6 +417,22 @@ impl<'a> Review<'a> {
         ))
     }
 
+    /// The review-level actions available now (`CLOSE_REVIEW`, `RESTORE_ALL_ACCESS`), as the
+    /// server lists them for this caller.
+    pub async fn actions(&self) -> Result<Vec<types::SecurityAccessReviewActionType>, Error> {
+        let actions = on_side!(
+            self,
+            list_security_access_review_actions,
+            list_my_security_access_review_actions,
+            |b| b
+                .security_access_review_id(self.id.as_str())
+                .send()
+                .await?
+                .into_inner()
+        );
+        Ok(actions.data.into_iter().map(|a| a.action_type).collect())
+    }
+
     /// Closes the review (`CLOSE_REVIEW`).
     pub async fn close(&self) -> Result<(), Error> {
         self.action(types::SecurityAccessReviewActionType::CloseReview)

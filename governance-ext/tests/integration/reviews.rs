@@ -388,3 +388,21 @@ async fn comments_are_checked_against_the_spec_limit() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_review_level_actions_are_listed() {
+    use okta_governance::client::types::SecurityAccessReviewActionType as Action;
+    let org = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/governance/api/v2/security-access-reviews/{ID}/actions"
+        )))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": [{"actionType": "CLOSE_REVIEW"}]})),
+        )
+        .mount(&org)
+        .await;
+    let actions = client(&org).review(ID).actions().await.unwrap();
+    assert_eq!(actions, [Action::CloseReview]);
+}
