@@ -200,13 +200,7 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQu
         &params,
         &keys,
         limit,
-        |id| {
-            let mut sparse = org.reviews[id].json(&shared);
-            if let Some(map) = sparse.as_object_mut() {
-                map.remove("_links");
-            }
-            sparse
-        },
+        |id| org.reviews[id].sparse_json(&shared),
     ))
 }
 
@@ -401,11 +395,7 @@ pub(crate) async fn my_list(
         .map(|r| r.id.as_str())
         .collect();
     Ok(page(&shared, MY, &params, &keys, limit, |id| {
-        let mut sparse = org.reviews[id].json(&shared);
-        if let Some(map) = sparse.as_object_mut() {
-            map.remove("_links");
-        }
-        sparse
+        org.reviews[id].sparse_json(&shared)
     }))
 }
 

@@ -358,6 +358,15 @@ impl ReviewRec {
         }
     }
 
+    /// The review as lists show it (no `_links`).
+    pub fn sparse_json(&self, shared: &Shared) -> Value {
+        let mut sparse = self.json(shared);
+        if let Some(map) = sparse.as_object_mut() {
+            map.remove("_links");
+        }
+        sparse
+    }
+
     pub fn json(&self, shared: &Shared) -> Value {
         let activation = shared.settings.review_activation;
         let last_updated = match (self.closed_at, self.status(activation)) {

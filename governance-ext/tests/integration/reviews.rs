@@ -10,6 +10,16 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const ID: &str = "sar1lo5X9wmNTFX7x0g4";
 
+/// How many requests of `method` the server received.
+async fn requests_with(org: &MockServer, method: &str) -> usize {
+    org.received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == method)
+        .count()
+}
+
 fn review(status: &str) -> serde_json::Value {
     json!({
         "id": ID,
@@ -91,13 +101,7 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
         active.status,
         okta_governance::client::types::SecurityAccessReviewStatus::Active
     );
-    let polls = org
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.method.as_str() == "GET")
-        .count();
+    let polls = requests_with(&org, "GET").await;
     assert_eq!(polls, 2, "polling stops at ACTIVE");
 }
 
@@ -301,13 +305,7 @@ async fn acting_on_selected_accesses_refuses_unsupported_actions_before_sending(
         refused,
         Error::Review(ReviewError::ActionNotSupported { .. })
     ));
-    let posts = org
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.method.as_str() == "POST")
-        .count();
+    let posts = requests_with(&org, "POST").await;
     assert_eq!(posts, 1, "only the supported action was sent");
 }
 
