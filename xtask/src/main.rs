@@ -56,7 +56,8 @@ enum Command {
     /// Type-check the feature combinations: each spec tag on its own, none, the lean label +
     /// security-access-review set and the default, for the client crate and the SDK crate.
     Features {
-        /// Also build (not only check) the default, lean and tag-less client.
+        /// Build (not only check) the tag-less and the lean client (the default is built by
+        /// every test run).
         #[arg(long)]
         build: bool,
     },
