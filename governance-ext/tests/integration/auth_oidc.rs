@@ -374,9 +374,14 @@ async fn scope_errors_are_typed() {
     }
 }
 
+/// The tests that use the server's `dpop-client` run one at a time: one of them counts that
+/// client's token requests on the server, which another test's requests would inflate.
+static DPOP_CLIENT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn dpop_is_detected_and_nonces_are_answered_at_both_ends() {
     let Some(org) = org() else { return };
+    let _alone = DPOP_CLIENT.lock().await;
     let key = || SigningKey::from_pem(&org.pem("dpop", "pkcs8")).unwrap();
     let before = org.token_requests("dpop-client").await;
     let okta = org.service("dpop-client", key(), "dpop-1");
@@ -742,6 +747,7 @@ async fn a_user_of_an_app_that_requires_dpop_signs_in_with_auto() {
 async fn a_fixed_assertion_cannot_answer_a_nonce_challenge_and_a_signer_can() {
     use okta_governance::AssertionSigner;
     let Some(org) = org() else { return };
+    let _alone = DPOP_CLIENT.lock().await;
     let key = EncodingKey::from_rsa_pem(org.pem("dpop", "pkcs8").as_bytes()).unwrap();
     let sign = move |aud: &str| {
         let mut header = Header::new(Algorithm::RS256);
