@@ -464,6 +464,17 @@ impl Error {
     }
 }
 
+/// A caller's value as the generated type of `field` (a name newtype, an id), or
+/// [`Error::InvalidInput`] with the generated type's own limit.
+#[cfg(any(feature = "labels", feature = "security-access-reviews"))]
+pub(crate) fn typed<T: TryFrom<String>>(field: &'static str, value: &str) -> Result<T, Error>
+where
+    T::Error: std::fmt::Display,
+{
+    T::try_from(value.to_string())
+        .map_err(|e| Error::invalid(field, Some(value.to_string()), e.to_string()))
+}
+
 /// A refusal of a generated builder (`labelId was not initialized`, `conversion to
 /// `ScimFilter` for filter failed: ...`) as an [`Error::InvalidInput`] naming the field.
 fn builder_refusal(message: &str) -> Error {

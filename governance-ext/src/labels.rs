@@ -109,15 +109,14 @@ fn check_name(field: &'static str, name: &str) -> Result<(), Error> {
     }
 }
 
-/// A generated newtype from a checked name; the generated checks agree with [`check_name`], so
-/// this fails only if the spec's limit changes.
+/// A generated name newtype from a checked name; the generated checks agree with
+/// [`check_name`], so the conversion fails only if the spec's limit changes.
 fn typed<T: TryFrom<String>>(field: &'static str, name: &str) -> Result<T, Error>
 where
     T::Error: std::fmt::Display,
 {
     check_name(field, name)?;
-    T::try_from(name.to_string())
-        .map_err(|e| Error::invalid(field, Some(name.to_string()), e.to_string()))
+    crate::error::typed(field, name)
 }
 
 /// Whether a label is one of the two Okta creates in every org (they cannot be changed).

@@ -32,7 +32,7 @@ use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
 pub use crate::error::flows::ReviewError;
-use crate::error::Error;
+use crate::error::{typed, Error};
 use crate::filter::ReviewFilter;
 use crate::governance::Governance;
 use crate::paginate::{Items, Paginate};
@@ -130,16 +130,6 @@ fn is_user_id(id: &str) -> bool {
 
 fn invalid(field: &'static str, value: impl Into<String>, limit: &'static str) -> Error {
     Error::invalid(field, Some(value.into()), limit)
-}
-
-/// A generated newtype from a checked value; a spec limit stricter than ours is reported for
-/// `field` too.
-fn typed<T: TryFrom<String>>(field: &'static str, value: &str) -> Result<T, Error>
-where
-    T::Error: std::fmt::Display,
-{
-    T::try_from(value.to_string())
-        .map_err(|e| Error::invalid(field, Some(value.to_string()), e.to_string()))
 }
 
 impl Launch<'_> {
@@ -254,41 +244,71 @@ impl Launch<'_> {
     }
 }
 
-/// Polls `fetch` (1 s, doubling to 15 s) until the review is `ACTIVE` or `CLOSED`, `ERROR`,
-/// or `deadline` passes; on Tokio's clock, so tests run it on paused time.
+/// What one poll found: the final answer, or what is still pending.
+enum Polled<R, P> {
+    Ready(Result<R, Error>),
+    Pending(P),
+}
+
+/// Polls `fetch` (1 s, doubling to 15 s) until `settle` calls a value final, or until the next
+/// wait would pass `deadline`: then the error `late` makes from what is still pending and the
+/// time waited. On Tokio's clock, so tests run it on paused time.
+async fn poll<T, R, P, Fut>(
+    deadline: Duration,
+    mut fetch: impl FnMut() -> Fut,
+    mut settle: impl FnMut(T) -> Polled<R, P>,
+    late: impl FnOnce(P, Duration) -> Error,
+) -> Result<R, Error>
+where
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_secs(1);
+    loop {
+        let pending = match settle(fetch().await?) {
+            Polled::Ready(result) => return result,
+            Polled::Pending(pending) => pending,
+        };
+        if started.elapsed().saturating_add(pause) > deadline {
+            return Err(late(pending, started.elapsed()));
+        }
+        tokio::time::sleep(pause).await;
+        pause = pause.saturating_mul(2).min(MAX_POLL);
+    }
+}
+
+/// Polls `fetch` until the review is `ACTIVE` or `CLOSED`, `ERROR`, or `deadline` passes.
 async fn poll_until_active<F, Fut>(
     id: &str,
     deadline: Duration,
-    mut fetch: F,
+    fetch: F,
 ) -> Result<types::SecurityAccessReview, Error>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<types::SecurityAccessReview, Error>>,
 {
-    let started = tokio::time::Instant::now();
-    let mut pause = Duration::from_secs(1);
-    loop {
-        let review = fetch().await?;
-        match review.status {
-            types::SecurityAccessReviewStatus::Active
-            | types::SecurityAccessReviewStatus::Closed => return Ok(review),
-            types::SecurityAccessReviewStatus::Error => {
-                return Err(ReviewError::Failed { id: id.to_string() }.into());
+    use types::SecurityAccessReviewStatus as Status;
+    poll(
+        deadline,
+        fetch,
+        |review| match review.status {
+            Status::Active | Status::Closed => Polled::Ready(Ok(review)),
+            Status::Error => Polled::Ready(Err(ReviewError::Failed { id: id.to_string() }.into())),
+            status => {
+                tracing::debug!(review = id, ?status, "review not active yet");
+                Polled::Pending(status)
             }
-            _ => {}
-        }
-        if started.elapsed().saturating_add(pause) > deadline {
-            return Err(ReviewError::NotActiveYet {
+        },
+        |status, waited| {
+            ReviewError::NotActiveYet {
                 id: id.to_string(),
-                status: review.status.to_string(),
-                waited: started.elapsed(),
+                status: status.to_string(),
+                waited,
             }
-            .into());
-        }
-        tracing::debug!(review = id, status = ?review.status, "review not active yet");
-        tokio::time::sleep(pause).await;
-        pause = pause.saturating_mul(2).min(MAX_POLL);
-    }
+            .into()
+        },
+    )
+    .await
 }
 
 /// Which side of a review a handle acts for.
@@ -516,28 +536,32 @@ impl<'a> Review<'a> {
         access_ids: &[String],
         deadline: Duration,
     ) -> Result<RemediationReport, Error> {
-        let started = tokio::time::Instant::now();
-        let mut pause = Duration::from_secs(1);
-        loop {
-            let accesses: Vec<types::SecurityAccessReviewAccessItem> = self
-                .accesses(crate::paginate::MAX_LIMIT)?
-                .try_collect()
-                .await?;
-            let report = RemediationReport::of(&accesses, access_ids);
-            if report.in_progress.is_empty() {
-                return Ok(report);
-            }
-            if started.elapsed().saturating_add(pause) > deadline {
-                return Err(ReviewError::RemediationPending {
-                    id: self.id.clone(),
-                    in_progress: report.in_progress,
-                    waited: started.elapsed(),
+        poll(
+            deadline,
+            || async {
+                let accesses: Vec<types::SecurityAccessReviewAccessItem> = self
+                    .accesses(crate::paginate::MAX_LIMIT)?
+                    .try_collect()
+                    .await?;
+                Ok(RemediationReport::of(&accesses, access_ids))
+            },
+            |report| {
+                if report.in_progress.is_empty() {
+                    Polled::Ready(Ok(report))
+                } else {
+                    Polled::Pending(report.in_progress)
                 }
-                .into());
-            }
-            tokio::time::sleep(pause).await;
-            pause = pause.saturating_mul(2).min(MAX_POLL);
-        }
+            },
+            |in_progress, waited| {
+                ReviewError::RemediationPending {
+                    id: self.id.clone(),
+                    in_progress,
+                    waited,
+                }
+                .into()
+            },
+        )
+        .await
     }
 
     /// Adds a comment to the review.

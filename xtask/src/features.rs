@@ -192,8 +192,8 @@ pub fn plan(file: &syn::File, ops: &[OpSurface]) -> Result<Plan> {
     Ok(plan)
 }
 
-/// `#[cfg(feature = "a")]` or `#[cfg(any(feature = "a", feature = "b"))]`; `None` when the
-/// item is always compiled.
+/// `#[cfg(feature = "a")]` or `#[cfg(any(feature = "a", feature = "b"))]`; for an item no
+/// operation reaches, `#[cfg(all(..every feature..))]`.
 fn cfg_any(features: &BTreeSet<String>, all: &BTreeSet<String>) -> Attribute {
     if features.len() == 1 {
         let feature = features
@@ -227,13 +227,11 @@ fn attrs_mut(item: &mut Item) -> Option<&mut Vec<Attribute>> {
     }
 }
 
-/// Puts the plan's `#[cfg]` on every generated item it covers; the number of items gated.
-pub fn apply(file: &mut syn::File, plan: &Plan) -> Result<usize> {
-    let gated = std::cell::Cell::new(0usize);
+/// Puts the plan's `#[cfg]` on every generated item it covers.
+pub fn apply(file: &mut syn::File, plan: &Plan) -> Result<()> {
     let gate = |item: &mut Item, features: &BTreeSet<String>| {
         if let Some(attrs) = attrs_mut(item) {
             attrs.insert(0, cfg_any(features, &plan.features));
-            gated.set(gated.get() + 1);
         }
     };
     let one = |f: &String| BTreeSet::from([f.clone()]);
@@ -266,7 +264,6 @@ pub fn apply(file: &mut syn::File, plan: &Plan) -> Result<usize> {
             .collect();
         if let Some(attrs) = attrs_mut(item) {
             attrs.insert(0, syn::parse_quote!(#[cfg(all(#(#conditions),*))]));
-            gated.set(gated.get() + 1);
         }
     };
     let types_mod = module_mut(&mut file.items, "types").context("no `types` module")?;
@@ -320,7 +317,7 @@ pub fn apply(file: &mut syn::File, plan: &Plan) -> Result<usize> {
             }
         }
     }
-    Ok(gated.get())
+    Ok(())
 }
 
 /// Replaces the text between `begin` and `end` marker lines of `text` with `block`.

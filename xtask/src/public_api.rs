@@ -361,11 +361,6 @@ fn impl_lines(modules: &[Module]) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// Every `pub use` of a module: (the name it is exported as, the path it names).
-fn reexports(module: &Module) -> Vec<(String, String)> {
-    uses(module, true)
-}
-
 /// The `use` items of a module (only the `pub` ones when `public_only`): (the name it is
 /// bound to, the path it names).
 fn uses(module: &Module, public_only: bool) -> Vec<(String, String)> {
@@ -509,7 +504,8 @@ pub fn public_api(crate_dir: &Path, crate_name: &str) -> Result<String> {
                 module.cfg
             ));
         }
-        for (exported, target) in reexports(module) {
+        // Every `pub use`: the name it is exported as, the path it names.
+        for (exported, target) in uses(module, true) {
             let resolved = crate_path(&module.path, &target).map(&resolve);
             let internal = resolved
                 .as_ref()

@@ -263,14 +263,12 @@ pub(crate) async fn accesses(
     )
 }
 
-fn list_accesses(shared: &Arc<Shared>, id: &str, raw: Option<String>, base: &str) -> Reply {
-    let id = id.to_string();
-    let shared = shared.clone();
+fn list_accesses(shared: &Shared, id: &str, raw: Option<String>, base: &str) -> Reply {
     let params = query(raw.as_deref());
     let limit = limit(&params)?;
     let activation = shared.settings.review_activation;
     let org = lock(&shared.org);
-    let Some(review) = org.reviews.get(&id) else {
+    let Some(review) = org.reviews.get(id) else {
         return Err(not_found(&format!("{id} (SecurityAccessReview)")));
     };
     // Okta lists accesses once the review is generated.
@@ -280,7 +278,7 @@ fn list_accesses(shared: &Arc<Shared>, id: &str, raw: Option<String>, base: &str
         review.accesses.iter().map(|a| a.id.as_str()).collect()
     };
     Ok(page(
-        &shared,
+        shared,
         &format!("{base}/{id}/accesses"),
         &params,
         &keys,
@@ -290,7 +288,7 @@ fn list_accesses(shared: &Arc<Shared>, id: &str, raw: Option<String>, base: &str
                 .accesses
                 .iter()
                 .find(|a| a.id == access)
-                .map(|a| a.json(&shared, &id))
+                .map(|a| a.json(shared, id))
                 .unwrap_or_default()
         },
     ))

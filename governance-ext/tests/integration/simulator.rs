@@ -21,6 +21,20 @@ fn orns(org: &Simulator) -> (Orn, Orn) {
     )
 }
 
+/// `count` group ORNs of the org with ids `{prefix}` + a 13-digit number.
+fn groups(org: &Simulator, prefix: &str, count: usize) -> Vec<Orn> {
+    (0..count)
+        .map(|i| {
+            Orn::group(
+                Partition::Okta,
+                &org.directory().org_id,
+                &format!("{prefix}{i:013}"),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
 fn api_error(error: Error) -> okta_governance::ApiError {
     match error {
         Error::Api(api) => *api,
@@ -375,16 +389,7 @@ async fn lists_page_through_admin_links_without_leaving_the_org() {
         .await
         .unwrap();
     let value = label.values[0].label_value_id.clone();
-    let seeded: Vec<Orn> = (0..45)
-        .map(|i| {
-            Orn::group(
-                Partition::Okta,
-                &org.directory().org_id,
-                &format!("00gbulk{i:013}"),
-            )
-            .unwrap()
-        })
-        .collect();
+    let seeded = groups(&org, "00gbulk", 45);
     org.label_resources(value.as_str(), &seeded).unwrap();
     let streamed: Vec<types::ResourceLabel> = okta
         .labels()
@@ -554,16 +559,7 @@ async fn bulk_assigns_report_progress_batch_by_batch() {
         .await
         .unwrap();
     let value = label.values[0].label_value_id.clone();
-    let mut orns: Vec<Orn> = (0..25)
-        .map(|i| {
-            Orn::group(
-                Partition::Okta,
-                &org.directory().org_id,
-                &format!("00gprog{i:013}"),
-            )
-            .unwrap()
-        })
-        .collect();
+    let mut orns = groups(&org, "00gprog", 25);
     // Repeats are dropped, not counted twice.
     orns.push(orns[0].clone());
     let batches: Vec<labels::Batch> = okta
