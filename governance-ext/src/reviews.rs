@@ -486,13 +486,17 @@ impl<'a> Review<'a> {
     /// `FLAG_FOR_MANUAL_RESTORATION`). An action the access does not list in its
     /// `supportedActions` is refused before sending ([`ReviewError::ActionNotSupported`]).
     /// Remediation is asynchronous: see [`wait_for_remediation`](Self::wait_for_remediation).
-    pub async fn act(
+    ///
+    /// `access` is an access ([`types::SecurityAccessReviewAccessItem`]) or one of its
+    /// sub-accesses ([`types::SecurityAccessReviewSubAccessItem`]: a group or an entitlement
+    /// of the app), so a reviewer can revoke one entitlement and keep the app.
+    pub async fn act<T: AccessTarget + ?Sized>(
         &self,
-        access: &types::SecurityAccessReviewAccessItem,
+        access: &T,
         action: AccessAction,
     ) -> Result<(), Error> {
         check_supported(access, &action)?;
-        self.send_access_action(access.id.as_str(), action).await
+        self.send_access_action(access.target_id(), action).await
     }
 
     async fn send_access_action(&self, access_id: &str, action: AccessAction) -> Result<(), Error> {
@@ -526,7 +530,8 @@ impl<'a> Review<'a> {
         }
     }
 
-    /// Polls the review's accesses (1 s, doubling to 15 s) until none of `access_ids` is
+    /// Polls the review's accesses (1 s, doubling to 15 s) until none of `access_ids` (accesses
+    /// or sub-accesses; the sub-accesses are read only when an id is not an access) is
     /// `IN_PROGRESS` any more (remediation runs asynchronously after a revoke), or `deadline`
     /// passes ([`ReviewError::RemediationPending`], naming the ones still in progress). The
     /// report says which were remediated and which wait for a person
@@ -543,7 +548,26 @@ impl<'a> Review<'a> {
                     .accesses(crate::paginate::MAX_LIMIT)?
                     .try_collect()
                     .await?;
-                Ok(RemediationReport::of(&accesses, access_ids))
+                let mut statuses: Vec<(String, Option<Status>)> = accesses
+                    .iter()
+                    .map(|a| (a.id.to_string(), a.remediation_status.clone()))
+                    .collect();
+                // Ids that are not accesses may be sub-accesses: read those of the accesses
+                // that have any, only when asked for one.
+                let known = |id: &String| statuses.iter().any(|(known, _)| known == id);
+                if !access_ids.iter().all(known) {
+                    for access in accesses.iter().filter(|a| !a.sub_access_types.is_empty()) {
+                        let subs: Vec<types::SecurityAccessReviewSubAccessItem> = self
+                            .sub_accesses(access.id.as_str(), crate::paginate::MAX_LIMIT)?
+                            .try_collect()
+                            .await?;
+                        statuses.extend(
+                            subs.into_iter()
+                                .map(|s| (s.id.to_string(), s.remediation_status)),
+                        );
+                    }
+                }
+                Ok(RemediationReport::of(&statuses, access_ids))
             },
             |report| {
                 if report.in_progress.is_empty() {
@@ -619,24 +643,62 @@ pub const MAX_CONCURRENCY: usize = 16;
 /// The longest review comment the spec accepts.
 const MAX_COMMENT: usize = 1000;
 
-fn check_supported(
-    access: &types::SecurityAccessReviewAccessItem,
+fn check_supported<T: AccessTarget + ?Sized>(
+    access: &T,
     action: &AccessAction,
 ) -> Result<(), Error> {
-    if access.supported_actions.contains(action) {
+    let supported = access.supported_actions();
+    if supported.contains(action) {
         return Ok(());
     }
     Err(ReviewError::ActionNotSupported {
-        access_id: access.id.to_string(),
-        access: access.name.to_string(),
+        access_id: access.target_id().to_string(),
+        access: access.target_name().to_string(),
         action: action.to_string(),
-        supported: access
-            .supported_actions
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
+        supported: supported.iter().map(ToString::to_string).collect(),
     }
     .into())
+}
+
+/// What an access action can be taken on: an access of a review, or one of its sub-accesses.
+/// Implemented for the two generated types; sealed.
+pub trait AccessTarget: sealed::Sealed {
+    /// The id the action is sent to (`securityAccessReviewTargetId`).
+    fn target_id(&self) -> &str;
+    /// Its name, for reports.
+    fn target_name(&self) -> &str;
+    /// The actions the server says it supports.
+    fn supported_actions(&self) -> &[AccessAction];
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::types::SecurityAccessReviewAccessItem {}
+    impl Sealed for super::types::SecurityAccessReviewSubAccessItem {}
+}
+
+impl AccessTarget for types::SecurityAccessReviewAccessItem {
+    fn target_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn target_name(&self) -> &str {
+        self.name.as_str()
+    }
+    fn supported_actions(&self) -> &[AccessAction] {
+        &self.supported_actions
+    }
+}
+
+impl AccessTarget for types::SecurityAccessReviewSubAccessItem {
+    fn target_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn target_name(&self) -> &str {
+        self.name.as_str()
+    }
+    fn supported_actions(&self) -> &[AccessAction] {
+        &self.supported_actions
+    }
 }
 
 /// The builder of [`Review::act_on`].
@@ -783,13 +845,12 @@ pub struct RemediationReport {
 }
 
 impl RemediationReport {
-    fn of(accesses: &[types::SecurityAccessReviewAccessItem], ids: &[String]) -> Self {
-        use types::SecurityAccessReviewAccessItemRemediationStatus as Status;
+    fn of(statuses: &[(String, Option<Status>)], ids: &[String]) -> Self {
         let mut report = Self::default();
         for id in ids {
-            match accesses.iter().find(|a| a.id.as_str() == id) {
+            match statuses.iter().find(|(known, _)| known == id) {
                 None => report.missing.push(id.clone()),
-                Some(access) => match &access.remediation_status {
+                Some((_, status)) => match status {
                     Some(Status::InProgress) => report.in_progress.push(id.clone()),
                     Some(
                         status @ (Status::PendingManualRemediation
@@ -802,6 +863,9 @@ impl RemediationReport {
         report
     }
 }
+
+/// Where an access or sub-access stands after an action.
+type Status = types::SecurityAccessReviewAccessItemRemediationStatus;
 
 impl<'a> Reviews<'a> {
     /// The reviews assigned to the signed-in user (`/my/security-access-reviews`), streamed.

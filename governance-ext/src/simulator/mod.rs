@@ -15,13 +15,15 @@
 //!
 //! | area | behaviour |
 //! |---|---|
-//! | token endpoint | `POST /oauth2/v1/token`, `client_credentials` with a `private_key_jwt` assertion verified against the service app's JWKS (`aud`, `iss` = `sub`, `exp` ≤ 1 h after `iat`, single-use `jti`, `kid`); requested scopes must be granted; DPoP optional, with the `use_dpop_nonce` challenge |
+//! | token endpoint | `POST /oauth2/v1/token`: `client_credentials` for the service app with a `private_key_jwt` assertion verified against its JWKS (`aud`, `iss` = `sub`, `exp` ≤ 1 h after `iat`, single-use `jti`, `kid`), requested scopes must be granted; `authorization_code` (PKCE S256 verifier checked, code single-use, 60 s, bound to its redirect URI) and rotating `refresh_token` (with `offline_access`) for the OIDC app; DPoP optional, with the `use_dpop_nonce` challenge, checked before a code is spent |
+//! | authorize endpoint | `GET /oauth2/v1/authorize` for the OIDC app ([`Simulator::user_app_id`]): `response_type=code`, `state` and an S256 `code_challenge` required, registered redirect URIs only (others refused without a redirect), scopes from [`USER_APP_SCOPES`]; no sign-in page: `login_hint` names the user (id or login), errors go back to the app as `error=` with the `state` |
 //! | API credentials | `SSWS` API token (not for OAuth-only operations), `Bearer`, or `DPoP` + proof (`htm`, `htu`, `ath`, bound key) |
 //! | scopes | each operation's scopes from the generated metadata; 403 `insufficient_scope` otherwise |
 //! | rate limits | `X-Rate-Limit-Limit/Remaining/Reset` on every response, per operation, real 429s (E0000047) |
 //! | labels | predefined `Crown Jewel` and `Privileged`; ≤ 10 custom keys, ≤ 10 values per key, names 1-50 characters, unique case-insensitively; PATCH operations; delete only when unassigned |
 //! | resource labels | assign / unassign (1-10 ORNs × 1-10 values, ≤ 10 values per resource), list with `orn` / `labelValueId` / `resourceType eq` filters and `after` paging |
-//! | security access reviews | create answers 202 `PENDING`, `ACTIVE` after a configurable delay; get, list, close; one access per app of the principal (with `supportedActions`: revoke, flag for manual remediation), access actions answered 202 with revokes `IN_PROGRESS` until `REMEDIATED` after a configurable delay and flags `PENDING_MANUAL_REMEDIATION` at once; comments |
+//! | security access reviews | create answers 202 `PENDING`, `ACTIVE` after a configurable delay; get, list, stats, principal, history (paged, each action and comment with who did it), review actions listed and taken (`CLOSE_REVIEW`, `RESTORE_ALL_ACCESS`, which brings revoked accesses back through `IN_PROGRESS`); per principal one access per app, each with `supportedActions`, `manualRemediationTypes`, `subAccessTypes`, sub-accesses (a group, an entitlement value, an entitlement bundle; paged by priority, `name` / `resourceType` filters) and anomalies (usage history, assignment method, past decisions); actions on accesses and sub-accesses answered 202, revokes and restores `IN_PROGRESS` until done after a configurable delay, flags `PENDING_MANUAL_*` at once; comments |
+//! | reviewer's side | the same operations under `/my/security-access-reviews`, answered only to the review's reviewers (a user token whose subject is one of them), everyone else Okta's 403 E0000006 |
 //! | everywhere | `X-Okta-Request-Id`, Okta error bodies, `Link` and `_links.next` pointing at the `-admin` host |
 //!
 //! Responses are written to the pinned spec; the workspace tests decode every one of them with
@@ -149,6 +151,7 @@ pub struct SimulatorBuilder {
     require_dpop: bool,
     token_lifetime: Duration,
     client_scopes: Scopes,
+    redirect_uris: Vec<String>,
 }
 
 impl Default for SimulatorBuilder {
@@ -162,9 +165,24 @@ impl Default for SimulatorBuilder {
             require_dpop: false,
             token_lifetime: Duration::from_secs(3600),
             client_scopes: Scopes::all_governance(),
+            redirect_uris: vec![DEFAULT_REDIRECT_URI.to_string()],
         }
     }
 }
+
+/// The redirect URI the OIDC app has registered by default.
+pub const DEFAULT_REDIRECT_URI: &str = "http://localhost:8080/callback";
+
+/// Scopes a user may grant the OIDC app: the reviewer's side of security access reviews, and
+/// the OpenID Connect ones (`offline_access` brings a refresh token).
+pub const USER_APP_SCOPES: &[&str] = &[
+    "okta.governance.securityAccessReviews.endUser.read",
+    "okta.governance.securityAccessReviews.endUser.manage",
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+];
 
 impl SimulatorBuilder {
     /// The org's name: links point at `https://{name}-admin.okta.com` (default `simulated`).
@@ -213,6 +231,13 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Registers another redirect URI for the OIDC app (besides [`DEFAULT_REDIRECT_URI`]): an
+    /// absolute `http` or `https` URL without a fragment.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uris.push(uri.into());
+        self
+    }
+
     fn validate(&self) -> Result<(), Error> {
         let name_ok = !self.org_name.is_empty()
             && self.org_name.len() <= 63
@@ -241,6 +266,18 @@ impl SimulatorBuilder {
                 "whole seconds, at least 1 (X-Rate-Limit-Reset has one-second resolution)",
             ));
         }
+        for uri in &self.redirect_uris {
+            let usable = url::Url::parse(uri).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https") && u.fragment().is_none() && u.has_host()
+            });
+            if !usable {
+                return Err(Error::invalid(
+                    "redirect_uri",
+                    Some(uri.chars().take(200).collect()),
+                    "an absolute http or https URL without a fragment",
+                ));
+            }
+        }
         if self.token_lifetime < Duration::from_secs(1) {
             return Err(Error::invalid(
                 "token_lifetime",
@@ -264,6 +301,7 @@ impl SimulatorBuilder {
         let key_id = "sim-key-1".to_string();
         let jwk = key.public_jwk(Some(&key_id))?;
         let client_id = sim_id("0oa", 900);
+        let user_app_id = sim_id("0oa", 901);
         let api_token = Secret::new(format!("00{}", wire::random_chars(40)?));
         let shared = Arc::new(state::Shared::new(state::Settings {
             base_url: url.clone(),
@@ -281,6 +319,11 @@ impl SimulatorBuilder {
                 jwks: vec![jwk],
                 scopes: self.client_scopes.clone(),
             },
+            user_app: state::UserApp {
+                id: user_app_id.clone(),
+                redirect_uris: self.redirect_uris.clone(),
+                scopes: Scopes::new(USER_APP_SCOPES.iter().copied()),
+            },
         })?);
         let router = wire::router(shared.clone());
         let task = tokio::spawn(async move {
@@ -296,6 +339,7 @@ impl SimulatorBuilder {
             key,
             key_id,
             client_id,
+            user_app_id,
             api_token,
         })
     }
@@ -309,6 +353,7 @@ pub struct Simulator {
     key: SigningKey,
     key_id: String,
     client_id: String,
+    user_app_id: String,
     api_token: Secret,
 }
 
@@ -346,6 +391,20 @@ impl Simulator {
     /// The service app's client id.
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+
+    /// The client id of the org's OIDC app, which users sign in to with authorization code +
+    /// PKCE (a public client; redirect URI [`DEFAULT_REDIRECT_URI`] and those added with
+    /// [`SimulatorBuilder::redirect_uri`]; scopes [`USER_APP_SCOPES`]). Its authorize endpoint
+    /// has no sign-in page: pass the user as `login_hint` (an id or a login) and read the code
+    /// from the redirect; see `examples/security_access_review_lifecycle.rs`.
+    pub fn user_app_id(&self) -> &str {
+        &self.user_app_id
+    }
+
+    /// The login of a directory user (`first.last@example.com`), for `login_hint`.
+    pub fn login_of(&self, user_id: &str) -> Option<String> {
+        self.directory().user(user_id).map(reviews::login_of)
     }
 
     /// The service app's private key (its public JWK is registered with the org).

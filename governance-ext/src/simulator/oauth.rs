@@ -1,11 +1,13 @@
-//! The org authorization server's token endpoint (client credentials with `private_key_jwt`,
-//! optional DPoP) and the checks every API request passes: credentials, DPoP proof, scopes.
+//! The org authorization server: its token endpoint (client credentials with `private_key_jwt`
+//! for the service app; authorization code + PKCE and rotating refresh tokens for the OIDC app;
+//! optional DPoP), its authorize endpoint, and the checks every API request passes:
+//! credentials, DPoP proof, scopes.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,7 +19,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-use super::state::{lock, Shared};
+use super::state::{lock, CodeRec, RefreshRec, Shared};
 use super::wire::{okta_error, Caller};
 use crate::scopes::Scopes;
 
@@ -110,12 +112,16 @@ pub(crate) async fn token(State(shared): State<Arc<Shared>>, request: Request) -
     };
     let form: HashMap<String, String> = url::form_urlencoded::parse(&bytes).into_owned().collect();
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
-    if field("grant_type") != "client_credentials" {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "The authorization grant type is not supported by the authorization server. Configured grant types: [client_credentials].",
-        );
+    match field("grant_type") {
+        "client_credentials" => {}
+        "authorization_code" | "refresh_token" => return user_grant(&shared, &headers, &form),
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "The authorization grant type is not supported by the authorization server. Configured grant types: [client_credentials, authorization_code, refresh_token].",
+            )
+        }
     }
     if field("client_assertion_type") != JWT_BEARER || field("client_assertion").is_empty() {
         return oauth_error(
@@ -148,41 +154,25 @@ pub(crate) async fn token(State(shared): State<Arc<Shared>>, request: Request) -
             ),
         );
     }
-    let mut jkt = None;
-    if shared.settings.require_dpop {
-        let Some(proof) = headers.get("dpop").and_then(|v| v.to_str().ok()) else {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_dpop_proof",
-                "The DPoP proof JWT header is missing.",
-            );
-        };
-        let nonce = lock(&shared.auth).nonce.clone();
-        match verify_proof(&shared, proof, "POST", &token_url, None, Some(&nonce)) {
-            Ok(thumbprint) => jkt = Some(thumbprint),
-            Err(reason) if reason == "use_dpop_nonce" => {
-                let mut response = oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "use_dpop_nonce",
-                    "Authorization server requires nonce in DPoP proof.",
-                );
-                if let Ok(value) = HeaderValue::from_str(&nonce) {
-                    response.headers_mut().insert("dpop-nonce", value);
-                }
-                return response;
-            }
-            Err(reason) => {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_dpop_proof",
-                    &format!("The DPoP proof JWT is invalid: {reason}."),
-                )
-            }
-        }
-    }
-    let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
+    let jkt = match dpop_binding(&shared, &headers, &token_url) {
+        Ok(jkt) => jkt,
+        Err(refusal) => return refusal,
+    };
     let client_id = shared.settings.client.id.clone();
-    let token = match shared.issue_token(&requested, jkt, &client_id) {
+    tokens(&shared, &requested, jkt, &client_id, None)
+}
+
+/// The token endpoint's success answer: an access token for `subject` with `scopes` (bound to
+/// `jkt` when DPoP), and `refresh` when the grant issues one.
+fn tokens(
+    shared: &Shared,
+    scopes: &Scopes,
+    jkt: Option<String>,
+    subject: &str,
+    refresh: Option<String>,
+) -> Response {
+    let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
+    let token = match shared.issue_token(scopes, jkt, subject) {
         Ok(token) => token,
         Err(error) => {
             return oauth_error(
@@ -196,20 +186,261 @@ pub(crate) async fn token(State(shared): State<Arc<Shared>>, request: Request) -
         .counters
         .tokens_issued
         .fetch_add(1, Ordering::Relaxed);
-    let mut response = (
-        StatusCode::OK,
-        axum::Json(json!({
-            "token_type": token_type,
-            "expires_in": shared.settings.token_lifetime.as_secs(),
-            "access_token": token.expose(),
-            "scope": requested.to_string(),
-        })),
-    )
-        .into_response();
+    let mut body = json!({
+        "token_type": token_type,
+        "expires_in": shared.settings.token_lifetime.as_secs(),
+        "access_token": token.expose(),
+        "scope": scopes.to_string(),
+    });
+    if let Some(refresh) = refresh {
+        body["refresh_token"] = json!(refresh);
+    }
+    let mut response = (StatusCode::OK, axum::Json(body)).into_response();
     response
         .headers_mut()
         .insert("cache-control", HeaderValue::from_static("no-store"));
     response
+}
+
+/// Checks the DPoP proof of a token request when the org requires one: the thumbprint of its
+/// key, or the answer to send (a nonce challenge, or a refusal).
+fn dpop_binding(
+    shared: &Shared,
+    headers: &HeaderMap,
+    token_url: &str,
+) -> Result<Option<String>, Response> {
+    if !shared.settings.require_dpop {
+        return Ok(None);
+    }
+    let Some(proof) = headers.get("dpop").and_then(|v| v.to_str().ok()) else {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_dpop_proof",
+            "The DPoP proof JWT header is missing.",
+        ));
+    };
+    let nonce = lock(&shared.auth).nonce.clone();
+    match verify_proof(shared, proof, "POST", token_url, None, Some(&nonce)) {
+        Ok(thumbprint) => Ok(Some(thumbprint)),
+        Err(reason) if reason == "use_dpop_nonce" => {
+            let mut response = oauth_error(
+                StatusCode::BAD_REQUEST,
+                "use_dpop_nonce",
+                "Authorization server requires nonce in DPoP proof.",
+            );
+            if let Ok(value) = HeaderValue::from_str(&nonce) {
+                response.headers_mut().insert("dpop-nonce", value);
+            }
+            Err(response)
+        }
+        Err(reason) => Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_dpop_proof",
+            &format!("The DPoP proof JWT is invalid: {reason}."),
+        )),
+    }
+}
+
+/// How long an authorization code can be exchanged.
+const CODE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
+/// The longest `state`, `login_hint` or `code_challenge` the authorize endpoint reads.
+const MAX_PARAM: usize = 512;
+
+/// `GET /oauth2/v1/authorize` for the OIDC app: authorization code with S256 PKCE. There is no
+/// sign-in page: the user named by `login_hint` (a user id or login of the directory) signs in
+/// and consents at once, and the browser is sent back to the redirect URI with a code (or, once
+/// the redirect URI is known to be registered, with an OAuth error).
+pub(crate) async fn authorize(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params: HashMap<String, String> =
+        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let param = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
+    let app = &shared.settings.user_app;
+    // Until the client and the redirect URI are known, errors stay here (never redirected).
+    if param("client_id") != app.id {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "The client_id is not the org's OIDC app.",
+        );
+    }
+    let redirect_uri = param("redirect_uri");
+    if !app.redirect_uris.iter().any(|r| r == redirect_uri) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The redirect_uri is not registered for the app.",
+        );
+    }
+    let back = |pairs: &[(&str, &str)]| {
+        let mut location = url::Url::parse(redirect_uri).ok();
+        if let Some(url) = location.as_mut() {
+            let mut query = url.query_pairs_mut();
+            for (name, value) in pairs {
+                query.append_pair(name, value);
+            }
+            let state = param("state");
+            if !state.is_empty() {
+                query.append_pair("state", state);
+            }
+        }
+        match location.and_then(|l| HeaderValue::from_str(l.as_str()).ok()) {
+            Some(location) => {
+                let mut response = StatusCode::FOUND.into_response();
+                response.headers_mut().insert("location", location);
+                response
+            }
+            None => oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Unusable redirect_uri.",
+            ),
+        }
+    };
+    let refuse = |error: &str, description: &str| {
+        back(&[("error", error), ("error_description", description)])
+    };
+    if ["state", "login_hint", "code_challenge"]
+        .iter()
+        .any(|name| param(name).len() > MAX_PARAM)
+    {
+        return refuse(
+            "invalid_request",
+            "state, login_hint and code_challenge have at most 512 characters.",
+        );
+    }
+    if param("response_type") != "code" {
+        return refuse(
+            "unsupported_response_type",
+            "The response type is not supported: use code.",
+        );
+    }
+    if param("state").is_empty() {
+        return refuse("invalid_request", "The state parameter is required.");
+    }
+    if param("code_challenge_method") != "S256" || param("code_challenge").len() != 43 {
+        return refuse(
+            "invalid_request",
+            "PKCE is required: code_challenge (43 characters) with code_challenge_method S256.",
+        );
+    }
+    let scopes = Scopes::parse_list(param("scope"));
+    let refused: Vec<&str> = scopes.iter().filter(|s| !app.scopes.contains(s)).collect();
+    if scopes.is_empty() || !refused.is_empty() {
+        return refuse(
+            "invalid_scope",
+            &format!(
+                "The following scopes are not allowed: {}",
+                refused.join(" ")
+            ),
+        );
+    }
+    let hint = param("login_hint");
+    let directory = &shared.settings.directory;
+    let Some(user) = directory
+        .users
+        .iter()
+        .find(|u| !hint.is_empty() && (u.id == hint || super::reviews::login_of(u) == hint))
+    else {
+        return refuse(
+            "login_required",
+            "The simulated org signs in the user named by login_hint (a user id or login of its directory).",
+        );
+    };
+    let code = match super::wire::random_chars(43) {
+        Ok(code) => code,
+        Err(error) => return refuse("server_error", &error.to_string()),
+    };
+    lock(&shared.auth).codes.insert(
+        code.clone(),
+        CodeRec {
+            user: user.id.clone(),
+            scopes,
+            redirect_uri: redirect_uri.to_string(),
+            challenge: param("code_challenge").to_string(),
+            expires: Instant::now() + CODE_LIFETIME,
+        },
+    );
+    back(&[("code", &code)])
+}
+
+/// The OIDC app's grants at the token endpoint: `authorization_code` (with the PKCE verifier)
+/// and `refresh_token` (rotated on each use). The app is a public client: `client_id`, no
+/// secret. The DPoP proof is checked before the code is spent.
+fn user_grant(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) -> Response {
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    if field("client_id") != shared.settings.user_app.id {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "The client_id is not the org's OIDC app.",
+        );
+    }
+    let token_url = format!("{}/oauth2/v1/token", shared.settings.base_url);
+    let jkt = match dpop_binding(shared, headers, &token_url) {
+        Ok(jkt) => jkt,
+        Err(refusal) => return refusal,
+    };
+    let invalid_grant =
+        |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description);
+    let (user, scopes) = if field("grant_type") == "authorization_code" {
+        // Spent whatever happens next, as a code must be.
+        let Some(code) = lock(&shared.auth).codes.remove(field("code")) else {
+            return invalid_grant("The authorization code is invalid or has expired.");
+        };
+        if code.expires <= Instant::now() {
+            return invalid_grant("The authorization code is invalid or has expired.");
+        }
+        if code.redirect_uri != field("redirect_uri") {
+            return invalid_grant("The redirect_uri does not match the authorize request's.");
+        }
+        let verifier = field("code_verifier");
+        if !(43..=128).contains(&verifier.len())
+            || URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != code.challenge
+        {
+            return invalid_grant(
+                "PKCE verification failed: the code_verifier does not match the code_challenge.",
+            );
+        }
+        (code.user, code.scopes)
+    } else {
+        let mut auth = lock(&shared.auth);
+        let Some(record) = auth.refresh_tokens.remove(field("refresh_token")) else {
+            return invalid_grant("The refresh token is invalid or expired.");
+        };
+        if record.jkt.is_some() && record.jkt != jkt {
+            return invalid_grant("The refresh token is bound to another DPoP key.");
+        }
+        (record.user, record.scopes)
+    };
+    let refresh = if scopes.contains("offline_access") {
+        let token = match super::wire::random_chars(48) {
+            Ok(token) => token,
+            Err(error) => {
+                return oauth_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    &error.to_string(),
+                )
+            }
+        };
+        lock(&shared.auth).refresh_tokens.insert(
+            token.clone(),
+            RefreshRec {
+                user: user.clone(),
+                scopes: scopes.clone(),
+                jkt: jkt.clone(),
+            },
+        );
+        Some(token)
+    } else {
+        None
+    };
+    tokens(shared, &scopes, jkt, &user, refresh)
 }
 
 /// Checks a `private_key_jwt` client assertion against the registered app.

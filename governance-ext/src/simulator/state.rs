@@ -23,6 +23,29 @@ pub(crate) struct ClientApp {
     pub scopes: Scopes,
 }
 
+/// The registered OIDC app users sign in to (authorization code + PKCE, a public client).
+pub(crate) struct UserApp {
+    pub id: String,
+    pub redirect_uris: Vec<String>,
+    pub scopes: Scopes,
+}
+
+/// An authorization code: single use, short-lived, bound to what the authorize request said.
+pub(crate) struct CodeRec {
+    pub user: String,
+    pub scopes: Scopes,
+    pub redirect_uri: String,
+    pub challenge: String,
+    pub expires: Instant,
+}
+
+/// A refresh token: rotated on every use.
+pub(crate) struct RefreshRec {
+    pub user: String,
+    pub scopes: Scopes,
+    pub jkt: Option<String>,
+}
+
 /// Fixed at start.
 pub(crate) struct Settings {
     pub base_url: String,
@@ -36,6 +59,7 @@ pub(crate) struct Settings {
     pub directory: Directory,
     pub api_token: Secret,
     pub client: ClientApp,
+    pub user_app: UserApp,
 }
 
 #[derive(Clone)]
@@ -56,6 +80,7 @@ pub(crate) struct LabelRec {
 pub(crate) struct ReviewRec {
     pub id: String,
     pub name: String,
+    pub principal: String,
     pub reviewers: Vec<String>,
     pub end_time: DateTime<Utc>,
     pub created: DateTime<Utc>,
@@ -65,21 +90,34 @@ pub(crate) struct ReviewRec {
     /// The principal's accesses under review, sorted by id.
     pub accesses: Vec<AccessRec>,
     pub comments: Vec<String>,
+    /// What happened, oldest first.
+    pub history: Vec<HistoryRec>,
 }
 
-/// One access of a review: an app the principal is assigned.
-pub(crate) struct AccessRec {
+/// One entry of a review's history.
+pub(crate) struct HistoryRec {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// The user who acted; `None` for the system.
+    pub actor: Option<String>,
+    pub message: String,
+}
+
+/// What an action can be taken on: an access or a sub-access.
+pub(crate) struct Target {
     pub id: String,
     pub name: String,
     pub resource_id: String,
     pub severity: &'static str,
     pub supported: Vec<&'static str>,
+    /// `manualRemediationTypes`: why a person must remove it.
+    pub manual: Vec<&'static str>,
     /// The last action's outcome: the status it ends in, and when it started (remediation
     /// takes `Settings::remediation` for revokes and restores).
     pub remediation: Option<(&'static str, Instant)>,
 }
 
-impl AccessRec {
+impl Target {
     pub fn status(&self, delay: Duration) -> &'static str {
         match self.remediation {
             None => "NONE",
@@ -94,19 +132,79 @@ impl AccessRec {
         }
     }
 
-    pub fn json(&self, shared: &Shared, review: &str) -> Value {
-        json!({
-            "id": self.id,
-            "type": "APPLICATION",
-            "name": self.name,
-            "resourceId": self.resource_id,
-            "severity": self.severity,
-            "supportedActions": self.supported,
-            "remediationStatus": self.status(shared.settings.remediation),
-            "_links": {
-                "self": shared.admin_link(&format!("/governance/api/v2/security-access-reviews/{review}/accesses/{}", self.id)),
-            },
-        })
+    /// The fields accesses and sub-accesses share.
+    fn json(&self, shared: &Shared) -> serde_json::Map<String, Value> {
+        let mut map = serde_json::Map::new();
+        map.insert("id".into(), json!(self.id));
+        map.insert("name".into(), json!(self.name));
+        map.insert("resourceId".into(), json!(self.resource_id));
+        map.insert("severity".into(), json!(self.severity));
+        map.insert("supportedActions".into(), json!(self.supported));
+        map.insert(
+            "remediationStatus".into(),
+            json!(self.status(shared.settings.remediation)),
+        );
+        if !self.manual.is_empty() {
+            map.insert("manualRemediationTypes".into(), json!(self.manual));
+        }
+        map
+    }
+}
+
+/// One access of a review: an app the principal is assigned, with the groups and entitlements
+/// that come with it (its sub-accesses) and what looks unusual about it (its anomalies).
+pub(crate) struct AccessRec {
+    pub target: Target,
+    pub sub: Vec<SubAccessRec>,
+    pub anomalies: Vec<Value>,
+}
+
+/// A sub-access: a group (`GROUP`) or an entitlement (`ENTITLEMENT_VALUE`,
+/// `ENTITLEMENT_BUNDLE`) that belongs to an access's app.
+pub(crate) struct SubAccessRec {
+    pub target: Target,
+    pub kind: &'static str,
+    pub description: String,
+}
+
+impl SubAccessRec {
+    pub fn json(&self, shared: &Shared) -> Value {
+        let mut map = self.target.json(shared);
+        map.insert("type".into(), json!(self.kind));
+        let info = if self.kind == "GROUP" {
+            (
+                "groupInfo",
+                json!({"description": self.description, "assignmentType": "GROUP_RULE", "governanceLabels": []}),
+            )
+        } else {
+            (
+                "entitlementInfo",
+                json!({"type": self.kind, "description": self.description, "assignmentType": "INDIVIDUAL", "collectionsAssigning": [], "entitlements": [], "governanceLabels": []}),
+            )
+        };
+        map.insert(info.0.into(), info.1);
+        Value::Object(map)
+    }
+}
+
+impl AccessRec {
+    pub fn json(&self, shared: &Shared, base: &str, review: &str) -> Value {
+        let mut map = self.target.json(shared);
+        map.insert("type".into(), json!("APPLICATION"));
+        let mut kinds: Vec<&str> = self.sub.iter().map(|s| s.kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        map.insert("subAccessTypes".into(), json!(kinds));
+        map.insert(
+            "_links".into(),
+            json!({"self": shared.admin_link(&format!("{base}/{review}/accesses/{}", self.target.id))}),
+        );
+        Value::Object(map)
+    }
+
+    /// The access and its sub-accesses.
+    pub fn targets_mut(&mut self) -> impl Iterator<Item = &mut Target> {
+        std::iter::once(&mut self.target).chain(self.sub.iter_mut().map(|s| &mut s.target))
     }
 }
 
@@ -133,6 +231,8 @@ pub(crate) struct AuthState {
     pub tokens: HashMap<String, TokenRec>,
     pub used_jti: HashSet<String>,
     pub nonce: String,
+    pub codes: HashMap<String, CodeRec>,
+    pub refresh_tokens: HashMap<String, RefreshRec>,
 }
 
 /// Request counts of a simulated org.

@@ -310,15 +310,35 @@ pub(crate) struct Caller {
     pub subject: String,
 }
 
-/// The operation of each route, from the generated metadata.
+/// The operation of each route, from the generated metadata, by method and path shape.
 fn operations() -> &'static HashMap<(String, String), &'static Operation> {
     static MAP: OnceLock<HashMap<(String, String), &'static Operation>> = OnceLock::new();
     MAP.get_or_init(|| {
         okta_governance_client::operations::OPERATIONS
             .iter()
-            .map(|op| ((op.method.to_string(), op.path.to_string()), *op))
+            .map(|op| ((op.method.to_string(), shape(op.path)), *op))
             .collect()
     })
+}
+
+/// A path template with its parameters' names left out (`/a/{x}/b` → `/a/{}/b`): the router
+/// needs one name per position where the spec uses several (an access id is
+/// `securityAccessReviewAccessId` in one path and `securityAccessReviewTargetId` in another).
+fn shape(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut in_name = false;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                in_name = true;
+                out.push_str("{}");
+            }
+            '}' => in_name = false,
+            c if !in_name => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Takes one request from `bucket`'s window: `Ok(remaining)` or `Err(())` when spent; with the
@@ -350,9 +370,13 @@ async fn okta_edge(
 ) -> Response {
     shared.counters.requests.fetch_add(1, Ordering::Relaxed);
     let operation = operations()
-        .get(&(request.method().to_string(), matched.as_str().to_string()))
+        .get(&(request.method().to_string(), shape(matched.as_str())))
         .copied();
-    let bucket = operation.map(|op| op.id).unwrap_or("token");
+    let bucket = match operation {
+        Some(op) => op.id,
+        None if matched.as_str() == "/oauth2/v1/authorize" => "authorize",
+        None => "token",
+    };
     let (budget, reset) = take(&shared, bucket);
     let (mut response, remaining) = match budget {
         Err(()) => {
@@ -404,8 +428,9 @@ async fn unknown(method: Method, uri: axum::http::Uri) -> Response {
 
 /// Every route of the simulated org.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/oauth2/v1/token", post(oauth::token))
+        .route("/oauth2/v1/authorize", get(oauth::authorize))
         .route(
             "/governance/api/v1/labels",
             get(labels::list).post(labels::create),
@@ -433,49 +458,40 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(reviews::list).post(reviews::create),
         )
         .route(
-            "/governance/api/v2/security-access-reviews/{securityAccessReviewId}",
-            get(reviews::get_one),
-        )
-        .route(
-            "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/actions",
-            post(reviews::action),
-        )
-        .route(
-            "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses",
-            get(reviews::accesses),
-        )
-        .route(
-            "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/actions",
-            post(reviews::access_action),
-        )
-        .route(
-            "/governance/api/v2/security-access-reviews/{securityAccessReviewId}/comment",
-            post(reviews::comment),
-        )
-        .route(
             "/governance/api/v2/my/security-access-reviews",
             get(reviews::my_list),
-        )
-        .route(
-            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}",
-            get(reviews::my_get_one),
-        )
-        .route(
-            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses",
-            get(reviews::my_accesses),
-        )
-        .route(
-            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/accesses/{securityAccessReviewTargetId}/actions",
-            post(reviews::my_access_action),
-        )
-        .route(
-            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/comment",
-            post(reviews::my_comment),
-        )
-        .route(
-            "/governance/api/v2/my/security-access-reviews/{securityAccessReviewId}/actions",
-            post(reviews::my_action),
-        )
+        );
+    // Every operation on one review serves both sides.
+    for base in [
+        "/governance/api/v2/security-access-reviews",
+        "/governance/api/v2/my/security-access-reviews",
+    ] {
+        let id = "{securityAccessReviewId}";
+        router = router
+            .route(&format!("{base}/stats"), get(reviews::stats))
+            .route(&format!("{base}/{id}"), get(reviews::get_one))
+            .route(
+                &format!("{base}/{id}/actions"),
+                get(reviews::list_actions).post(reviews::action),
+            )
+            .route(&format!("{base}/{id}/accesses"), get(reviews::accesses))
+            .route(
+                &format!("{base}/{id}/accesses/{{securityAccessReviewTargetId}}/sub-accesses"),
+                get(reviews::sub_accesses),
+            )
+            .route(
+                &format!("{base}/{id}/accesses/{{securityAccessReviewTargetId}}/anomalies"),
+                get(reviews::anomalies),
+            )
+            .route(
+                &format!("{base}/{id}/accesses/{{securityAccessReviewTargetId}}/actions"),
+                post(reviews::access_action),
+            )
+            .route(&format!("{base}/{id}/comment"), post(reviews::comment))
+            .route(&format!("{base}/{id}/history"), get(reviews::history))
+            .route(&format!("{base}/{id}/principal"), get(reviews::principal));
+    }
+    router
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             okta_edge,

@@ -12,6 +12,7 @@ mod hostile;
 mod labels;
 mod paginate;
 mod resilience;
+mod review_lifecycle;
 mod reviews;
 mod simulator;
 mod simulator_conformance;

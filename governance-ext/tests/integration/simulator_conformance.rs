@@ -345,6 +345,60 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
         Some(json!({"comment": "Revoked: no longer on the team"})),
     )
     .await;
+    // Everything about one review the admin can read: per access, its sub-accesses (groups,
+    // entitlement values and bundles) and anomalies; the history, principal, actions, stats.
+    let every = s
+        .expect(200, "GET", &format!("{reviews}/{id}/accesses"), None)
+        .await;
+    let mut sub_access = None;
+    for item in every["data"].as_array().unwrap() {
+        let target = item["id"].as_str().unwrap();
+        let subs = s
+            .expect(
+                200,
+                "GET",
+                &format!("{reviews}/{id}/accesses/{target}/sub-accesses?limit=1"),
+                None,
+            )
+            .await;
+        if let Some(first) = subs["data"][0]["id"].as_str() {
+            sub_access = Some((target.to_string(), first.to_string()));
+        }
+        s.expect(
+            200,
+            "GET",
+            &format!("{reviews}/{id}/accesses/{target}/anomalies"),
+            None,
+        )
+        .await;
+    }
+    let (parent, sub_access) = sub_access.expect("some access has sub-accesses");
+    s.expect(
+        200,
+        "GET",
+        &format!(
+            "{reviews}/{id}/accesses/{parent}/sub-accesses?filter={}&orderBy={}",
+            encode(r#"resourceType eq "GROUP""#),
+            encode("priority desc")
+        ),
+        None,
+    )
+    .await;
+    s.expect(
+        202,
+        "POST",
+        &format!("{reviews}/{id}/accesses/{sub_access}/actions"),
+        Some(json!({"type": "REVOKE_ACCESS"})),
+    )
+    .await;
+    s.expect(200, "GET", &format!("{reviews}/{id}/history?limit=2"), None)
+        .await;
+    s.expect(200, "GET", &format!("{reviews}/{id}/principal"), None)
+        .await;
+    s.expect(200, "GET", &format!("{reviews}/{id}/actions"), None)
+        .await;
+    s.expect(200, "GET", &format!("{reviews}/stats"), None)
+        .await;
     // The reviewer's side, with a user token.
     let admin_token = s.token.clone();
     let end_user = Scopes::new([
@@ -359,8 +413,20 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
     let my = "/governance/api/v2/my/security-access-reviews";
     s.expect(200, "GET", &format!("{my}?limit=5"), None).await;
     s.expect(200, "GET", &format!("{my}/{id}"), None).await;
-    s.expect(200, "GET", &format!("{my}/{id}/accesses"), None)
+    let mine = s
+        .expect(200, "GET", &format!("{my}/{id}/accesses"), None)
         .await;
+    let first = mine["data"][0]["id"].as_str().unwrap().to_string();
+    for tail in [
+        format!("/{id}/accesses/{parent}/sub-accesses"),
+        format!("/{id}/accesses/{first}/anomalies"),
+        format!("/{id}/history"),
+        format!("/{id}/principal"),
+        format!("/{id}/actions"),
+        "/stats".to_string(),
+    ] {
+        s.expect(200, "GET", &format!("{my}{tail}"), None).await;
+    }
     s.expect(
         204,
         "POST",
@@ -380,6 +446,13 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
         "POST",
         &format!("{reviews}/{id}/actions"),
         Some(json!({"actionType": "CLOSE_REVIEW"})),
+    )
+    .await;
+    s.expect(
+        202,
+        "POST",
+        &format!("{reviews}/{id}/actions"),
+        Some(json!({"actionType": "RESTORE_ALL_ACCESS"})),
     )
     .await;
     s.expect(404, "GET", &format!("{reviews}/sarnotthere000000000"), None)
