@@ -1,22 +1,40 @@
-//! A security access review from launch to close, the admin's side: launch it, wait until it
-//! is generated, revoke every high-severity access (flagging for manual remediation the ones
-//! Okta cannot revoke itself), wait for the remediation, comment and close.
+//! A security access review from launch to close, both sides of it:
+//!
+//! 1. the security team (a service app) launches the review and waits until it is generated;
+//! 2. the reviewer signs in (authorization code + PKCE with the org's OIDC app), goes through
+//!    every access the principal holds with its sub-accesses and anomalies, revokes the risky
+//!    ones (an entitlement alone where the app itself is fine), flags for IT what Okta cannot
+//!    revoke, and waits for the remediation to finish;
+//! 3. the reviewer comments and closes the review; the security team reads its history.
 //!
 //! ```sh
 //! cargo run -p okta-governance --example security_access_review_lifecycle
 //! ```
 //!
 //! With no Okta configuration (`OKTA_CLIENT_*`, `okta.yaml`) it runs against the simulated org,
-//! started in-process. With one, it runs against that org, and only with `--yes` and the
-//! people to use (`--principal USER_ID --reviewer USER_ID`): it revokes real access.
+//! started in-process, whose authorize endpoint signs the reviewer in without a page. With one,
+//! it runs against that org, and only with `--yes` and the people to use (`--principal USER_ID
+//! --reviewer USER_ID`): it revokes real access. Add `--reviewer-app CLIENT_ID` (an OIDC app
+//! with the `okta.governance.securityAccessReviews.endUser.*` scopes and the redirect URI
+//! `http://localhost:8080/callback`) to sign the reviewer in with a browser; without it, the
+//! service app does the reviewer's part through the admin operations: the same code.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
+use okta_governance::auth::user::{AuthorizeRequest, UserSignIn};
+use okta_governance::auth::Credentials;
 use okta_governance::client::types::SecurityAccessReviewAccessItemSeverity as Severity;
 use okta_governance::prelude::*;
-use okta_governance::reviews::AccessAction;
-use okta_governance::simulator::Simulator;
+use okta_governance::reviews::{AccessAction, Review};
+use okta_governance::simulator::{Simulator, DEFAULT_REDIRECT_URI};
+use okta_governance::Scopes;
+
+/// How long the example waits for the browser to come back to the redirect URI.
+const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+/// The most of the callback request the example reads.
+const MAX_CALLBACK: usize = 8 * 1024;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,8 +48,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         || okta_governance::config::config_files()
             .iter()
             .any(|f| f.exists());
-    // Kept alive for the whole run when simulated.
-    let (_org, okta, principal, reviewer) = if configured {
+    let scopes = Scopes::new([
+        "okta.governance.securityAccessReviews.endUser.read",
+        "okta.governance.securityAccessReviews.endUser.manage",
+        "offline_access",
+    ]);
+
+    // The security team's client, and who is reviewed by whom.
+    let mut simulated = None;
+    let (admin, principal, reviewer_id) = if configured {
         let (Some(principal), Some(reviewer), true) = (
             value("--principal"),
             value("--reviewer"),
@@ -43,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("(read only: pass --yes --principal USER_ID --reviewer USER_ID to run the lifecycle; it revokes real access)");
             return Ok(());
         };
-        (None, Governance::from_env()?, principal, reviewer)
+        (Governance::from_env()?, principal, reviewer)
     } else {
         let org = Simulator::builder()
             .review_activation(Duration::from_secs(1))
@@ -51,96 +76,255 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .start()
             .await?;
         println!("simulated org at {}", org.url());
-        let okta = org.governance()?;
         let users = &org.directory().users;
         let (principal, reviewer) = (users[0].id.clone(), users[1].id.clone());
-        (Some(org), okta, principal, reviewer)
+        let admin = org.governance()?;
+        simulated = Some(org);
+        (admin, principal, reviewer)
     };
 
-    // 1. Launch, and wait until Okta has generated the review.
-    let launched = okta
+    // 1. The security team launches the review and waits until Okta has generated it.
+    let launched = admin
         .reviews()
         .launch(&principal, "Security access review (lifecycle example)")
-        .reviewer(&reviewer)
+        .reviewer(&reviewer_id)
         .send()
         .await?;
-    let review = okta.review(launched.id.as_str());
-    review.wait_until_active(Duration::from_secs(600)).await?;
-    println!("review {} is ACTIVE", review.id());
+    let id = launched.id.to_string();
+    admin
+        .review(&id)
+        .wait_until_active(Duration::from_secs(600))
+        .await?;
+    println!("review {id} is ACTIVE");
 
-    // 2. What the principal holds.
+    // 2. The reviewer signs in with authorization code + PKCE.
+    let reviewer = match (&simulated, value("--reviewer-app")) {
+        (Some(org), _) => {
+            let sign_in = UserSignIn::new(admin.org(), org.user_app_id(), DEFAULT_REDIRECT_URI)?;
+            let mut request = sign_in.authorize_url(&scopes);
+            // The simulated org has no sign-in page: `login_hint` says who signs in.
+            let login = org.login_of(&reviewer_id).unwrap_or_default();
+            request
+                .url
+                .query_pairs_mut()
+                .append_pair("login_hint", &login);
+            let (code, state) = follow_redirect(&request).await?;
+            println!("{login} signed in (authorization code + PKCE)");
+            Some(sign_in.exchange(&code, &state, request).await?)
+        }
+        (None, Some(app)) => {
+            let sign_in = UserSignIn::new(admin.org(), app, DEFAULT_REDIRECT_URI)?;
+            let request = sign_in.authorize_url(&scopes);
+            println!("sign in as the reviewer: {}", request.url);
+            let (code, state) = wait_for_callback(DEFAULT_REDIRECT_URI).await?;
+            Some(sign_in.exchange(&code, &state, request).await?)
+        }
+        (None, None) => None,
+    }
+    .map(|tokens| {
+        Governance::new(
+            Config::builder()
+                .org_url(admin.org().as_str())
+                .credentials(Credentials::User(tokens))
+                .build()?,
+        )
+    })
+    .transpose()?;
+    // One flow for both sides: the reviewer's handle when signed in, the admin's otherwise.
+    let review = match &reviewer {
+        Some(reviewer) => reviewer.my_review(&id),
+        None => admin.review(&id),
+    };
+    review_and_close(&review).await?;
+
+    // 3. The security team reads what happened.
+    let history: Vec<types::SecurityAccessReviewHistoryItem> =
+        admin.review(&id).history(50)?.try_collect().await?;
+    println!("history:");
+    for entry in history {
+        let who = match &entry.principal_profile {
+            Some(user) => user
+                .login
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_default(),
+            None if entry.system_generated => "Okta".into(),
+            None => "the service app".into(),
+        };
+        println!("  {} {who}: {}", entry.timestamp, entry.message.as_str());
+    }
+    println!(
+        "review {id} is {}",
+        admin.review(&id).details().await?.status
+    );
+    Ok(())
+}
+
+/// The reviewer's part, written once for both sides.
+async fn review_and_close(review: &Review<'_>) -> Result<(), Error> {
+    // Every access, with its sub-accesses and why it may be risky.
     let accesses: Vec<types::SecurityAccessReviewAccessItem> =
         review.accesses(200)?.try_collect().await?;
+    let mut risky = HashSet::new();
+    let mut risky_subs = Vec::new();
     for access in &accesses {
-        let actions: Vec<String> = access
-            .supported_actions
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let anomalies = review.anomalies(access.id.as_str()).await?.data;
         println!(
-            "  {:<18} {:<6} {}",
+            "  {:<18} {:<6} {} anomalies; supports {}",
             access.name.as_str(),
             access.severity.to_string(),
-            actions.join(", ")
+            anomalies.len(),
+            join(&access.supported_actions)
         );
-    }
-
-    // 3. Revoke the high-severity accesses, with progress; those Okta cannot revoke are
-    //    refused before sending and flagged for a person instead.
-    let high = |a: &types::SecurityAccessReviewAccessItem| a.severity == Severity::High;
-    let mut outcomes = review
-        .act_on(AccessAction::RevokeAccess, high)
-        .outcomes()
-        .await?;
-    let mut acted = Vec::new();
-    while let Some(outcome) = outcomes.next().await {
-        let result = match &outcome.result {
-            Ok(()) => "revoke requested".to_string(),
-            Err(error) => error.to_string(),
-        };
-        println!(
-            "  [{}/{}] {}: {result}",
-            outcome.done, outcome.total, outcome.name
-        );
-        if outcome.result.is_ok() {
-            acted.push(outcome.access_id);
+        for anomaly in &anomalies {
+            println!("      ! {} {}", anomaly.severity, anomaly.type_);
+        }
+        // Okta rates the access high, or something about it is highly unusual: revoke it.
+        if access.severity == Severity::High
+            || anomalies.iter().any(|a| a.severity == Severity::High)
+        {
+            risky.insert(access.id.to_string());
+            continue;
+        }
+        // Keep the app; revoke the groups and entitlements that come with it unless low.
+        if !access.sub_access_types.is_empty() {
+            let subs: Vec<types::SecurityAccessReviewSubAccessItem> = review
+                .sub_accesses(access.id.as_str(), 200)?
+                .try_collect()
+                .await?;
+            for sub in subs {
+                println!(
+                    "      - {} {} ({})",
+                    sub.type_,
+                    sub.name.as_str(),
+                    sub.severity
+                );
+                if sub.severity != Severity::Low {
+                    risky_subs.push(sub);
+                }
+            }
         }
     }
-    for access in accesses.iter().filter(|a| high(a)) {
-        let revocable = access
-            .supported_actions
-            .contains(&AccessAction::RevokeAccess);
-        let flaggable = access
-            .supported_actions
-            .contains(&AccessAction::FlagForManualRemediation);
-        if !revocable && flaggable {
+
+    // Revoke the risky accesses, a few at a time under the rate limit, with progress. Those
+    // Okta cannot revoke are refused before sending and flagged for a person instead.
+    let mut acted = Vec::new();
+    let mut outcomes = review
+        .act_on(AccessAction::RevokeAccess, |a| {
+            risky.contains(a.id.as_str())
+        })
+        .outcomes()
+        .await?;
+    while let Some(outcome) = outcomes.next().await {
+        match &outcome.result {
+            Ok(()) => acted.push(outcome.access_id.clone()),
+            Err(error) => println!("      {error}"),
+        }
+        let verdict = if outcome.result.is_ok() {
+            "revoking"
+        } else {
+            "refused"
+        };
+        println!(
+            "  [{}/{}] {}: {verdict}",
+            outcome.done, outcome.total, outcome.name
+        );
+    }
+    for access in accesses.iter().filter(|a| risky.contains(a.id.as_str())) {
+        let supports = |action| access.supported_actions.contains(&action);
+        if !supports(AccessAction::RevokeAccess) && supports(AccessAction::FlagForManualRemediation)
+        {
             review
                 .act(access, AccessAction::FlagForManualRemediation)
                 .await?;
-            println!("  {}: flagged for manual remediation", access.name.as_str());
+            println!("  {}: flagged for IT", access.name.as_str());
             acted.push(access.id.to_string());
         }
     }
+    for sub in &risky_subs {
+        if sub.supported_actions.contains(&AccessAction::RevokeAccess) {
+            review.act(sub, AccessAction::RevokeAccess).await?;
+            println!("  {} {}: revoking", sub.type_, sub.name.as_str());
+            acted.push(sub.id.to_string());
+        }
+    }
 
-    // 4. Remediation is asynchronous.
+    // Remediation is asynchronous.
     let remediation = review
         .wait_for_remediation(&acted, Duration::from_secs(600))
         .await?;
     println!(
-        "remediated: {}; waiting for a person: {}",
+        "remediated: {}; waiting for IT: {}",
         remediation.finished.len(),
         remediation.manual.len()
     );
-
-    // 5. Close.
     review
-        .comment("High-severity accesses revoked or flagged for IT")
+        .comment("Risky accesses revoked; the rest flagged for IT")
         .await?;
-    review.close().await?;
-    println!(
-        "review {} is {}",
-        review.id(),
-        review.details().await?.status
-    );
-    Ok(())
+    review.close().await
+}
+
+fn join(actions: &[AccessAction]) -> String {
+    let names: Vec<String> = actions.iter().map(ToString::to_string).collect();
+    names.join(", ")
+}
+
+/// Plays the browser against the simulated org: requests the authorize URL and reads the code
+/// and state from the redirect, without following it.
+async fn follow_redirect(
+    request: &AuthorizeRequest,
+) -> Result<(String, String), Box<dyn std::error::Error>> {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let response = browser.get(request.url.clone()).send().await?;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .ok_or("the authorize endpoint did not redirect")?;
+    code_and_state(&url::Url::parse(location)?)
+}
+
+/// Waits (at most [`SIGN_IN_TIMEOUT`]) for the browser to come back to `redirect_uri` on this
+/// machine, and reads the code and state from the first request line.
+async fn wait_for_callback(
+    redirect_uri: &str,
+) -> Result<(String, String), Box<dyn std::error::Error>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let redirect = url::Url::parse(redirect_uri)?;
+    let port = redirect.port_or_known_default().ok_or("no port")?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let (mut socket, _) = tokio::time::timeout(SIGN_IN_TIMEOUT, listener.accept()).await??;
+    let mut buffer = vec![0u8; MAX_CALLBACK];
+    let read = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buffer)).await??;
+    let head = String::from_utf8_lossy(&buffer[..read]);
+    let target = head
+        .lines()
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .ok_or("not an HTTP request")?;
+    let _ = socket
+        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nSigned in: you can close this tab.\n")
+        .await;
+    code_and_state(&redirect.join(target)?)
+}
+
+fn code_and_state(url: &url::Url) -> Result<(String, String), Box<dyn std::error::Error>> {
+    let get = |name: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    if let Some(error) = get("error") {
+        return Err(format!(
+            "sign-in refused: {error} {}",
+            get("error_description").unwrap_or_default()
+        )
+        .into());
+    }
+    Ok((
+        get("code").ok_or("no code in the callback")?,
+        get("state").ok_or("no state in the callback")?,
+    ))
 }

@@ -192,8 +192,8 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQu
 /// - The first app may be revoked or flagged; it brings an entitlement value and an entitlement
 ///   bundle, and is unused and unusually assigned (two high anomalies).
 /// - The second can only be flagged (it is assigned through an app group Okta does not
-///   provision); it brings a group, and past reviews revoked it once (a medium anomaly).
-/// - The third may be revoked, and nothing about it is unusual.
+///   provision), and past reviews revoked it once (a medium anomaly).
+/// - The third may be revoked, and nothing about it is unusual; it brings a group.
 fn accesses_of(shared: &Shared) -> Vec<AccessRec> {
     let directory = &shared.settings.directory;
     let group = |n: usize| directory.groups.get(n);
@@ -280,7 +280,17 @@ fn accesses_of(shared: &Shared) -> Vec<AccessRec> {
                     &["FLAG_FOR_MANUAL_REMEDIATION"],
                     &["APP_GROUP"],
                 ),
-                sub: group(1)
+                sub: Vec::new(),
+                anomalies: vec![anomaly(
+                    "PAST_GOVERNANCE_DECISIONS",
+                    "MEDIUM",
+                    "Reviewers revoked this access {0} time before",
+                    json!([{"value": "1", "type": "NUMBER"}]),
+                )],
+            },
+            _ => AccessRec {
+                target: target(&app.name, &app.id, "LOW", &["REVOKE_ACCESS"], &[]),
+                sub: group(2)
                     .map(|g| {
                         sub(
                             "GROUP",
@@ -293,16 +303,6 @@ fn accesses_of(shared: &Shared) -> Vec<AccessRec> {
                     })
                     .into_iter()
                     .collect(),
-                anomalies: vec![anomaly(
-                    "PAST_GOVERNANCE_DECISIONS",
-                    "MEDIUM",
-                    "Reviewers revoked this access {0} time before",
-                    json!([{"value": "1", "type": "NUMBER"}]),
-                )],
-            },
-            _ => AccessRec {
-                target: target(&app.name, &app.id, "LOW", &["REVOKE_ACCESS"], &[]),
-                sub: Vec::new(),
                 anomalies: Vec::new(),
             },
         };

@@ -548,6 +548,17 @@ mod tests {
     }
 
     #[test]
+    fn every_operation_of_the_spec_has_a_distinct_path_shape() {
+        assert_eq!(shape("/a/{x}/b/{yy}"), "/a/{}/b/{}");
+        assert_eq!(shape("/a"), "/a");
+        // Leaving the names out must not merge two operations.
+        assert_eq!(
+            operations().len(),
+            okta_governance_client::operations::OPERATIONS.len()
+        );
+    }
+
+    #[test]
     fn ids_look_like_okta_ids() {
         let id = new_id("lbl");
         assert_eq!(id.len(), 20);

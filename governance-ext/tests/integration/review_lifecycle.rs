@@ -305,7 +305,7 @@ async fn a_reviewer_signs_in_with_pkce_and_reviews_and_a_stranger_gets_403() {
     let accesses = accesses(&review).await;
     let app = accesses
         .iter()
-        .find(|a| !a.sub_access_types.is_empty())
+        .find(|a| a.sub_access_types.contains(&SubType::EntitlementValue))
         .unwrap();
     let sub = &subs(&review, app.id.as_str()).await[0];
     review.act(sub, AccessAction::RevokeAccess).await.unwrap();
