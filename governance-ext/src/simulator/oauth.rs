@@ -355,16 +355,21 @@ pub(crate) async fn authorize(
         Ok(code) => code,
         Err(error) => return refuse("server_error", &error.to_string()),
     };
-    lock(&shared.auth).codes.insert(
+    let mut auth = lock(&shared.auth);
+    // Codes nobody exchanged go when they expire, so an authorize loop cannot grow the map.
+    let now = Instant::now();
+    auth.codes.retain(|_, c| c.expires > now);
+    auth.codes.insert(
         code.clone(),
         CodeRec {
             user: user.id.clone(),
             scopes,
             redirect_uri: redirect_uri.to_string(),
             challenge: param("code_challenge").to_string(),
-            expires: Instant::now() + CODE_LIFETIME,
+            expires: now + CODE_LIFETIME,
         },
     );
+    drop(auth);
     back(&[("code", &code)])
 }
 
