@@ -92,20 +92,3 @@ pub fn by_rust_method(name: &str) -> Option<&'static Operation> {
         .ok()
         .map(|i| index[i])
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::operations::{BY_RUST_METHOD, OPERATIONS};
-
-    #[test]
-    fn both_indexes_find_every_operation() {
-        assert_eq!(OPERATIONS.len(), BY_RUST_METHOD.len());
-        for op in OPERATIONS {
-            assert_eq!(by_id(op.id).map(|o| o.id), Some(op.id));
-            assert_eq!(by_rust_method(op.rust_method).map(|o| o.id), Some(op.id));
-        }
-        assert!(by_rust_method("no_such_method").is_none());
-        assert!(by_id("noSuchOperation").is_none());
-    }
-}

@@ -15,6 +15,6 @@ where
 /// The pinned spec from the local cache, verified against the pin (`cargo xtask test` fetches
 /// it first; `cargo xtask spec fetch` does so by hand).
 pub fn pinned_spec() -> serde_json::Value {
-    let path = xtask::spec::pinned_spec_path().unwrap_or_else(|e| panic!("{e:#}"));
-    xtask::spec::load_document(&path).unwrap_or_else(|e| panic!("{e:#}"))
+    let path = oig_spec::spec::pinned_spec_path().unwrap_or_else(|e| panic!("{e:#}"));
+    oig_spec::spec::load_document(&path).unwrap_or_else(|e| panic!("{e:#}"))
 }

@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
+use oig_spec::examples::{examples, Side};
 use oig_tests::{decoders, pinned_spec};
 use okta_governance_client::operation::by_id;
 use serde_json::Value;
-use xtask::examples::{examples, Side};
 
 /// How an encoded value compares with the original.
 #[derive(Debug, PartialEq, Eq)]

@@ -2,10 +2,8 @@
 //! spec loading, example enumeration and metadata code instead of repeating it.
 
 pub mod diff;
-pub mod examples;
 pub mod features;
 pub mod generate;
-pub mod meta;
 pub mod normalise;
 pub mod postprocess;
 pub mod public_api;
@@ -13,12 +11,4 @@ pub mod spec;
 pub mod surface;
 pub mod test;
 
-use std::path::PathBuf;
-
-/// The workspace root (the parent of `xtask/`).
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
-}
+pub use oig_spec::{examples, meta, workspace_root};

@@ -3,7 +3,8 @@
 //! 1. Makes sure the pinned spec is in the cache, fetching it from the pinned URL when it is
 //!    missing (CI fetches it from a local copy first, as there is no network there).
 //! 2. Runs every test of the workspace with snapshot updates disabled, so a snapshot that
-//!    changed without review fails the run, like `cargo insta test --check`.
+//!    changed without review fails the run, like `cargo insta test --check`, in three `cargo
+//!    test` runs (see [`PLAN`]): the generator's, the SDK's test binaries, the SDK's doc tests.
 //! 3. Fails if any `.snap.new` file was left behind.
 //!
 //! Local servers the tests need are installed and started here, and stopped (by PID, when the
@@ -29,25 +30,18 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let root = workspace_root();
     remove_pending_snapshots(&root)?;
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command
-        .current_dir(&root)
-        .args(["test", "--workspace"])
-        .args(args)
-        .env("INSTA_UPDATE", "no")
-        .env_remove("INSTA_FORCE_PASS");
+    let mut env: Vec<(&str, std::ffi::OsString)> = vec![("INSTA_UPDATE", "no".into())];
     // Most tests wait on local servers and timers rather than compute: more threads than
     // cores halve the ext crate's run on a 2-core machine. Timing-sensitive tests allow for
     // a loaded machine. An explicit RUST_TEST_THREADS wins.
     if std::env::var_os("RUST_TEST_THREADS").is_none() {
-        command.env("RUST_TEST_THREADS", "6");
+        env.push(("RUST_TEST_THREADS", "6".into()));
     }
     let _oidc = match start_oidc(&root) {
         Ok(server) => {
             eprintln!("oidc-provider listening on {}", server.url);
-            command
-                .env("OIG_OIDC_URL", &server.url)
-                .env("OIG_OIDC_KEYS", &server.keys);
+            env.push(("OIG_OIDC_URL", server.url.clone().into()));
+            env.push(("OIG_OIDC_KEYS", server.keys.clone().into()));
             Some(server)
         }
         Err(error) if std::env::var_os("CI").is_some() => {
@@ -64,13 +58,13 @@ pub fn run(args: &[String]) -> Result<()> {
         Ok(server) => {
             eprintln!("Prism listening on {}", server.url);
             // The simulator's tests start their own Prism, as a validating proxy.
-            command
-                .env("OIG_PRISM_URL", &server.url)
-                .env(
-                    "OIG_PRISM_BIN",
-                    root.join("tests/servers/prism/node_modules/.bin/prism"),
-                )
-                .env("OIG_SPEC", spec::pinned_spec_path()?);
+            env.push(("OIG_PRISM_URL", server.url.clone().into()));
+            env.push((
+                "OIG_PRISM_BIN",
+                root.join("tests/servers/prism/node_modules/.bin/prism")
+                    .into(),
+            ));
+            env.push(("OIG_SPEC", spec::pinned_spec_path()?.into()));
             Some(server)
         }
         Err(error) if std::env::var_os("CI").is_some() => {
@@ -81,7 +75,31 @@ pub fn run(args: &[String]) -> Result<()> {
             None
         }
     };
-    let status = command.status().context("running cargo test")?;
+    let runs: Vec<Vec<String>> = if args.is_empty() {
+        PLAN.iter()
+            .map(|run| run.iter().map(|a| a.to_string()).collect())
+            .collect()
+    } else {
+        vec![std::iter::once("--workspace".to_string())
+            .chain(args.iter().cloned())
+            .collect()]
+    };
+    // Every run goes ahead even when one fails, so one pass shows every failure.
+    let mut failed = Vec::new();
+    for run in &runs {
+        let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        command
+            .current_dir(&root)
+            .arg("test")
+            .args(run)
+            .env_remove("INSTA_FORCE_PASS")
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        eprintln!("cargo test {}", run.join(" "));
+        let status = command.status().context("running cargo test")?;
+        if !status.success() {
+            failed.push(format!("cargo test {} ({status})", run.join(" ")));
+        }
+    }
     let pending = pending_snapshots(&root)?;
     if !pending.is_empty() {
         bail!(
@@ -93,15 +111,48 @@ pub fn run(args: &[String]) -> Result<()> {
                 .join(", ")
         );
     }
-    if !status.success() {
-        bail!("cargo test failed ({status})");
+    if !failed.is_empty() {
+        bail!("failed: {}", failed.join("; "));
     }
     Ok(())
 }
 
+/// The three `cargo test` runs of `cargo xtask test` (without arguments).
+///
+/// 1. The generator and the tests that use its code (`tests/surface`): the same packages'
+///    dependency features as `cargo xtask` itself, so they reuse its build instead of
+///    compiling progenitor, typify and syn a second time with the SDK's features.
+/// 2. The SDK's test binaries (`--tests`: unit and integration tests, but not the examples,
+///    which CI's clippy checks and CI runs).
+/// 3. The SDK's doc tests (rustdoc and README examples), on the build of run 2.
+pub const PLAN: [&[&str]; 3] = [
+    &["-p", "xtask", "-p", "oig-spec", "-p", "oig-surface-tests"],
+    &[
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--exclude",
+        "oig-spec",
+        "--exclude",
+        "oig-surface-tests",
+        "--tests",
+    ],
+    &[
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--exclude",
+        "oig-spec",
+        "--exclude",
+        "oig-surface-tests",
+        "--doc",
+    ],
+];
+
 fn snapshot_dirs(root: &Path) -> Vec<std::path::PathBuf> {
     vec![
         root.join("tests/tests/snapshots"),
+        root.join("tests/surface/snapshots"),
         root.join("governance-ext/tests/integration/snapshots"),
         root.join("governance-ext/tests/snapshots"),
     ]

@@ -13,7 +13,7 @@ const VERSIONS: [&str; 4] = ["2025-09-08", "2025-09-22", "2026-01-30", "2026-03-
 fn history_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("OIG_SPEC_HISTORY")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/openapi"));
+        .unwrap_or_else(|| xtask::workspace_root().join("../shared/openapi"));
     if dir
         .join(format!("okta-governance-{}.yaml", VERSIONS[0]))
         .exists()
@@ -69,7 +69,7 @@ fn generation_inputs_hash(dir: &std::path::Path) -> String {
     }
     files.sort();
     files.push(root.join("Cargo.lock"));
-    files.push(root.join("tests/tests/spec_history.rs"));
+    files.push(root.join("tests/surface/spec_history.rs"));
     let mut all = Vec::new();
     for file in &files {
         // Named relative to the workspace (the specs by file name): the same inputs give the

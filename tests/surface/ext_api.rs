@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 fn ext_crate() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../governance-ext")
+    xtask::workspace_root().join("governance-ext")
 }
 
 #[test]
