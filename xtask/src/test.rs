@@ -37,44 +37,6 @@ pub fn run(args: &[String]) -> Result<()> {
     if std::env::var_os("RUST_TEST_THREADS").is_none() {
         env.push(("RUST_TEST_THREADS", "6".into()));
     }
-    let _oidc = match start_oidc(&root) {
-        Ok(server) => {
-            eprintln!("oidc-provider listening on {}", server.url);
-            env.push(("OIG_OIDC_URL", server.url.clone().into()));
-            env.push(("OIG_OIDC_KEYS", server.keys.clone().into()));
-            Some(server)
-        }
-        Err(error) if std::env::var_os("CI").is_some() => {
-            return Err(error.context("the local OpenID provider must run in CI"));
-        }
-        Err(error) => {
-            eprintln!(
-                "WARNING: local OpenID provider not started ({error:#}); its tests will skip"
-            );
-            None
-        }
-    };
-    let _prism = match start_prism(&root) {
-        Ok(server) => {
-            eprintln!("Prism listening on {}", server.url);
-            // The simulator's tests start their own Prism, as a validating proxy.
-            env.push(("OIG_PRISM_URL", server.url.clone().into()));
-            env.push((
-                "OIG_PRISM_BIN",
-                root.join("tests/servers/prism/node_modules/.bin/prism")
-                    .into(),
-            ));
-            env.push(("OIG_SPEC", spec::pinned_spec_path()?.into()));
-            Some(server)
-        }
-        Err(error) if std::env::var_os("CI").is_some() => {
-            return Err(error.context("the Prism conformance server must run in CI"));
-        }
-        Err(error) => {
-            eprintln!("WARNING: Prism not started ({error:#}); the conformance tests will skip");
-            None
-        }
-    };
     let runs: Vec<Vec<String>> = if args.is_empty() {
         PLAN.iter()
             .map(|run| run.iter().map(|a| a.to_string()).collect())
@@ -84,22 +46,66 @@ pub fn run(args: &[String]) -> Result<()> {
             .chain(args.iter().cloned())
             .collect()]
     };
+    // The generator's run needs no server: it goes while the servers start.
+    let (before_servers, with_servers) = runs.split_at(usize::from(args.is_empty()));
     // Every run goes ahead even when one fails, so one pass shows every failure.
     let mut failed = Vec::new();
-    for run in &runs {
-        let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        command
-            .current_dir(&root)
-            .arg("test")
-            .args(run)
-            .env_remove("INSTA_FORCE_PASS")
-            .envs(env.iter().map(|(k, v)| (k, v)));
-        eprintln!("cargo test {}", run.join(" "));
-        let status = command.status().context("running cargo test")?;
-        if !status.success() {
-            failed.push(format!("cargo test {} ({status})", run.join(" ")));
+    std::thread::scope(|scope| -> Result<()> {
+        let oidc = scope.spawn(|| start_oidc(&root));
+        let prism = scope.spawn(|| start_prism(&root));
+        for run in before_servers {
+            failed.extend(cargo_test(&root, run, &env)?);
         }
-    }
+        let joined = |handle: std::thread::ScopedJoinHandle<'_, Result<Server>>| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("starting the server panicked")))
+        };
+        let _oidc = match joined(oidc) {
+            Ok(server) => {
+                eprintln!("oidc-provider listening on {}", server.url);
+                env.push(("OIG_OIDC_URL", server.url.clone().into()));
+                env.push(("OIG_OIDC_KEYS", server.keys.clone().into()));
+                Some(server)
+            }
+            Err(error) if std::env::var_os("CI").is_some() => {
+                return Err(error.context("the local OpenID provider must run in CI"));
+            }
+            Err(error) => {
+                eprintln!(
+                    "WARNING: local OpenID provider not started ({error:#}); its tests will skip"
+                );
+                None
+            }
+        };
+        let _prism = match joined(prism) {
+            Ok(server) => {
+                eprintln!("Prism listening on {}", server.url);
+                // The simulator's tests start their own Prism, as a validating proxy.
+                env.push(("OIG_PRISM_URL", server.url.clone().into()));
+                env.push((
+                    "OIG_PRISM_BIN",
+                    root.join("tests/servers/prism/node_modules/.bin/prism")
+                        .into(),
+                ));
+                env.push(("OIG_SPEC", spec::pinned_spec_path()?.into()));
+                Some(server)
+            }
+            Err(error) if std::env::var_os("CI").is_some() => {
+                return Err(error.context("the Prism conformance server must run in CI"));
+            }
+            Err(error) => {
+                eprintln!(
+                    "WARNING: Prism not started ({error:#}); the conformance tests will skip"
+                );
+                None
+            }
+        };
+        for run in with_servers {
+            failed.extend(cargo_test(&root, run, &env)?);
+        }
+        Ok(())
+    })?;
     let pending = pending_snapshots(&root)?;
     if !pending.is_empty() {
         bail!(
@@ -115,6 +121,24 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("failed: {}", failed.join("; "));
     }
     Ok(())
+}
+
+/// One `cargo test` with `run`'s arguments and `env`: `Some(description)` when it failed.
+fn cargo_test(
+    root: &Path,
+    run: &[String],
+    env: &[(&str, std::ffi::OsString)],
+) -> Result<Option<String>> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .current_dir(root)
+        .arg("test")
+        .args(run)
+        .env_remove("INSTA_FORCE_PASS")
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    eprintln!("cargo test {}", run.join(" "));
+    let status = command.status().context("running cargo test")?;
+    Ok((!status.success()).then(|| format!("cargo test {} ({status})", run.join(" "))))
 }
 
 /// The three `cargo test` runs of `cargo xtask test` (without arguments).
