@@ -61,46 +61,25 @@ pub fn run(args: &[String]) -> Result<()> {
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("starting the server panicked")))
         };
-        let _oidc = match joined(oidc) {
-            Ok(server) => {
-                eprintln!("oidc-provider listening on {}", server.url);
-                env.push(("OIG_OIDC_URL", server.url.clone().into()));
-                env.push(("OIG_OIDC_KEYS", server.keys.clone().into()));
-                Some(server)
-            }
-            Err(error) if std::env::var_os("CI").is_some() => {
-                return Err(error.context("the local OpenID provider must run in CI"));
-            }
-            Err(error) => {
-                eprintln!(
-                    "WARNING: local OpenID provider not started ({error:#}); its tests will skip"
-                );
-                None
-            }
-        };
-        let _prism = match joined(prism) {
-            Ok(server) => {
-                eprintln!("Prism listening on {}", server.url);
-                // The simulator's tests start their own Prism, as a validating proxy.
-                env.push(("OIG_PRISM_URL", server.url.clone().into()));
-                env.push((
-                    "OIG_PRISM_BIN",
-                    root.join("tests/servers/prism/node_modules/.bin/prism")
-                        .into(),
-                ));
-                env.push(("OIG_SPEC", spec::pinned_spec_path()?.into()));
-                Some(server)
-            }
-            Err(error) if std::env::var_os("CI").is_some() => {
-                return Err(error.context("the Prism conformance server must run in CI"));
-            }
-            Err(error) => {
-                eprintln!(
-                    "WARNING: Prism not started ({error:#}); the conformance tests will skip"
-                );
-                None
-            }
-        };
+        // Kept until the runs are over: dropping a server stops it.
+        let oidc = optional(joined(oidc), "the local OpenID provider", "its tests")?;
+        if let Some(server) = &oidc {
+            eprintln!("oidc-provider listening on {}", server.url);
+            env.push(("OIG_OIDC_URL", server.url.clone().into()));
+            env.push(("OIG_OIDC_KEYS", server.keys.clone().into()));
+        }
+        let prism = optional(joined(prism), "Prism", "the conformance tests")?;
+        if let Some(server) = &prism {
+            eprintln!("Prism listening on {}", server.url);
+            // The simulator's tests start their own Prism, as a validating proxy.
+            env.push(("OIG_PRISM_URL", server.url.clone().into()));
+            env.push((
+                "OIG_PRISM_BIN",
+                root.join("tests/servers/prism/node_modules/.bin/prism")
+                    .into(),
+            ));
+            env.push(("OIG_SPEC", spec::pinned_spec_path()?.into()));
+        }
         for run in with_servers {
             failed.extend(cargo_test(&root, run, &env)?);
         }
@@ -121,6 +100,21 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("failed: {}", failed.join("; "));
     }
     Ok(())
+}
+
+/// A server that did not start: an error in CI (it must run there); elsewhere a warning, and
+/// the tests that need it skip.
+fn optional(started: Result<Server>, server: &str, tests: &str) -> Result<Option<Server>> {
+    match started {
+        Ok(server) => Ok(Some(server)),
+        Err(error) if std::env::var_os("CI").is_some() => {
+            Err(error.context(format!("{server} must run in CI")))
+        }
+        Err(error) => {
+            eprintln!("WARNING: {server} not started ({error:#}); {tests} will skip");
+            Ok(None)
+        }
+    }
 }
 
 /// One `cargo test` with `run`'s arguments and `env`: `Some(description)` when it failed.

@@ -62,6 +62,18 @@ pub struct Entry {
     pub orn: Option<Orn>,
 }
 
+impl Entry {
+    /// A user's login: `first.last@example.com`.
+    pub(crate) fn login(&self) -> String {
+        let (first, last) = self.name.split_once(' ').unwrap_or((&self.name, ""));
+        format!(
+            "{}.{}@example.com",
+            first.to_ascii_lowercase(),
+            last.to_ascii_lowercase()
+        )
+    }
+}
+
 /// What the simulated org holds besides governance data: a few apps, groups and users to label
 /// and review.
 #[derive(Debug, Clone)]
@@ -404,7 +416,7 @@ impl Simulator {
 
     /// The login of a directory user (`first.last@example.com`), for `login_hint`.
     pub fn login_of(&self, user_id: &str) -> Option<String> {
-        self.directory().user(user_id).map(reviews::login_of)
+        self.directory().user(user_id).map(Entry::login)
     }
 
     /// The service app's private key (its public JWK is registered with the org).

@@ -36,6 +36,16 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
+/// 500 `server_error`: the token endpoint could not make a secret (the system random source
+/// failed).
+fn server_error(error: impl std::fmt::Display) -> Response {
+    oauth_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        &error.to_string(),
+    )
+}
+
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -174,13 +184,7 @@ fn tokens(
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
     let token = match shared.issue_token(scopes, jkt, subject) {
         Ok(token) => token,
-        Err(error) => {
-            return oauth_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                &error.to_string(),
-            )
-        }
+        Err(error) => return server_error(error),
     };
     shared
         .counters
@@ -344,7 +348,7 @@ pub(crate) async fn authorize(
     let Some(user) = directory
         .users
         .iter()
-        .find(|u| !hint.is_empty() && (u.id == hint || super::reviews::login_of(u) == hint))
+        .find(|u| !hint.is_empty() && (u.id == hint || u.login() == hint))
     else {
         return refuse(
             "login_required",
@@ -425,13 +429,7 @@ fn user_grant(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, Strin
     let refresh = if scopes.contains("offline_access") {
         let token = match super::wire::random_chars(48) {
             Ok(token) => token,
-            Err(error) => {
-                return oauth_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    &error.to_string(),
-                )
-            }
+            Err(error) => return server_error(error),
         };
         lock(&shared.auth).refresh_tokens.insert(
             token.clone(),

@@ -176,14 +176,9 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQu
         })
         .map(|r| r.id.as_str())
         .collect();
-    Ok(page(
-        &shared,
-        "/governance/api/v2/security-access-reviews",
-        &params,
-        &keys,
-        limit,
-        |id| org.reviews[id].sparse_json(&shared),
-    ))
+    Ok(page(&shared, ADMIN, &params, &keys, limit, |id| {
+        org.reviews[id].sparse_json(&shared)
+    }))
 }
 
 /// The principal's accesses: one per app of the directory, each with the supported actions,
@@ -330,8 +325,10 @@ fn history_id(n: usize) -> String {
     format!("sah{n:0>17}")
 }
 
-const ADMIN: &str = "/governance/api/v2/security-access-reviews";
-const MY: &str = "/governance/api/v2/my/security-access-reviews";
+/// The admin's side of the reviews.
+pub(crate) const ADMIN: &str = "/governance/api/v2/security-access-reviews";
+/// The reviewer's side.
+pub(crate) const MY: &str = "/governance/api/v2/my/security-access-reviews";
 
 /// Which side a request came in on: the base path of its route.
 fn base(matched: &MatchedPath) -> &'static str {
@@ -764,20 +761,10 @@ pub(crate) async fn principal(
     Ok(json_response(StatusCode::OK, body))
 }
 
-/// A directory user's login: `first.last@example.com`.
-pub(crate) fn login_of(user: &super::Entry) -> String {
-    let (first, last) = user.name.split_once(' ').unwrap_or((&user.name, ""));
-    format!(
-        "{}.{}@example.com",
-        first.to_ascii_lowercase(),
-        last.to_ascii_lowercase()
-    )
-}
-
 /// A directory user as `principal-profile-enriched`.
 fn profile(user: &super::Entry) -> Value {
     let (first, last) = user.name.split_once(' ').unwrap_or((&user.name, ""));
-    let login = login_of(user);
+    let login = user.login();
     json!({
         "id": user.id,
         "firstName": first,

@@ -453,19 +453,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/governance/api/v1/resource-labels/unassign",
             post(labels::unassign),
         )
-        .route(
-            "/governance/api/v2/security-access-reviews",
-            get(reviews::list).post(reviews::create),
-        )
-        .route(
-            "/governance/api/v2/my/security-access-reviews",
-            get(reviews::my_list),
-        );
+        .route(reviews::ADMIN, get(reviews::list).post(reviews::create))
+        .route(reviews::MY, get(reviews::my_list));
     // Every operation on one review serves both sides.
-    for base in [
-        "/governance/api/v2/security-access-reviews",
-        "/governance/api/v2/my/security-access-reviews",
-    ] {
+    for base in [reviews::ADMIN, reviews::MY] {
         let id = "{securityAccessReviewId}";
         router = router
             .route(&format!("{base}/stats"), get(reviews::stats))
