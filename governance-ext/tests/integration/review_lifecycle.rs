@@ -377,6 +377,24 @@ async fn the_authorize_endpoint_and_code_grant_refuse_what_oauth_forbids() {
     );
     assert!(query.iter().any(|(n, _)| n == "state"));
 
+    // An oversized login_hint: refused by name, never looked up.
+    let mut request = sign_in.authorize_url(&reviewer_scopes());
+    request
+        .url
+        .query_pairs_mut()
+        .append_pair("login_hint", &"x".repeat(10_000));
+    let query = authorize(request.url.clone()).await;
+    assert!(
+        query.contains(&("error".into(), "invalid_request".into())),
+        "{query:?}"
+    );
+    assert!(
+        query
+            .iter()
+            .any(|(n, v)| n == "error_description" && v.contains("512")),
+        "{query:?}"
+    );
+
     // A code is spent by its first exchange, and a forged state never reaches the server.
     let mut request = sign_in.authorize_url(&reviewer_scopes());
     request
