@@ -1,6 +1,7 @@
 //! The workspace's developer tasks, as a library so that the workspace tests can reuse the
 //! spec loading, example enumeration and metadata code instead of repeating it.
 
+pub mod builds;
 pub mod diff;
 pub mod features;
 pub mod generate;

@@ -46,15 +46,22 @@ pub fn run(args: &[String]) -> Result<()> {
             .chain(args.iter().cloned())
             .collect()]
     };
+    // The whole plan also checks that its builds compile each dependency once: the build of
+    // `cargo xtask` itself (which has happened: this only reads its artifacts) and each run's.
+    let mut builds = args.is_empty().then(Builds::default);
     // The generator's run needs no server: it goes while the servers start.
     let (before_servers, with_servers) = runs.split_at(usize::from(args.is_empty()));
     // Every run goes ahead even when one fails, so one pass shows every failure.
     let mut failed = Vec::new();
+    if let Some(builds) = &mut builds {
+        let xtask = XTASK_BUILD.map(String::from);
+        failed.extend(builds.build(&root, &xtask, &env)?);
+    }
     std::thread::scope(|scope| -> Result<()> {
         let oidc = scope.spawn(|| start_oidc(&root));
         let prism = scope.spawn(|| start_prism(&root));
         for run in before_servers {
-            failed.extend(cargo_test(&root, run, &env)?);
+            failed.extend(cargo_test(&root, run, &env, builds.as_mut())?);
         }
         let joined = |handle: std::thread::ScopedJoinHandle<'_, Result<Server>>| {
             handle
@@ -81,10 +88,24 @@ pub fn run(args: &[String]) -> Result<()> {
             env.push(("OIG_SPEC", spec::pinned_spec_path()?.into()));
         }
         for run in with_servers {
-            failed.extend(cargo_test(&root, run, &env)?);
+            failed.extend(cargo_test(&root, run, &env, builds.as_mut())?);
         }
         Ok(())
     })?;
+    if let Some(builds) = &builds {
+        let duplicates = crate::builds::duplicates(&builds.artifacts);
+        if !duplicates.is_empty() {
+            let report = crate::builds::describe(&duplicates);
+            // Build time, not correctness: an error in CI (where it is measured), a warning
+            // elsewhere (a developer's own profile settings can cause it).
+            if std::env::var_os("CI").is_some() {
+                eprintln!("{report}");
+                failed.push("dependencies compiled more than once (see above)".into());
+            } else {
+                eprintln!("WARNING: {report}");
+            }
+        }
+    }
     let pending = pending_snapshots(&root)?;
     if !pending.is_empty() {
         bail!(
@@ -117,19 +138,69 @@ fn optional(started: Result<Server>, server: &str, tests: &str) -> Result<Option
     }
 }
 
+/// The build of `cargo xtask` itself (the alias runs `cargo run -p xtask`): already done when
+/// this runs, so it only reports the artifacts.
+const XTASK_BUILD: [&str; 5] = ["build", "-p", "xtask", "--bin", "xtask"];
+
+/// The library artifacts of this run's builds, for [`crate::builds::duplicates`].
+#[derive(Default)]
+struct Builds {
+    artifacts: Vec<crate::builds::Artifact>,
+}
+
+impl Builds {
+    /// Runs `cargo ARGS --message-format=json-render-diagnostics` (diagnostics and progress
+    /// on stderr as usual) and keeps its artifacts: `Some(description)` when it failed.
+    fn build(
+        &mut self,
+        root: &Path,
+        args: &[String],
+        env: &[(&str, std::ffi::OsString)],
+    ) -> Result<Option<String>> {
+        let output = cargo(root, env)
+            .args(args)
+            .arg("--message-format=json-render-diagnostics")
+            .stderr(Stdio::inherit())
+            .output()
+            .context("running cargo")?;
+        self.artifacts
+            .extend(crate::builds::parse(&String::from_utf8_lossy(
+                &output.stdout,
+            )));
+        Ok((!output.status.success())
+            .then(|| format!("cargo {} ({})", args.join(" "), output.status)))
+    }
+}
+
+fn cargo(root: &Path, env: &[(&str, std::ffi::OsString)]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .current_dir(root)
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    command
+}
+
 /// One `cargo test` with `run`'s arguments and `env`: `Some(description)` when it failed.
+/// With `builds`, the test targets are built first (`--no-run`) and their artifacts kept; a
+/// failed build skips the tests.
 fn cargo_test(
     root: &Path,
     run: &[String],
     env: &[(&str, std::ffi::OsString)],
+    builds: Option<&mut Builds>,
 ) -> Result<Option<String>> {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command
-        .current_dir(root)
-        .arg("test")
-        .args(run)
-        .env_remove("INSTA_FORCE_PASS")
-        .envs(env.iter().map(|(k, v)| (k, v)));
+    // Doc tests have no `--no-run`; their build is the test build's.
+    if let Some(builds) = builds.filter(|_| !run.iter().any(|a| a == "--doc")) {
+        let build: Vec<String> = std::iter::once("test".to_string())
+            .chain(run.iter().cloned())
+            .chain(std::iter::once("--no-run".to_string()))
+            .collect();
+        if let Some(failure) = builds.build(root, &build, env)? {
+            return Ok(Some(failure));
+        }
+    }
+    let mut command = cargo(root, env);
+    command.arg("test").args(run).env_remove("INSTA_FORCE_PASS");
     eprintln!("cargo test {}", run.join(" "));
     let status = command.status().context("running cargo test")?;
     Ok((!status.success()).then(|| format!("cargo test {} ({status})", run.join(" "))))
