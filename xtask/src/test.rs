@@ -6,6 +6,10 @@
 //!    changed without review fails the run, like `cargo insta test --check`, in three `cargo
 //!    test` runs (see [`PLAN`]): the generator's, the SDK's test binaries, the SDK's doc tests.
 //! 3. Fails if any `.snap.new` file was left behind.
+//! 4. Without arguments, reports every dependency that the builds of `cargo xtask` and of
+//!    those runs compile in more than one variant ([`crate::builds`]): an error in CI, a
+//!    warning elsewhere. Each run's tests are built first (`--no-run`, with cargo's JSON
+//!    messages), then run.
 //!
 //! Local servers the tests need are installed and started here, and stopped (by PID, when the
 //! guard drops) after the tests: `tests/servers/oidc` (oidc-provider, a real OpenID provider, as
