@@ -258,3 +258,65 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod manifest_tests {
+    /// The feature union is for our own builds: a published crate that depended on it would
+    /// hand its features to every user (and could not be published with a path dependency).
+    #[test]
+    fn only_unpublished_crates_depend_on_the_workspace_hack() {
+        let output = std::process::Command::new(env!("CARGO"))
+            .args([
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--offline",
+            ])
+            .current_dir(crate::workspace_root())
+            .output()
+            .expect("cargo metadata runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let packages = metadata["packages"].as_array().unwrap();
+        let unpublished =
+            |p: &serde_json::Value| p["publish"].as_array().is_some_and(|r| r.is_empty());
+        let hack = packages
+            .iter()
+            .find(|p| p["name"] == "oig-workspace-hack")
+            .expect("the workspace hack is a member");
+        assert!(
+            unpublished(hack),
+            "the workspace hack must be publish = false"
+        );
+        let users: Vec<&str> = packages
+            .iter()
+            .filter(|p| {
+                p["dependencies"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| d["name"] == "oig-workspace-hack")
+            })
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            users.contains(&"xtask") && users.contains(&"oig-tests"),
+            "{users:?}"
+        );
+        for package in packages
+            .iter()
+            .filter(|p| users.contains(&p["name"].as_str().unwrap()))
+        {
+            assert!(
+                unpublished(package),
+                "{} is published and depends on oig-workspace-hack",
+                package["name"]
+            );
+        }
+    }
+}
