@@ -79,15 +79,11 @@ pub fn parse(stdout: &str) -> Vec<Artifact> {
 /// `name version` from a package id, in either of cargo's formats:
 /// `registry+https://…#serde@1.0.0` or `serde 1.0.0 (registry+https://…)`.
 fn package_name(id: &str) -> String {
-    if let Some((_, spec)) = id.rsplit_once('#') {
+    if let Some((url, spec)) = id.rsplit_once('#') {
         // `#name@version`, or `#version` when the name is the URL's last segment.
         return match spec.split_once('@') {
             Some((name, version)) => format!("{name} {version}"),
-            None => {
-                let url = id.rsplit_once('#').map_or(id, |(url, _)| url);
-                let name = url.rsplit('/').next().unwrap_or(url);
-                format!("{name} {spec}")
-            }
+            None => format!("{} {spec}", url.rsplit('/').next().unwrap_or(url)),
         };
     }
     id.split_whitespace().take(2).collect::<Vec<_>>().join(" ")

@@ -4,7 +4,7 @@
 //!    missing (CI fetches it from a local copy first, as there is no network there).
 //! 2. Runs every test of the workspace with snapshot updates disabled, so a snapshot that
 //!    changed without review fails the run, like `cargo insta test --check`, in three `cargo
-//!    test` runs (see [`PLAN`]): the generator's, the SDK's test binaries, the SDK's doc tests.
+//!    test` runs (see [`plan`]): the generator's, the SDK's test binaries, the SDK's doc tests.
 //! 3. Fails if any `.snap.new` file was left behind.
 //! 4. Without arguments, reports every dependency that the builds of `cargo xtask` and of
 //!    those runs compile in more than one variant ([`crate::builds`]): an error in CI, a
@@ -42,9 +42,7 @@ pub fn run(args: &[String]) -> Result<()> {
         env.push(("RUST_TEST_THREADS", "6".into()));
     }
     let runs: Vec<Vec<String>> = if args.is_empty() {
-        PLAN.iter()
-            .map(|run| run.iter().map(|a| a.to_string()).collect())
-            .collect()
+        plan().into()
     } else {
         vec![std::iter::once("--workspace".to_string())
             .chain(args.iter().cloned())
@@ -210,37 +208,29 @@ fn cargo_test(
     Ok((!status.success()).then(|| format!("cargo test {} ({status})", run.join(" "))))
 }
 
-/// The three `cargo test` runs of `cargo xtask test` (without arguments).
+/// The packages of the generator's run, which the SDK's runs leave out.
+const GENERATOR: [&str; 3] = ["xtask", "oig-spec", "oig-surface-tests"];
+
+/// The three `cargo test` runs of `cargo xtask test` (without arguments), as arguments after
+/// `cargo test`.
 ///
-/// 1. The generator and the tests that use its code (`tests/surface`): the same packages'
-///    dependency features as `cargo xtask` itself, so they reuse its build instead of
-///    compiling progenitor, typify and syn a second time with the SDK's features.
+/// 1. The generator and the tests that use its code (`tests/surface`), apart from the SDK's:
+///    they need no server, so they run while the servers start. (Every build shares its
+///    dependencies' compilations through `xtask/workspace-hack`.)
 /// 2. The SDK's test binaries (`--tests`: unit and integration tests, but not the examples,
 ///    which CI's clippy checks and CI runs).
 /// 3. The SDK's doc tests (rustdoc and README examples), on the build of run 2.
-pub const PLAN: [&[&str]; 3] = [
-    &["-p", "xtask", "-p", "oig-spec", "-p", "oig-surface-tests"],
-    &[
-        "--workspace",
-        "--exclude",
-        "xtask",
-        "--exclude",
-        "oig-spec",
-        "--exclude",
-        "oig-surface-tests",
-        "--tests",
-    ],
-    &[
-        "--workspace",
-        "--exclude",
-        "xtask",
-        "--exclude",
-        "oig-spec",
-        "--exclude",
-        "oig-surface-tests",
-        "--doc",
-    ],
-];
+pub fn plan() -> [Vec<String>; 3] {
+    let generator = GENERATOR.iter().flat_map(|p| ["-p", p]).map(String::from);
+    let sdk = |kind| {
+        std::iter::once("--workspace")
+            .chain(GENERATOR.iter().flat_map(|p| ["--exclude", p]))
+            .chain([kind])
+            .map(String::from)
+            .collect()
+    };
+    [generator.collect(), sdk("--tests"), sdk("--doc")]
+}
 
 fn snapshot_dirs(root: &Path) -> Vec<std::path::PathBuf> {
     vec![
