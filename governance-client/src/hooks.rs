@@ -7,26 +7,15 @@
 //! The `okta-governance` crate (`governance-ext/`) supplies a transport that adds authentication, throttling, retries and
 //! tracing; this crate knows nothing about them.
 //!
-//! # How failures inside a transport reach the caller
+//! # What a transport answers
 //!
-//! `exec` can only return a `reqwest::Error`, which cannot be built outside reqwest. A
-//! transport that fails for its own reasons (token endpoint refused, retries exhausted,
-//! deadline passed) therefore answers with a *synthetic response* built by
-//! [`failure_response`]: status 599 (never sent by Okta, declared by no operation, so the
-//! generated code returns it untouched as `Error::UnexpectedResponse`) carrying the typed
-//! error in the response's extensions. [`take_failure`] gets it back. The typed error travels
-//! intact, never flattened to a string, and a caller who does not know about it still sees a
-//! clearly marked unexpected response.
+//! A transport answers with the whole response, its body read (under a limit), as an
+//! `http::Response<Bytes>`, or with the crate's [`Error`]: a transport that fails for its own
+//! reasons (token endpoint refused, retries exhausted, deadline passed) returns that error,
+//! and the generated `send()` hands it to its caller unchanged. The generated code decodes
+//! the body into the operation's type, or turns an error status into [`Error::Api`] with
+//! Okta's error body read.
 //!
-//! # How a body the transport has read reaches the generated code
-//!
-//! A transport may read the body itself (the ext crate's does, so that a connection broken
-//! mid-body is retried like any other failure). It then hands back the response it received,
-//! body stream spent, with the bytes in a [`ReadBody`] extension rather than building a new
-//! response around them. [`decode`] takes the body from there; for a status the operation does
-//! not declare, the generated code passes the response through [`unexpected`], which makes the
-//! bytes its body again, so the caller of `send()` reads it as usual.
-
 //! # Path parameters are always exactly one segment
 //!
 //! Every value the generated code puts into a path goes through [`path_segment`] (the
@@ -36,15 +25,17 @@
 //! no encoding can make one literal segment: an empty value, `.` and `..` (URL parsers resolve
 //! them, percent-encoded or not), and values over [`MAX_PATH_VALUE`] bytes.
 
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
+use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
+use crate::error::{excerpt, ApiError, Error};
 use crate::operation::{by_rust_method, Operation};
+use crate::response::ResponseValue;
 use crate::Client;
 
 /// A boxed, sendable future.
@@ -53,13 +44,14 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Sends one request of one operation. Implemented by the ext crate's layer stack.
 pub trait Transport: Send + Sync + 'static {
     /// Sends `request` for `operation` (`None` only for a request the metadata does not know),
-    /// using `client` or anything else.
+    /// using `client` or anything else, and answers with the response, its body read, or
+    /// with the error that ends the call.
     fn execute<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
         operation: Option<&'static Operation>,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+    ) -> BoxFuture<'a, Result<http::Response<Bytes>, Error>>;
 }
 
 /// The client's inner value: the transport every request goes through.
@@ -85,21 +77,134 @@ impl fmt::Debug for Inner {
     }
 }
 
-impl ClientHooks<Inner> for Client {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        match &self.inner().transport {
-            Some(transport) => {
-                transport
-                    .execute(self.client(), request, by_rust_method(info.operation_id))
-                    .await
-            }
-            None => self.client().execute(request).await,
+// The generated code asserts that the client implements progenitor's hooks trait; every
+// request goes through [`exec`] instead, so the trait's defaults are never called.
+impl ClientHooks<Inner> for Client {}
+
+impl Client {
+    /// The base URL requests are sent to.
+    pub fn baseurl(&self) -> &str {
+        &self.baseurl
+    }
+
+    /// The HTTP client requests are sent with.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The version of the spec this client was generated from (`info.version`).
+    pub fn api_version() -> &'static str {
+        <Self as ClientInfo<Inner>>::api_version()
+    }
+}
+
+/// The largest body the client reads without a transport installed (a transport sets its
+/// own limits): 32 MiB.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// Sends `request` through the client's transport (or, without one, with its HTTP client,
+/// reading the body under [`MAX_BODY`]); every generated `send()` calls it.
+pub(crate) async fn exec(
+    client: &Client,
+    request: reqwest::Request,
+    info: &OperationInfo,
+) -> Result<http::Response<Bytes>, Error> {
+    let operation = by_rust_method(info.operation_id);
+    match &client.inner.transport {
+        Some(transport) => transport.execute(&client.client, request, operation).await,
+        None => {
+            let mut response = client.client.execute(request).await?;
+            let body = read_limited(&mut response, MAX_BODY)
+                .await
+                .map_err(ReadError::into_error)?;
+            Ok(into_http(response, body))
         }
     }
+}
+
+/// `response` with `body` as an `http::Response` (status, version, headers and extensions
+/// kept): what a [`Transport`] answers.
+pub fn into_http(response: reqwest::Response, body: Bytes) -> http::Response<Bytes> {
+    let mut response = http::Response::from(response);
+    let extensions = std::mem::take(response.extensions_mut());
+    let (mut parts, _) = response.into_parts();
+    parts.extensions = extensions;
+    http::Response::from_parts(parts, body)
+}
+
+/// Why a body could not be read by [`read_limited`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The connection failed while reading (the error has no URL: it may carry a code or a
+    /// cursor).
+    Transport(reqwest::Error),
+    /// The body is (or says it is) longer than the limit.
+    TooLarge {
+        /// HTTP status of the response.
+        status: u16,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+}
+
+impl ReadError {
+    /// As the crate's error.
+    pub fn into_error(self) -> Error {
+        match self {
+            ReadError::Transport(error) => Error::from(error),
+            ReadError::TooLarge { status, limit } => Error::BodyTooLarge { status, limit },
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Transport(e) => write!(f, "reading the body failed: {e}"),
+            ReadError::TooLarge { status, limit } => write!(
+                f,
+                "the response body ({status}) is over the limit of {limit} bytes"
+            ),
+        }
+    }
+}
+
+/// Reads `response`'s body to the end, refusing it past `limit` bytes: checked against
+/// `Content-Length` before reading and against the bytes received while reading, so a hostile
+/// or broken server cannot make the client buffer without end. A body that arrives in one
+/// chunk (most do) is kept as it came, with no copy.
+pub async fn read_limited(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Bytes, ReadError> {
+    let limit_u64 = u64::try_from(limit).unwrap_or(u64::MAX);
+    let status = response.status().as_u16();
+    if response.content_length().is_some_and(|n| n > limit_u64) {
+        return Err(ReadError::TooLarge { status, limit });
+    }
+    let mut first = Bytes::new();
+    let mut all = BytesMut::new();
+    let mut total: usize = 0;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ReadError::Transport(e.without_url()))?
+    {
+        total = total.saturating_add(chunk.len());
+        if total > limit {
+            return Err(ReadError::TooLarge { status, limit });
+        }
+        if first.is_empty() && all.is_empty() {
+            first = chunk;
+        } else {
+            if all.is_empty() {
+                all.extend_from_slice(&first);
+            }
+            all.extend_from_slice(&chunk);
+        }
+    }
+    Ok(if all.is_empty() { first } else { all.freeze() })
 }
 
 /// The longest path-parameter value accepted, in bytes (Okta ids are 20 characters, ORNs about
@@ -116,63 +221,42 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b':')
     .remove(b'@');
 
-/// Why a path-parameter value was refused before anything was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PathRefusal {
-    /// The parameter (the spec's name, `labelId`).
-    pub param: &'static str,
-    /// What is wrong with the value.
-    pub reason: &'static str,
-}
-
-impl fmt::Display for PathRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{PATH_REFUSAL}`{}`: {}", self.param, self.reason)
-    }
-}
-
-/// How the message of a refused path value starts (see [`PathRefusal::from_message`]).
-const PATH_REFUSAL: &str = "invalid path parameter ";
-
-impl PathRefusal {
-    /// The refusal whose `Display` is `message`, if it is one: `send()` can only report it as
-    /// progenitor's `Error::InvalidRequest(String)`, and this gets the typed value back.
-    #[doc(hidden)]
-    pub fn from_message(message: &str) -> Option<Self> {
-        let rest = message.strip_prefix(PATH_REFUSAL)?.strip_prefix('`')?;
-        let (name, reason) = rest.split_once("`: ")?;
-        let param = crate::operations::OPERATIONS
-            .iter()
-            .flat_map(|op| op.params)
-            .find(|p| p.name == name)?
-            .name;
-        let reason = [REASON_EMPTY, REASON_DOTS, REASON_LONG]
-            .into_iter()
-            .find(|r| *r == reason)?;
-        Some(Self { param, reason })
-    }
-}
-
 const REASON_EMPTY: &str = "must not be empty";
 const REASON_DOTS: &str = "must not be `.` or `..` (they would change the path)";
 const REASON_LONG: &str = "must be at most 1024 bytes";
 
 /// `value` as one percent-encoded path segment, for the parameter `param`; the generated
-/// `send()` methods call it for every path parameter. An error (the message of a
-/// [`PathRefusal`]) for a value that cannot be one segment.
-pub fn path_segment(value: &str, param: &'static str) -> Result<String, String> {
-    let refuse = |reason| Err(PathRefusal { param, reason }.to_string());
+/// `send()` methods call it for every path parameter. [`Error::InvalidInput`] naming `param`
+/// for a value that cannot be one segment (empty, `.`, `..`, over [`MAX_PATH_VALUE`] bytes).
+pub fn path_segment(value: &str, param: &'static str) -> Result<String, Error> {
+    let refuse = |reason: &str, value: Option<&str>| {
+        Err(Error::InvalidInput {
+            field: param.to_string(),
+            value: value.map(str::to_string),
+            limit: reason.to_string(),
+        })
+    };
     if value.is_empty() {
-        return refuse(REASON_EMPTY);
+        return refuse(REASON_EMPTY, None);
     }
     if value == "." || value == ".." {
-        return refuse(REASON_DOTS);
+        return refuse(REASON_DOTS, Some(value));
     }
     if value.len() > MAX_PATH_VALUE {
-        return refuse(REASON_LONG);
+        // The value itself is left out: it is long, and could be anything.
+        return refuse(REASON_LONG, None);
     }
     Ok(percent_encoding::utf8_percent_encode(value, SEGMENT).to_string())
+}
+
+/// A value a generated builder could not use (a conversion that failed, a required value not
+/// set), as [`Error::InvalidInput`] naming the parameter (the spec's name, or `body`).
+pub(crate) fn refused(field: &'static str, reason: String) -> Error {
+    Error::InvalidInput {
+        field: field.to_string(),
+        value: None,
+        limit: reason,
+    }
 }
 
 /// Whether `path` is `template` (`/governance/api/v1/labels/{labelId}`) with each `{param}`
@@ -206,52 +290,17 @@ fn param_name(segment: &'static str) -> Option<&'static str> {
     segment.strip_prefix('{')?.strip_suffix('}')
 }
 
-/// A 2xx (or declared error) body that did not decode into the operation's type, as
-/// [`decode`] reports it when a transport is installed.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct DecodeFailure {
-    /// `operationId` of the call (`listLabels`), when the metadata knows it.
-    pub operation: Option<&'static str>,
-    /// HTTP status of the response.
-    pub status: u16,
-    /// JSON path where decoding stopped (`data[0].labelId`; empty at the root).
-    pub path: String,
-    /// serde's error.
-    pub error: serde_json::Error,
-    /// The whole body.
-    pub body: bytes::Bytes,
-}
-
-/// Decodes a response as progenitor's `ResponseValue::from_response` does; the generated
-/// `send()` methods call it. With a transport installed, a body that does not decode comes
-/// back as an `UnexpectedResponse` carrying a [`DecodeFailure`] (see [`take_failure`]), so the
-/// ext crate can name the operation and the status; without one, the error is progenitor's
-/// `InvalidResponsePayload`, unchanged.
-#[doc(hidden)]
-pub async fn decode<T: serde::de::DeserializeOwned, E>(
-    client: &Client,
-    response: reqwest::Response,
+/// Decodes a response body into the operation's type; the generated `send()` methods call
+/// it. A body that does not decode is [`Error::Decode`], naming the operation, the status and
+/// the JSON path where decoding stopped.
+pub(crate) async fn decode<T: serde::de::DeserializeOwned>(
+    _client: &Client,
+    response: http::Response<Bytes>,
     info: &OperationInfo,
-) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
-    if client.inner().transport.is_none() {
-        return progenitor_client::ResponseValue::from_response(response).await;
-    }
-    // Moved out rather than copied: the headers go into the value.
-    let mut response = response;
-    let headers = std::mem::take(response.headers_mut());
-    let status = response.status();
-    let body = match response.extensions_mut().remove::<ReadBody>() {
-        Some(ReadBody(body)) => body,
-        None => response
-            .bytes()
-            .await
-            .map_err(progenitor_client::Error::ResponseBodyError)?,
-    };
+) -> Result<ResponseValue<T>, Error> {
+    let (parts, body) = response.into_parts();
     match serde_json::from_slice(&body) {
-        Ok(inner) => Ok(progenitor_client::ResponseValue::new(
-            inner, status, headers,
-        )),
+        Ok(inner) => Ok(ResponseValue::new(inner, parts.status, parts.headers)),
         Err(error) => {
             // Only on failure: decode again, tracking the path.
             let path = serde_path_to_error::deserialize::<_, T>(
@@ -260,82 +309,32 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
             .err()
             .map(|e| e.path().to_string())
             .unwrap_or_default();
-            Err(progenitor_client::Error::UnexpectedResponse(
-                failure_response(DecodeFailure {
-                    operation: by_rust_method(info.operation_id).map(|op| op.id),
-                    status: status.as_u16(),
-                    path,
-                    error,
-                    body,
-                }),
-            ))
+            Err(Error::Decode {
+                operation: by_rust_method(info.operation_id).map(|op| op.id),
+                status: Some(parts.status.as_u16()),
+                source: Box::new(error),
+                path: if path.is_empty() || path == "." {
+                    "$".into()
+                } else {
+                    format!("$.{path}")
+                },
+                excerpt: excerpt(&body),
+            })
         }
     }
 }
 
-/// The body of a response that a transport has already read to the end (to retry a
-/// connection that breaks mid-body, say), riding in the response's extensions: the transport
-/// hands back the response as it came, its body stream spent, instead of building a new
-/// response around the bytes. [`decode`] takes the body from here, and [`unexpected`] makes
-/// it the body again before the generated code hands the response to the caller.
-#[doc(hidden)]
-#[derive(Debug, Clone)]
-pub struct ReadBody(pub bytes::Bytes);
-
-/// The response the generated code returns as `Error::UnexpectedResponse`: when a transport
-/// left its body in a [`ReadBody`], a response with that body (and the same status, version,
-/// headers, URL and extensions), so that the caller reads it as usual.
-#[doc(hidden)]
-pub fn unexpected(mut response: reqwest::Response) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt;
-    let Some(ReadBody(body)) = response.extensions_mut().remove::<ReadBody>() else {
-        return response;
-    };
-    let mut rebuilt = http::Response::builder()
-        .url(response.url().clone())
-        .body(reqwest::Body::from(body))
-        .unwrap_or_default();
-    *rebuilt.status_mut() = response.status();
-    *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-    rebuilt
-        .extensions_mut()
-        .extend(std::mem::take(response.extensions_mut()));
-    reqwest::Response::from(rebuilt)
-}
-
-/// Status of the synthetic responses that carry a transport failure.
-#[doc(hidden)]
-pub const FAILURE_STATUS: u16 = 599;
-
-/// A transport failure riding in a synthetic response's extensions, taken out once by
-/// [`take_failure`] (extensions must be `Clone`; the error need not be).
-#[derive(Clone)]
-struct Failure(Arc<Mutex<Option<Box<dyn Any + Send>>>>);
-
-/// Builds the synthetic response that carries `error` back through the generated code.
-#[doc(hidden)]
-pub fn failure_response<E: Any + Send>(error: E) -> reqwest::Response {
-    let mut response = http::Response::new(reqwest::Body::from(Vec::<u8>::new()));
-    *response.status_mut() = http::StatusCode::from_u16(FAILURE_STATUS)
-        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .extensions_mut()
-        .insert(Failure(Arc::new(Mutex::new(Some(Box::new(error))))));
-    reqwest::Response::from(response)
-}
-
-/// Takes out the error a transport put into a synthetic response with [`failure_response`],
-/// if this is one and the error (still there) has type `E`.
-#[doc(hidden)]
-pub fn take_failure<E: Any>(response: &mut reqwest::Response) -> Option<E> {
-    let failure = response.extensions_mut().get_mut::<Failure>()?;
-    let mut slot = failure.0.lock().unwrap_or_else(PoisonError::into_inner);
-    match slot.take()?.downcast::<E>() {
-        Ok(error) => Some(*error),
-        Err(other) => {
-            *slot = Some(other);
-            None
-        }
-    }
+/// An error answer (a declared error status, or any status the operation does not declare)
+/// as [`Error::Api`], with Okta's error body read; the generated `send()` methods call it.
+pub(crate) async fn error_response(
+    _client: &Client,
+    response: http::Response<Bytes>,
+    info: &OperationInfo,
+) -> Error {
+    Error::from(ApiError::from_response(
+        response.status().as_u16(),
+        response.headers(),
+        response.body(),
+        by_rust_method(info.operation_id).map(|op| op.id),
+    ))
 }

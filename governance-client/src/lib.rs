@@ -29,9 +29,11 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod error;
 pub mod hooks;
 pub mod operation;
 pub mod paging;
+mod response;
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused, rustdoc::bare_urls)]
@@ -43,5 +45,7 @@ pub mod operations;
 #[allow(unused_imports)] // a tag without paginated operations leaves its imports unused
 mod paginated;
 
+pub use error::Error;
 pub use generated::*;
 pub use operation::{Lifecycle, Operation, Param, ParamLocation};
+pub use response::ResponseValue;

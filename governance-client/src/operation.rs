@@ -32,6 +32,7 @@ pub enum ParamLocation {
 
 /// One parameter of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Param {
     /// Name in the spec (and on the wire).
     pub name: &'static str,
@@ -45,6 +46,7 @@ pub struct Param {
 
 /// Facts about one operation of the spec, generated next to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Operation {
     /// `operationId` in the spec (`createLabel`).
     pub id: &'static str,

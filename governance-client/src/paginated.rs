@@ -12,7 +12,6 @@ use crate::types;
 impl<'a> Paginated<'a> for builder::GetPrincipalEntitlementsHistory<'a> {
     type Page = types::PrincipalEntitlementsHistory;
     type Item = types::EntitlementHistoryRecord;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -35,7 +34,6 @@ impl<'a> Paginated<'a> for builder::GetPrincipalEntitlementsHistory<'a> {
 impl<'a> Paginated<'a> for builder::ListAllDefaultEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -58,7 +56,6 @@ impl<'a> Paginated<'a> for builder::ListAllDefaultEntriesV2<'a> {
 impl<'a> Paginated<'a> for builder::ListAllDefaultUserEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -81,7 +78,6 @@ impl<'a> Paginated<'a> for builder::ListAllDefaultUserEntriesV2<'a> {
 impl<'a> Paginated<'a> for builder::ListAllEntitlementValues<'a> {
     type Page = types::EntitlementValuesList;
     type Item = types::EntitlementValueWithParent;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -104,7 +100,6 @@ impl<'a> Paginated<'a> for builder::ListAllEntitlementValues<'a> {
 impl<'a> Paginated<'a> for builder::ListAllRequestTeams<'a> {
     type Page = types::TeamsList;
     type Item = types::Team;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -127,7 +122,6 @@ impl<'a> Paginated<'a> for builder::ListAllRequestTeams<'a> {
 impl<'a> Paginated<'a> for builder::ListAllRequestTypes<'a> {
     type Page = types::RequestTypesList;
     type Item = types::RequestTypeSparse;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -150,7 +144,6 @@ impl<'a> Paginated<'a> for builder::ListAllRequestTypes<'a> {
 impl<'a> Paginated<'a> for builder::ListAllRequests<'a> {
     type Page = types::RequestList;
     type Item = types::RequestSparse;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -173,7 +166,6 @@ impl<'a> Paginated<'a> for builder::ListAllRequests<'a> {
 impl<'a> Paginated<'a> for builder::ListAllRequestsV2<'a> {
     type Page = types::RequestList2;
     type Item = types::RequestSparse2;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -196,7 +188,6 @@ impl<'a> Paginated<'a> for builder::ListAllRequestsV2<'a> {
 impl<'a> Paginated<'a> for builder::ListCampaigns<'a> {
     type Page = types::CampaignsList;
     type Item = types::CampaignSparse;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -215,7 +206,6 @@ impl<'a> Paginated<'a> for builder::ListCampaigns<'a> {
 impl<'a> Paginated<'a> for builder::ListCollectionAssignments<'a> {
     type Page = types::ListAssignedPrincipals;
     type Item = types::AssignedPrincipalDetails;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -238,7 +228,6 @@ impl<'a> Paginated<'a> for builder::ListCollectionAssignments<'a> {
 impl<'a> Paginated<'a> for builder::ListCollectionResources<'a> {
     type Page = types::CollectionResourcesList;
     type Item = types::CollectionResourceFull;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -261,7 +250,6 @@ impl<'a> Paginated<'a> for builder::ListCollectionResources<'a> {
 impl<'a> Paginated<'a> for builder::ListCollections<'a> {
     type Page = types::CollectionsList;
     type Item = types::CollectionFull;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -284,7 +272,6 @@ impl<'a> Paginated<'a> for builder::ListCollections<'a> {
 impl<'a> Paginated<'a> for builder::ListCollectionsAssignments<'a> {
     type Page = types::ListAssignedPrincipals;
     type Item = types::AssignedPrincipalDetails;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -307,7 +294,6 @@ impl<'a> Paginated<'a> for builder::ListCollectionsAssignments<'a> {
 impl<'a> Paginated<'a> for builder::ListDelegateAppointments<'a> {
     type Page = types::DelegateAppointmentList;
     type Item = types::DelegateAppointment;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -326,7 +312,6 @@ impl<'a> Paginated<'a> for builder::ListDelegateAppointments<'a> {
 impl<'a> Paginated<'a> for builder::ListEntitlementBundles<'a> {
     type Page = types::EntitlementBundlesListWithEntitlements;
     type Item = types::EntitlementBundleFullWithEntitlements;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -349,7 +334,6 @@ impl<'a> Paginated<'a> for builder::ListEntitlementBundles<'a> {
 impl<'a> Paginated<'a> for builder::ListEntitlementValues<'a> {
     type Page = types::EntitlementValuesList;
     type Item = types::EntitlementValueWithParent;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -372,7 +356,6 @@ impl<'a> Paginated<'a> for builder::ListEntitlementValues<'a> {
 impl<'a> Paginated<'a> for builder::ListEntitlements<'a> {
     type Page = types::EntitlementsList;
     type Item = types::EntitlementsListObject;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -391,7 +374,6 @@ impl<'a> Paginated<'a> for builder::ListEntitlements<'a> {
 impl<'a> Paginated<'a> for builder::ListGrants<'a> {
     type Page = types::ListGrantsResponse;
     type Item = items::ListGrantsItem;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -440,7 +422,6 @@ impl<'a> Paginated<'a> for builder::ListGrants<'a> {
 impl<'a> Paginated<'a> for builder::ListLabelResources<'a> {
     type Page = types::ListResourceLabels;
     type Item = types::ResourceLabel;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -459,7 +440,6 @@ impl<'a> Paginated<'a> for builder::ListLabelResources<'a> {
 impl<'a> Paginated<'a> for builder::ListMyDefaultEntriesV2<'a> {
     type Page = types::RcarEntriesListV2;
     type Item = types::RcarEntry;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -482,7 +462,6 @@ impl<'a> Paginated<'a> for builder::ListMyDefaultEntriesV2<'a> {
 impl<'a> Paginated<'a> for builder::ListMyDelegateUsers<'a> {
     type Page = types::DelegateUsersList;
     type Item = types::DelegateUser;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -501,7 +480,6 @@ impl<'a> Paginated<'a> for builder::ListMyDelegateUsers<'a> {
 impl<'a> Paginated<'a> for builder::ListMyEntryUsersV2<'a> {
     type Page = types::EntryUsersList;
     type Item = types::EntryUser;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -520,7 +498,6 @@ impl<'a> Paginated<'a> for builder::ListMyEntryUsersV2<'a> {
 impl<'a> Paginated<'a> for builder::ListMyManagedConnections<'a> {
     type Page = types::MyManagedConnections;
     type Item = types::MyManagedConnection;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -539,7 +516,6 @@ impl<'a> Paginated<'a> for builder::ListMyManagedConnections<'a> {
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewAccesses<'a> {
     type Page = types::SecurityAccessReviewAccessItems;
     type Item = types::SecurityAccessReviewAccessItem;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -562,7 +538,6 @@ impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewAccesses<'a> {
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewHistory<'a> {
     type Page = types::SecurityAccessReviewHistoryItems;
     type Item = types::SecurityAccessReviewHistoryItem;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -585,7 +560,6 @@ impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewHistory<'a> {
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewSubAccesses<'a> {
     type Page = types::SecurityAccessReviewSubAccessItems;
     type Item = types::SecurityAccessReviewSubAccessItem;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -608,7 +582,6 @@ impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviewSubAccesses<'a> {
 impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviews<'a> {
     type Page = types::SecurityAccessReviews;
     type Item = types::SecurityAccessReviewSparse;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -631,7 +604,6 @@ impl<'a> Paginated<'a> for builder::ListMySecurityAccessReviews<'a> {
 impl<'a> Paginated<'a> for builder::ListResourceOwnerCatalogResources<'a> {
     type Page = types::ResourceOwnersCatalogResourcesResponse;
     type Item = types::ResourceOwnerResource;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -650,7 +622,6 @@ impl<'a> Paginated<'a> for builder::ListResourceOwnerCatalogResources<'a> {
 impl<'a> Paginated<'a> for builder::ListResourceOwners<'a> {
     type Page = types::ResourceOwnersListResponse;
     type Item = types::ResourceOwner;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -673,7 +644,6 @@ impl<'a> Paginated<'a> for builder::ListResourceOwners<'a> {
 impl<'a> Paginated<'a> for builder::ListReviews<'a> {
     type Page = types::ReviewList;
     type Item = types::ReviewSparse;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -692,7 +662,6 @@ impl<'a> Paginated<'a> for builder::ListReviews<'a> {
 impl<'a> Paginated<'a> for builder::ListRiskRules<'a> {
     type Page = types::ListRiskRuleResponse;
     type Item = types::RiskRuleResponse;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -715,7 +684,6 @@ impl<'a> Paginated<'a> for builder::ListRiskRules<'a> {
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewAccesses<'a> {
     type Page = types::SecurityAccessReviewAccessItems;
     type Item = types::SecurityAccessReviewAccessItem;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -738,7 +706,6 @@ impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewAccesses<'a> {
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewHistory<'a> {
     type Page = types::SecurityAccessReviewHistoryItems;
     type Item = types::SecurityAccessReviewHistoryItem;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -761,7 +728,6 @@ impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewHistory<'a> {
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewSubAccesses<'a> {
     type Page = types::SecurityAccessReviewSubAccessItems;
     type Item = types::SecurityAccessReviewSubAccessItem;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }
@@ -784,7 +750,6 @@ impl<'a> Paginated<'a> for builder::ListSecurityAccessReviewSubAccesses<'a> {
 impl<'a> Paginated<'a> for builder::ListSecurityAccessReviews<'a> {
     type Page = types::SecurityAccessReviews;
     type Item = types::SecurityAccessReviewSparse;
-    type Error = types::Error;
     fn with_after(self, cursor: String) -> Self {
         self.after(cursor)
     }

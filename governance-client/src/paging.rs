@@ -16,10 +16,8 @@ use crate::{Error, ResponseValue};
 pub use crate::paginated::items::*;
 
 /// The future of one page of `P`.
-pub type PageFuture<'a, P> = BoxFuture<
-    'a,
-    Result<ResponseValue<<P as Paginated<'a>>::Page>, Error<<P as Paginated<'a>>::Error>>,
->;
+pub type PageFuture<'a, P> =
+    BoxFuture<'a, Result<ResponseValue<<P as Paginated<'a>>::Page>, Error>>;
 
 /// A builder of a paginated operation.
 pub trait Paginated<'a>: Clone + Send + 'a {
@@ -27,8 +25,6 @@ pub trait Paginated<'a>: Clone + Send + 'a {
     type Page: Send;
     /// One item of a page.
     type Item: Send;
-    /// The operation's error body.
-    type Error: Send;
 
     /// Sets the `after` cursor.
     fn with_after(self, cursor: String) -> Self;

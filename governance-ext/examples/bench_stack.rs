@@ -84,8 +84,7 @@ async fn raw_list_labels(raw: &reqwest::Client, url: &str) -> types::ListLabels 
         .header("accept", "application/json")
         .header(
             "api-version",
-            <okta_governance::client::Client as okta_governance::client::ClientInfo<_>>::api_version(
-            ),
+            okta_governance::client::Client::api_version(),
         )
         .header("authorization", "SSWS 00bench")
         .send()

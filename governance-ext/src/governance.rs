@@ -63,7 +63,7 @@ impl Governance {
                 }
             }))
             .build()
-            .map_err(Error::transport)?;
+            .map_err(crate::error::transport)?;
         // One throttle for API and token requests alike.
         let throttle = Arc::new(Throttle::default());
         let auth = Arc::new(Authenticator::new(config, http.clone(), throttle.clone()));

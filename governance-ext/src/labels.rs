@@ -35,8 +35,8 @@ use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
 use crate::dedup::unique;
-pub use crate::error::flows::LabelError;
-use crate::error::Error;
+pub use crate::error::LabelError;
+use crate::error::{built, Error};
 use crate::filter::ResourceLabelFilter;
 use crate::governance::Governance;
 use crate::orn::Orn;
@@ -87,12 +87,19 @@ impl Color {
         }
     }
 
-    fn metadata(self) -> types::LabelMetadata {
-        types::LabelMetadata {
-            additional_properties: Some(types::LabelMetadataAdditionalProperties {
-                background_color: Some(serde_json::Value::from(self.as_str())),
-            }),
-        }
+    fn metadata(self) -> Result<types::LabelMetadata, Error> {
+        let colour = types::builder::LabelMetadataAdditionalProperties::default()
+            .background_color(serde_json::Value::from(self.as_str()));
+        built(
+            "metadata",
+            types::builder::LabelMetadata::default().additional_properties(built::<
+                types::LabelMetadataAdditionalProperties,
+                _,
+            >(
+                "metadata.additionalProperties",
+                colour,
+            )?),
+        )
     }
 }
 
@@ -101,7 +108,7 @@ fn check_name(field: &'static str, name: &str) -> Result<(), Error> {
     if (1..=50).contains(&length) {
         Ok(())
     } else {
-        Err(Error::invalid(
+        Err(crate::error::invalid(
             field,
             Some(name.to_string()),
             "must be 1 to 50 characters",
@@ -317,7 +324,7 @@ impl Ensure<'_> {
     /// sent.
     pub fn validate(&self) -> Result<types::LabelCreate, Error> {
         if self.values.is_empty() || self.values.len() > MAX_VALUES {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "values",
                 Some(self.values.len().to_string()),
                 "must hold 1 to 10 values",
@@ -328,13 +335,20 @@ impl Ensure<'_> {
             .values
             .iter()
             .map(|(name, color)| {
-                Ok(types::LabelValueCreate {
-                    name: typed("values[].name", name)?,
-                    metadata: color.map(Color::metadata),
-                })
+                built(
+                    "values[]",
+                    types::builder::LabelValueCreate::default()
+                        .name(typed::<types::LabelValueCreateName>("values[].name", name)?)
+                        .metadata(color.map(Color::metadata).transpose()?),
+                )
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(types::LabelCreate { name, values })
+        built(
+            "body",
+            types::builder::LabelCreate::default()
+                .name::<types::LabelCreateName>(name)
+                .values(values),
+        )
     }
 
     /// Creates the label or adds the missing values.
@@ -353,7 +367,7 @@ impl Ensure<'_> {
                     Ok(created) => return Ok(created.into_inner()),
                     Err(error) => {
                         // Another caller may have created it meanwhile: use theirs.
-                        let error = Error::from(error);
+
                         match find_in(&labels.list().await?, &self.key) {
                             Some(label) => label.clone(),
                             None => return Err(error),
@@ -377,7 +391,7 @@ impl Ensure<'_> {
         }
         let total = label.values.len().saturating_add(missing.len());
         if total > MAX_VALUES {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "values",
                 Some(total.to_string()),
                 "must hold at most 10 values per key",
@@ -402,27 +416,47 @@ enum Change {
 }
 
 fn key_op(name: &str) -> Result<types::PatchLabelsItem, Error> {
-    Ok(types::PatchLabelOperation {
-        op: types::LabelPatchOp::Replace,
-        path: "/name".into(),
-        ref_type: types::PatchLabelOperationRefType::LabelCategory,
-        value: Some(typed("name", name)?),
-    }
-    .into())
+    let operation: types::PatchLabelOperation = built(
+        "body",
+        types::builder::PatchLabelOperation::default()
+            .op(types::LabelPatchOp::Replace)
+            .path("/name".to_string())
+            .ref_type(types::PatchLabelOperationRefType::LabelCategory)
+            .value(typed::<types::PatchLabelOperationValue>("name", name)?),
+    )?;
+    Ok(operation.into())
 }
 
 fn value_op(
     op: types::LabelValuePatchOp,
     path: String,
     value: Option<types::LabelValueUpdate>,
-) -> types::PatchLabelsItem {
-    types::PatchLabelValueOperation {
-        op,
-        path,
-        ref_type: types::PatchLabelValueOperationRefType::LabelValue,
-        value,
-    }
-    .into()
+) -> Result<types::PatchLabelsItem, Error> {
+    let operation: types::PatchLabelValueOperation = built(
+        "body",
+        types::builder::PatchLabelValueOperation::default()
+            .op(op)
+            .path(path)
+            .ref_type(types::PatchLabelValueOperationRefType::LabelValue)
+            .value(value),
+    )?;
+    Ok(operation.into())
+}
+
+/// The update of one label value: its new name, its new colour, or both.
+fn value_update(
+    name: Option<&str>,
+    color: Option<Color>,
+) -> Result<types::LabelValueUpdate, Error> {
+    let name = name
+        .map(|name| typed::<types::LabelValueUpdateName>("values[].name", name))
+        .transpose()?;
+    built(
+        "values[]",
+        types::builder::LabelValueUpdate::default()
+            .name(name)
+            .metadata(color.map(Color::metadata).transpose()?),
+    )
 }
 
 impl Change {
@@ -434,32 +468,23 @@ impl Change {
             Change::AddValue(name, color) => value_op(
                 Op::Add,
                 "/values/-".into(),
-                Some(types::LabelValueUpdate {
-                    name: Some(typed("values[].name", name)?),
-                    metadata: color.map(Color::metadata),
-                }),
-            ),
+                Some(value_update(Some(name), *color)?),
+            )?,
             Change::RenameValue(id, name) => value_op(
                 Op::Replace,
                 format!("/values/{}/name", pointer_token(id)),
-                Some(types::LabelValueUpdate {
-                    name: Some(typed("values[].name", name)?),
-                    metadata: None,
-                }),
-            ),
+                Some(value_update(Some(name), None)?),
+            )?,
             Change::SetColor(id, color) => value_op(
                 Op::Replace,
                 format!(
                     "/values/{}/metadata/additionalProperties/backgroundColor",
                     pointer_token(id)
                 ),
-                Some(types::LabelValueUpdate {
-                    name: None,
-                    metadata: Some(color.metadata()),
-                }),
-            ),
+                Some(value_update(None, Some(*color))?),
+            )?,
             Change::RemoveValue(id) => {
-                value_op(Op::Remove, format!("/values/{}", pointer_token(id)), None)
+                value_op(Op::Remove, format!("/values/{}", pointer_token(id)), None)?
             }
         })
     }
@@ -661,33 +686,33 @@ impl<'a> Bulk<'a> {
         let mut resources_done = 0usize;
         stream::iter(plan.into_iter().enumerate())
             .map(move |(index, (resources, values))| async move {
-                let body = types::AssignResourceLabels {
-                    resource_orns: resources
-                        .iter()
-                        .map(|orn| types::ResourceLabelResourceOrn(orn.to_string()))
-                        .collect(),
-                    label_value_ids: values.clone(),
-                };
-                let result = match direction {
-                    Direction::Assign => okta
+                let body: Result<types::AssignResourceLabels, Error> = built(
+                    "body",
+                    types::builder::AssignResourceLabels::default()
+                        .resource_orns(
+                            resources
+                                .iter()
+                                .map(|orn| types::ResourceLabelResourceOrn(orn.to_string()))
+                                .collect::<Vec<_>>(),
+                        )
+                        .label_value_ids(values.clone()),
+                );
+                let result = match (direction, body) {
+                    (_, Err(error)) => Err(error),
+                    (Direction::Assign, Ok(body)) => okta
                         .assign_resource_labels()
                         .body(body)
                         .send()
                         .await
                         .map(drop),
-                    Direction::Unassign => okta
+                    (Direction::Unassign, Ok(body)) => okta
                         .remove_resource_labels()
                         .body(body)
                         .send()
                         .await
                         .map(drop),
                 };
-                (
-                    index,
-                    resources,
-                    values,
-                    result.map_err(|e| Arc::new(Error::from(e))),
-                )
+                (index, resources, values, result.map_err(Arc::new))
             })
             .buffer_unordered(concurrency)
             .map(move |(index, resources, values, result)| {

@@ -205,7 +205,7 @@ impl Seen {
 fn check_limit(limit: u32) -> Result<NonZeroU64, Error> {
     match NonZeroU64::new(u64::from(limit)) {
         Some(value) if limit <= MAX_LIMIT => Ok(value),
-        _ => Err(Error::invalid(
+        _ => Err(crate::error::invalid(
             "limit",
             Some(limit.to_string()),
             "must be 1 to 200 items per page",
@@ -228,10 +228,7 @@ pub type Pages<'a, T> = BoxStream<'a, Result<Page<T>, Error>>;
 pub type Items<'a, T> = BoxStream<'a, Result<T, Error>>;
 
 /// Streams of pages and items for every paginated builder.
-pub trait Paginate<'a>: Paginated<'a>
-where
-    Self::Error: serde::Serialize,
-{
+pub trait Paginate<'a>: Paginated<'a> {
     /// The pages, `limit` (1-200) items each, fetched one at a time as the stream is polled.
     fn pages(self, limit: u32) -> Result<Pages<'a, Self::Item>, Error> {
         let limit = check_limit(limit)?;
@@ -253,7 +250,7 @@ where
                     Some(after) => template.with_after(after),
                     None => template,
                 };
-                let response = builder.send_page().await.map_err(Error::from)?;
+                let response = builder.send_page().await?;
                 let from_header = link_next(response.headers());
                 let (items, from_body) = Self::split(response.into_inner());
                 // The items came; a next link that cannot be followed ends the stream with an
@@ -289,12 +286,7 @@ where
     }
 }
 
-impl<'a, B> Paginate<'a> for B
-where
-    B: Paginated<'a>,
-    B::Error: serde::Serialize,
-{
-}
+impl<'a, B> Paginate<'a> for B where B: Paginated<'a> {}
 
 #[cfg(test)]
 mod tests {

@@ -31,8 +31,8 @@ use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
-pub use crate::error::flows::ReviewError;
-use crate::error::{typed, Error};
+pub use crate::error::ReviewError;
+use crate::error::{built, typed, Error};
 use crate::filter::ReviewFilter;
 use crate::governance::Governance;
 use crate::paginate::{Items, Paginate};
@@ -129,7 +129,7 @@ fn is_user_id(id: &str) -> bool {
 }
 
 fn invalid(field: &'static str, value: impl Into<String>, limit: &'static str) -> Error {
-    Error::invalid(field, Some(value.into()), limit)
+    crate::error::invalid(field, Some(value.into()), limit)
 }
 
 impl Launch<'_> {
@@ -217,17 +217,30 @@ impl Launch<'_> {
             .iter()
             .map(|id| typed(REVIEWERS, id))
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(types::SecurityAccessReviewRequest {
-            principal_id: typed(PRINCIPAL, &self.principal_id)?,
-            name: typed(NAME, &self.name)?,
-            end_time: self.end_time,
-            reviewer_settings: types::SecurityAccessReviewReviewerSettings {
-                type_: types::SecurityAccessReviewReviewerType::User,
-                user_settings: Some(types::SecurityAccessReviewUserReviewerSettings {
-                    included_user_ids,
-                }),
-            },
-        })
+        let user_settings: types::SecurityAccessReviewUserReviewerSettings = built(
+            "reviewerSettings.userSettings",
+            types::builder::SecurityAccessReviewUserReviewerSettings::default()
+                .included_user_ids(included_user_ids),
+        )?;
+        let reviewer_settings: types::SecurityAccessReviewReviewerSettings = built(
+            "reviewerSettings",
+            types::builder::SecurityAccessReviewReviewerSettings::default()
+                .type_(types::SecurityAccessReviewReviewerType::User)
+                .user_settings(user_settings),
+        )?;
+        built(
+            "body",
+            types::builder::SecurityAccessReviewRequest::default()
+                .principal_id(typed::<types::SecurityAccessReviewRequestPrincipalId>(
+                    PRINCIPAL,
+                    &self.principal_id,
+                )?)
+                .name(typed::<types::SecurityAccessReviewRequestName>(
+                    NAME, &self.name,
+                )?)
+                .end_time(self.end_time)
+                .reviewer_settings(reviewer_settings),
+        )
     }
 
     /// Validates and sends `POST /governance/api/v2/security-access-reviews`; the review comes
@@ -507,7 +520,7 @@ impl<'a> Review<'a> {
             |b| b
                 .security_access_review_id(self.id.as_str())
                 .security_access_review_target_id(access_id)
-                .body(types::SecurityAccessReviewAccessesActionRequest { type_: action })
+                .body_map(|b| b.type_(action))
                 .send()
                 .await
         )?;
@@ -592,22 +605,20 @@ impl<'a> Review<'a> {
     pub async fn comment(&self, text: &str) -> Result<(), Error> {
         let length = text.chars().count();
         if !(1..=MAX_COMMENT).contains(&length) {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "comment",
                 Some(text.chars().take(64).collect()),
                 "must be 1 to 1000 characters",
             ));
         }
-        let body = types::SecurityAccessReviewCommentRequest {
-            comment: typed("comment", text)?,
-        };
+        let comment: types::SecurityAccessReviewCommentRequestComment = typed("comment", text)?;
         on_side!(
             self,
             add_security_access_review_comment,
             add_my_security_access_review_comment,
             |b| b
                 .security_access_review_id(self.id.as_str())
-                .body(body)
+                .body_map(|b| b.comment(comment))
                 .send()
                 .await
         )?;
@@ -624,7 +635,7 @@ impl<'a> Review<'a> {
             execute_my_security_access_review_action,
             |b| b
                 .security_access_review_id(self.id.as_str())
-                .body(types::SecurityAccessReviewActionRequest { action_type })
+                .body_map(|b| b.action_type(action_type))
                 .send()
                 .await
         )?;

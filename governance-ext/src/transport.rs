@@ -12,10 +12,9 @@
 //!   all bounded by the retry count and one deadline per call
 //! ```
 //!
-//! Failures of the stack itself travel back through the generated client as typed errors (see
-//! `okta_governance_client::hooks`); the body is read here so that a connection broken mid-body can
-//! be retried like any other failure, and the response goes back as received with the bytes in
-//! a `hooks::ReadBody` extension, where the generated code's decoding takes them from.
+//! Failures of the stack itself are the crate's [`Error`], which the generated `send()` hands
+//! to its caller unchanged; the body is read here so that a connection broken mid-body can be
+//! retried like any other failure, and the response goes back with the body read.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +22,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use futures_util::FutureExt;
-use okta_governance_client::hooks::{failure_response, BoxFuture, ReadBody, Transport};
+use okta_governance_client::hooks::{into_http, BoxFuture, Transport};
 use okta_governance_client::Operation;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use tracing::Instrument;
@@ -142,22 +141,9 @@ impl Buffered {
         Ok(Self { response, body })
     }
 
-    /// The response for the generated code: the one received, with the body in its
-    /// extensions ([`ReadBody`]), where the generated code's decoding takes it from (the
-    /// generated code makes it the body again before it hands an undeclared status to the
-    /// caller). An error status also keeps its parsed body for the ext crate's error.
-    fn into_response(self) -> reqwest::Response {
-        let Self { mut response, body } = self;
-        let status = response.status();
-        if status.is_client_error() || status.is_server_error() {
-            if let Ok(parsed) = serde_json::from_slice::<serde_json::Value>(&body) {
-                response
-                    .extensions_mut()
-                    .insert(crate::error::ErrorBody(parsed));
-            }
-        }
-        response.extensions_mut().insert(ReadBody(body));
-        response
+    /// The response for the generated code, with its body.
+    fn into_response(self) -> http::Response<bytes::Bytes> {
+        into_http(self.response, self.body)
     }
 }
 
@@ -191,7 +177,7 @@ enum Next {
     /// The access token was refused: drop it from the cache, then send again.
     Refresh,
     /// The call is over.
-    Done(Result<reqwest::Response, Error>),
+    Done(Result<http::Response<bytes::Bytes>, Error>),
 }
 
 /// What is left of the call's deadline (no `Instant` arithmetic that could overflow).
@@ -214,7 +200,8 @@ impl StackTransport {
         client: &'a reqwest::Client,
         mut request: reqwest::Request,
         operation: Option<&'static Operation>,
-    ) -> impl std::future::Future<Output = Result<reqwest::Response, Error>> + Send + 'a {
+    ) -> impl std::future::Future<Output = Result<http::Response<bytes::Bytes>, Error>> + Send + 'a
+    {
         async move {
             let mut call = self.start(&request, operation)?;
             // Each value the decisions return is taken apart in a statement of its own, so
@@ -275,7 +262,7 @@ impl StackTransport {
         // Defence in depth behind the generated code's encoding: whatever built the URL, the
         // path must be the operation's template with one segment per parameter.
         let Some(op) = operation else {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "path",
                 Some(request.url().path().to_string()),
                 "the request belongs to no operation of the generated metadata",
@@ -283,14 +270,14 @@ impl StackTransport {
         };
         if let Err(param) = okta_governance_client::hooks::check_path(op.path, request.url().path())
         {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 param,
                 None,
                 "the request path does not match the operation's path template",
             ));
         }
         if request.url().fragment().is_some() {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "path",
                 None,
                 "the request URL has a fragment",
@@ -377,7 +364,7 @@ impl StackTransport {
         }
         let mut attempt = request
             .try_clone()
-            .ok_or_else(|| Error::transport("the request body cannot be replayed"))?;
+            .ok_or_else(|| crate::error::transport("the request body cannot be replayed"))?;
         if call.retries > 0 {
             if let Some(id) = &call.first_request_id {
                 attempt.headers_mut().insert(RETRY_FOR, id.clone());
@@ -417,9 +404,10 @@ impl StackTransport {
                         after: call.started.elapsed(),
                     }
                 } else {
-                    Error::transport(error.without_url())
+                    crate::error::transport(error.without_url())
                 }));
             }
+            Err(other) => return Next::Done(Err(other.into_error())),
             Ok(response) => response,
         };
         let seen = Seen::read(response.response.headers());
@@ -504,7 +492,7 @@ impl Transport for StackTransport {
         client: &'a reqwest::Client,
         request: reqwest::Request,
         operation: Option<&'static Operation>,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+    ) -> BoxFuture<'a, Result<http::Response<bytes::Bytes>, Error>> {
         let span = tracing::debug_span!(
             "okta.request",
             operation = operation.map(|op| op.id).unwrap_or("unknown"),
@@ -519,12 +507,11 @@ impl Transport for StackTransport {
         // call's future and, beside it, the request it was made from.
         Box::pin(
             self.run(client, request, operation)
-                .map(|result| match result {
-                    Ok(response) => Ok(response),
-                    Err(error) => {
+                .map(|result| {
+                    if let Err(error) = &result {
                         tracing::debug!(%error, "request failed");
-                        Ok(failure_response(error))
                     }
+                    result
                 })
                 .instrument(span),
         )

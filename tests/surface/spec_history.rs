@@ -273,3 +273,56 @@ fn syn_check(source: &str, version: &str) {
         "{version}: generated client does not parse"
     );
 }
+
+/// Valid specs generate, whatever their operations answer: an operation that answers only
+/// `204` with no error response has nothing to decode, and one that declares nothing but a
+/// default error has no declared error status.
+#[test]
+fn operations_with_nothing_to_decode_generate() {
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "a DELETE answering only 204, no error response",
+            small_spec(|doc| {
+                doc["paths"]["/governance/api/v1/labels/{labelId}"]["delete"] = serde_json::json!({
+                    "operationId": "deleteLabel", "summary": "Delete a label", "tags": ["Labels"],
+                    "parameters": [{"name": "labelId", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": {"204": {"description": "deleted"}}
+                });
+            }),
+        ),
+        (
+            "every operation answering only 204",
+            small_spec(|doc| {
+                doc["paths"]["/governance/api/v1/labels/{labelId}"]["get"]["responses"] =
+                    serde_json::json!({"204": {"description": "nothing"}});
+            }),
+        ),
+        (
+            "a POST answering 202 with no body, and an error with a body",
+            small_spec(|doc| {
+                doc["paths"]["/governance/api/v1/labels"] = serde_json::json!({"post": {
+                    "operationId": "touchLabels", "summary": "Touch", "tags": ["Labels"],
+                    "responses": {
+                        "202": {"description": "accepted"},
+                        "400": {"description": "bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/label"}}}}
+                    }
+                }});
+            }),
+        ),
+    ];
+    for (what, doc) in cases {
+        let generated =
+            xtask::generate::generate_from(&doc, "t").unwrap_or_else(|e| panic!("{what}: {e:#}"));
+        let client = &generated
+            .outputs
+            .iter()
+            .find(|o| o.path.ends_with("generated.rs"))
+            .expect("the client file")
+            .content;
+        assert!(
+            client.contains("crate::hooks::exec(client, request, &info)"),
+            "{what}"
+        );
+        assert!(!client.contains("progenitor_client::Error"), "{what}");
+    }
+}

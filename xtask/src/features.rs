@@ -461,7 +461,6 @@ mod tests {
             params: Vec::new(),
             body: None,
             success: String::new(),
-            error: String::new(),
         }
     }
 

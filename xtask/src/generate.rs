@@ -78,6 +78,14 @@ pub fn generate_from(doc: &Value, spec_label: &str) -> Result<Generated> {
     let operations_meta = crate::meta::operations(&doc);
     let expected = postprocess::Expected {
         operations: operations_meta.len(),
+        decoding: operations_meta
+            .iter()
+            .filter(|op| {
+                op.responses
+                    .iter()
+                    .any(|(status, body)| status.starts_with('2') && body != "(no body)")
+            })
+            .count(),
         path_params: operations_meta
             .iter()
             .map(|op| op.path.matches('{').count())
@@ -225,6 +233,7 @@ pub fn run(spec_path: Option<&Path>, check: bool) -> Result<()> {
     eprintln!("normalisation:\n{}", generated.report.summary());
     let root = workspace_root();
     if check {
+        spec::check_lockstep()?;
         let mut drifted = Vec::new();
         for output in &generated.outputs {
             let target = root.join(output.path);

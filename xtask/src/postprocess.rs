@@ -7,22 +7,41 @@
 //! of a union apart, and stay closed. `FromStr`/`TryFrom<&str>` stay strict: a caller typing a
 //! value gets an error for an unknown one; only decoding is open.
 //!
-//! `decode-through-hooks`: every `ResponseValue::from_response(response)` of a builder's
-//! `send()` becomes `crate::hooks::decode(client, response, &info)`, which decodes the same way
-//! but, when a transport is installed, reports a body that does not decode together with the
-//! operation and the status (progenitor's own error keeps only the bytes).
+//! `own-error-type`: every `send()` returns the crate's own `Result<ResponseValue<T>, Error>`
+//! (`crate::Error`, `crate::ResponseValue`) instead of progenitor-client's generic
+//! `Error<E>` and `ResponseValue<T>`: one error type on every call, and no progenitor type in a
+//! public signature. The generated file imports the crate's types under progenitor's names.
 //!
-//! `unexpected-through-hooks`: every `Error::UnexpectedResponse(response)` of a `send()` becomes
-//! `Error::UnexpectedResponse(crate::hooks::unexpected(response))`: a transport that read the
-//! body already hands it back in the response's extensions, and this puts it back as the body
-//! before the caller sees the response.
+//! `exec-through-hooks`: the four statements that run progenitor's `pre`, `exec` and `post`
+//! hooks become one `let response = crate::hooks::exec(client, request, &info).await?;`. The
+//! transport answers with the body read, or with the crate's error, which reaches the caller
+//! unchanged (progenitor's `exec` can only fail with a `reqwest::Error`).
+//!
+//! `errors-through-hooks`: every `Error::ErrorResponse(…)` (a status the spec declares as an
+//! error) and `Error::UnexpectedResponse(response)` (any other status) becomes
+//! `crate::hooks::error_response(client, response, &info).await`: `Error::Api` with Okta's
+//! error body read, the status, the request id and the operation.
+//!
+//! `decode-through-hooks`: every `ResponseValue::from_response(response)` (a success with a
+//! JSON body) becomes `crate::hooks::decode(client, response, &info)`, which reports a body that
+//! does not decode with the operation, the status and the JSON path.
+//!
+//! `typed-refusals`: every `let x = x.map_err(Error::InvalidRequest)?` of a builder value
+//! becomes `.map_err(|e| crate::hooks::refused("x", e))?`: `Error::InvalidInput` naming the
+//! parameter by its spec name (the Rust name in lowerCamelCase; `body` for the body).
 //!
 //! `path-segments-through-hooks`: every `encode_path(&x.to_string())` in the `format!` that builds
-//! a `send()`'s URL becomes `crate::hooks::path_segment(&x.to_string(), "xName")
-//! .map_err(Error::InvalidRequest)?`: progenitor's encoder leaves `.` and `\` alone, so a value
-//! like `..\..\api\v1\users` would change which endpoint is called; the hook encodes the
-//! value as exactly one segment and refuses what cannot be one (`""`, `.`, `..`), naming the
-//! parameter by its spec name (the Rust name in lowerCamelCase).
+//! a `send()`'s URL becomes `crate::hooks::path_segment(&x.to_string(), "xName")?`: progenitor's
+//! encoder leaves `.` and `\` alone, so a value like `..\..\api\v1\users` would change which
+//! endpoint is called; the hook encodes the value as exactly one segment and refuses what cannot
+//! be one (`""`, `.`, `..`), naming the parameter by its spec name.
+//!
+//! `types-can-grow`: every struct with named fields and every enum of `types` is
+//! `#[non_exhaustive]`, and none derives `PartialOrd`/`Ord`. Okta adds optional fields and enum
+//! values in minor spec updates; a caller's struct literal or exhaustive `match` would stop
+//! compiling, and a derived order would change when a value is inserted. Callers build values
+//! with the `types::builder` builders (or `Default` and field assignment) and match with a
+//! wildcard arm, so an additive spec change is an additive Rust change.
 //!
 //! `single-header`: where a `send()` builds a header map only to carry one header (the
 //! `api-version` every operation sends), the header is set on the request builder directly:
@@ -44,6 +63,8 @@ const CATCH_ALL: &str = "Unrecognized";
 pub struct Expected {
     /// Operations in the spec: one builder `send()` each.
     pub operations: usize,
+    /// Operations that declare a success response with a JSON body: one decoding `send()` each.
+    pub decoding: usize,
     /// `{param}` segments over all path templates.
     pub path_params: usize,
 }
@@ -57,6 +78,9 @@ pub enum Expect {
     EverySend(usize),
     /// At least one site anywhere.
     Some,
+    /// Any number of sites (none where the spec has nothing of the kind); what the rewrite
+    /// looks for must be gone afterwards (see [`LEFT_OVER`]).
+    Any,
 }
 
 /// What one rewrite changed, and what it had to.
@@ -76,6 +100,7 @@ impl Count {
             Expect::Exactly(n) => self.sites == n,
             Expect::EverySend(n) => self.sends == n,
             Expect::Some => self.sites > 0,
+            Expect::Any => true,
         }
     }
 
@@ -85,6 +110,7 @@ impl Count {
             Expect::Exactly(n) => format!("exactly {n}"),
             Expect::EverySend(n) => format!("in each of the {n} send()"),
             Expect::Some => "at least one".into(),
+            Expect::Any => "any number".into(),
         }
     }
 }
@@ -111,19 +137,33 @@ pub fn apply(file: &mut syn::File, expected: Expected) -> anyhow::Result<Vec<Cou
             expected.operations
         );
     }
-    let rewrites: [Rewrite; 7] = [
+    let rewrites: [Rewrite; 11] = [
+        (
+            "own-error-type",
+            Expect::Exactly(expected.operations),
+            None,
+            own_error_type,
+        ),
+        (
+            "exec-through-hooks",
+            Expect::EverySend(expected.operations),
+            Some(&["hooks", "exec"]),
+            exec_through_hooks,
+        ),
+        (
+            "errors-through-hooks",
+            // Every send() has a catch-all arm for the statuses it does not declare.
+            Expect::EverySend(expected.operations),
+            Some(&["hooks", "error_response"]),
+            errors_through_hooks,
+        ),
         (
             "decode-through-hooks",
-            Expect::EverySend(expected.operations),
+            Expect::EverySend(expected.decoding),
             Some(&["hooks", "decode"]),
             decode_through_hooks,
         ),
-        (
-            "unexpected-through-hooks",
-            Expect::Exactly(expected.operations),
-            Some(&["hooks", "unexpected"]),
-            unexpected_through_hooks,
-        ),
+        ("typed-refusals", Expect::Any, None, typed_refusals),
         (
             "path-segments-through-hooks",
             Expect::Exactly(expected.path_params),
@@ -136,14 +176,17 @@ pub fn apply(file: &mut syn::File, expected: Expected) -> anyhow::Result<Vec<Cou
             None,
             single_header,
         ),
-        ("prelude-paths", Expect::Some, None, prelude_paths),
+        // Cosmetic: a spec whose types use no prelude path has nothing to shorten.
+        ("prelude-paths", Expect::Any, None, prelude_paths),
+        // A spec without types has nothing to gate; an ungated derive left is checked below.
         (
             "optional-json-schema",
-            Expect::Some,
+            Expect::Any,
             None,
             optional_json_schema,
         ),
-        ("open-enums", Expect::Some, None, open_types_enums),
+        ("open-enums", Expect::Any, None, open_types_enums),
+        ("types-can-grow", Expect::Any, None, types_can_grow),
     ];
     let mut counts = Vec::new();
     for (rewrite, expect, hook, run) in rewrites {
@@ -181,16 +224,311 @@ pub fn apply(file: &mut syn::File, expected: Expected) -> anyhow::Result<Vec<Cou
             missed.join("\n")
         );
     }
-    // Whatever the counts say, no path value may reach a URL through progenitor's encoder.
-    let left = calls_in(&*file, &["encode_path"]);
+    // Whatever the counts say, nothing a rewrite replaces may be left: a path value through
+    // progenitor's encoder, a progenitor error or hook.
+    for (rewrite, suffix, what) in LEFT_OVER {
+        let left = calls_in(&*file, suffix);
+        if left > 0 {
+            anyhow::bail!(
+                "rewrite {rewrite}: {left} {what} left after it (has progenitor changed its \
+                 send() methods?); see \"Upgrading progenitor\" in openapi/NORMALISATION.md"
+            );
+        }
+    }
+    let mut ungated = 0;
+    for attr in all_attrs(file) {
+        if attr.path().is_ident("derive") && quote!(#attr).to_string().contains("JsonSchema") {
+            ungated += 1;
+        }
+    }
+    if ungated > 0 {
+        anyhow::bail!(
+            "rewrite optional-json-schema: {ungated} JsonSchema derive(s) left outside the \
+             `schemars` feature (has progenitor changed how it writes derives?)"
+        );
+    }
+    let left = left_over_hooks(file);
     if left > 0 {
         anyhow::bail!(
-            "rewrite path-segments-through-hooks: {left} call(s) of progenitor's encode_path were not \
-             rewritten; a path value would reach the URL unchecked (has progenitor changed how it \
-             builds URLs?)"
+            "rewrite exec-through-hooks: {left} call(s) of progenitor's pre/exec/post hooks left \
+             (has progenitor changed how send() runs its hooks?)"
         );
     }
     Ok(counts)
+}
+
+/// What must be gone after the rewrites: `(rewrite, call path suffix, what it is)`.
+const LEFT_OVER: [(&str, &[&str], &str); 5] = [
+    (
+        "path-segments-through-hooks",
+        &["encode_path"],
+        "call(s) of progenitor's encode_path (a path value would reach the URL unchecked)",
+    ),
+    (
+        "errors-through-hooks",
+        &["Error", "ErrorResponse"],
+        "Error::ErrorResponse",
+    ),
+    (
+        "errors-through-hooks",
+        &["Error", "UnexpectedResponse"],
+        "Error::UnexpectedResponse",
+    ),
+    (
+        "decode-through-hooks",
+        &["ResponseValue", "from_response"],
+        "ResponseValue::from_response",
+    ),
+    (
+        "typed-refusals",
+        &["Error", "InvalidRequest"],
+        "Error::InvalidRequest",
+    ),
+];
+
+/// Every attribute on a struct or enum of `file`.
+fn all_attrs(file: &syn::File) -> Vec<&syn::Attribute> {
+    struct Attrs<'a>(Vec<&'a syn::Attribute>);
+    impl<'a> Visit<'a> for Attrs<'a> {
+        fn visit_item_struct(&mut self, item: &'a syn::ItemStruct) {
+            self.0.extend(&item.attrs);
+        }
+        fn visit_item_enum(&mut self, item: &'a syn::ItemEnum) {
+            self.0.extend(&item.attrs);
+        }
+    }
+    let mut attrs = Attrs(Vec::new());
+    attrs.visit_file(file);
+    attrs.0
+}
+
+/// Method calls of progenitor's hooks (`client.pre(…)`, `client.exec(…)`, `client.post(…)`)
+/// in the `send()`s.
+fn left_over_hooks(file: &syn::File) -> usize {
+    struct Hooks(usize);
+    impl<'ast> Visit<'ast> for Hooks {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            let receiver = &call.receiver;
+            if quote!(#receiver).to_string() == "client"
+                && ["pre", "exec", "post"].iter().any(|m| call.method == m)
+            {
+                self.0 += 1;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut hooks = Hooks(0);
+    for send in send_fns(file) {
+        hooks.visit_impl_item_fn(send);
+    }
+    hooks.0
+}
+
+/// `own-error-type`: the return type of every `send()` and the generated file's imports.
+fn own_error_type(file: &mut syn::File) -> usize {
+    struct Sends(usize);
+    impl VisitMut for Sends {
+        fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+            if f.sig.ident != "send" || f.sig.asyncness.is_none() {
+                return;
+            }
+            let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
+                return;
+            };
+            let syn::Type::Path(result) = ty.as_mut() else {
+                return;
+            };
+            let Some(last) = result.path.segments.last_mut() else {
+                return;
+            };
+            let syn::PathArguments::AngleBracketed(args) = &mut last.arguments else {
+                return;
+            };
+            let Some(syn::GenericArgument::Type(syn::Type::Path(error))) =
+                args.args.iter_mut().nth(1)
+            else {
+                return;
+            };
+            if error.path.is_ident("Error") {
+                return;
+            }
+            let Some(segment) = error.path.segments.last_mut() else {
+                return;
+            };
+            if segment.ident == "Error" && !segment.arguments.is_empty() {
+                segment.arguments = syn::PathArguments::None;
+                self.0 += 1;
+            }
+        }
+    }
+    // The file's own imports: the crate's error and response types under progenitor's names.
+    for item in &mut file.items {
+        let Item::Use(used) = item else { continue };
+        let text = quote!(#used).to_string();
+        if text.contains("progenitor_client") && text.contains("ResponseValue") {
+            *used = parse_quote! {
+                use crate::{Error, ResponseValue};
+            };
+            break;
+        }
+    }
+    file.items.insert(
+        1,
+        parse_quote! {
+            #[allow(unused_imports)]
+            use progenitor_client::ClientInfo;
+        },
+    );
+    file.items.insert(
+        1,
+        parse_quote! {
+            #[allow(unused_imports)]
+            use bytes::Bytes as ByteStream;
+        },
+    );
+    let mut sends = Sends(0);
+    sends.visit_file_mut(file);
+    sends.0
+}
+
+/// `exec-through-hooks`: progenitor's `pre` / `exec` / `post` statements of each `send()`
+/// become one call of `crate::hooks::exec`.
+fn exec_through_hooks(file: &mut syn::File) -> usize {
+    struct Sends(usize);
+    impl VisitMut for Sends {
+        fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+            if f.sig.ident != "send" || f.sig.asyncness.is_none() {
+                return;
+            }
+            let text = |stmt: &syn::Stmt| quote!(#stmt).to_string();
+            let stmts = &mut f.block.stmts;
+            let pre = "client . pre (& mut request , & info) . await ? ;";
+            let exec = "let result = client . exec (request , & info) . await ;";
+            let post = "client . post (& result , & info) . await ? ;";
+            let take = "let response = result ? ;";
+            let Some(at) = stmts.iter().position(|s| text(s) == exec) else {
+                return;
+            };
+            if at == 0 || at + 2 >= stmts.len() {
+                return;
+            }
+            if text(&stmts[at - 1]) != pre
+                || text(&stmts[at + 1]) != post
+                || text(&stmts[at + 2]) != take
+            {
+                return;
+            }
+            let call: syn::Stmt = parse_quote! {
+                let response = crate::hooks::exec(client, request, &info).await?;
+            };
+            stmts.splice(at - 1..at + 3, [call]);
+            self.0 += 1;
+        }
+    }
+    let mut sends = Sends(0);
+    sends.visit_file_mut(file);
+    sends.0
+}
+
+/// `errors-through-hooks`: `Error::ErrorResponse(…)` and `Error::UnexpectedResponse(response)`
+/// → `crate::hooks::error_response(client, response, &info).await`.
+fn errors_through_hooks(file: &mut syn::File) -> usize {
+    let hook = |_: &syn::ExprCall| -> syn::Expr {
+        parse_quote!(crate::hooks::error_response(client, response, &info).await)
+    };
+    rewrite_calls(file, &["Error", "ErrorResponse"], hook)
+        + rewrite_calls(file, &["Error", "UnexpectedResponse"], hook)
+}
+
+/// `typed-refusals`: `.map_err(Error::InvalidRequest)` in `let x = …;` →
+/// `.map_err(|e| crate::hooks::refused("x", e))` (`x` in lowerCamelCase).
+fn typed_refusals(file: &mut syn::File) -> usize {
+    use heck::ToLowerCamelCase;
+    struct Locals(usize);
+    impl VisitMut for Locals {
+        fn visit_local_mut(&mut self, local: &mut syn::Local) {
+            let syn::Pat::Ident(name) = &local.pat else {
+                return;
+            };
+            let field = name.ident.to_string().to_lower_camel_case();
+            struct MapErr<'a>(&'a str, usize);
+            impl VisitMut for MapErr<'_> {
+                fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+                    syn::visit_mut::visit_expr_method_call_mut(self, call);
+                    if call.method != "map_err" || call.args.len() != 1 {
+                        return;
+                    }
+                    let arg = &call.args[0];
+                    if quote!(#arg).to_string() != "Error :: InvalidRequest" {
+                        return;
+                    }
+                    let field = self.0;
+                    call.args[0] = parse_quote!(|e| crate::hooks::refused(#field, e));
+                    self.1 += 1;
+                }
+            }
+            if let Some(init) = &mut local.init {
+                let mut map_err = MapErr(&field, 0);
+                map_err.visit_expr_mut(&mut init.expr);
+                self.0 += map_err.1;
+            }
+        }
+    }
+    let mut locals = Locals(0);
+    locals.visit_file_mut(file);
+    locals.0
+}
+
+/// `types-can-grow` over the `types` module: `#[non_exhaustive]` on every struct with named
+/// fields and every enum, and no `PartialOrd`/`Ord` derive on any type.
+fn types_can_grow(file: &mut syn::File) -> usize {
+    fn drop_order(attrs: &mut [syn::Attribute]) {
+        for attr in attrs.iter_mut() {
+            if !attr.path().is_ident("derive") {
+                continue;
+            }
+            let Ok(list) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            ) else {
+                continue;
+            };
+            let kept: Vec<&syn::Path> = list
+                .iter()
+                .filter(|p| !p.is_ident("PartialOrd") && !p.is_ident("Ord"))
+                .collect();
+            if kept.len() != list.len() {
+                *attr = parse_quote!(#[derive(#(#kept),*)]);
+            }
+        }
+    }
+    let mut marked = 0;
+    for item in &mut file.items {
+        let Item::Mod(module) = item else { continue };
+        if module.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = &mut module.content else {
+            continue;
+        };
+        for item in items.iter_mut() {
+            match item {
+                Item::Struct(s) => {
+                    drop_order(&mut s.attrs);
+                    if matches!(s.fields, Fields::Named(_)) {
+                        s.attrs.push(parse_quote!(#[non_exhaustive]));
+                        marked += 1;
+                    }
+                }
+                Item::Enum(e) => {
+                    drop_order(&mut e.attrs);
+                    e.attrs.push(parse_quote!(#[non_exhaustive]));
+                    marked += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    marked
 }
 
 /// `open-enums` over the `types` module.
@@ -521,18 +859,8 @@ fn decode_through_hooks(file: &mut syn::File) -> usize {
     })
 }
 
-/// `Error::UnexpectedResponse(response)` → `Error::UnexpectedResponse(crate::hooks::unexpected(response))`.
-fn unexpected_through_hooks(file: &mut syn::File) -> usize {
-    rewrite_calls(file, &["Error", "UnexpectedResponse"], |call| {
-        let mut call = call.clone();
-        let response = &call.args[0];
-        call.args[0] = parse_quote!(crate::hooks::unexpected(#response));
-        syn::Expr::Call(call)
-    })
-}
-
 /// `encode_path(&x.to_string())` inside `format!(…)` → `crate::hooks::path_segment(&x
-/// .to_string(), "xName").map_err(Error::InvalidRequest)?`. Returns how many it rewrote.
+/// .to_string(), "xName")?`. Returns how many it rewrote.
 fn path_segments_through_hooks(file: &mut syn::File) -> usize {
     use heck::ToLowerCamelCase;
     use syn::punctuated::Punctuated;
@@ -575,7 +903,7 @@ fn path_segments_through_hooks(file: &mut syn::File) -> usize {
                 };
                 let name = local.to_lower_camel_case();
                 *arg = parse_quote!(
-                    crate::hooks::path_segment(#value, #name).map_err(Error::InvalidRequest)?
+                    crate::hooks::path_segment(#value, #name)?
                 );
                 changed = true;
                 self.0 += 1;
@@ -704,26 +1032,74 @@ mod tests {
     }
 
     #[test]
-    fn unexpected_responses_go_through_the_hook() {
+    fn error_statuses_go_through_the_hook() {
         let mut file: syn::File = parse_quote! {
             async fn send() {
                 match response.status().as_u16() {
                     200u16 => crate::hooks::decode(client, response, &info).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                     _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
         };
-        unexpected_through_hooks(&mut file);
+        assert_eq!(errors_through_hooks(&mut file), 3);
         let text = quote!(#file).to_string();
-        assert!(
-            text.contains(
-                "Err (Error :: UnexpectedResponse (crate :: hooks :: unexpected (response)))"
-            ),
+        assert_eq!(
+            text.matches(
+                "Err (crate :: hooks :: error_response (client , response , & info) . await)"
+            )
+            .count(),
+            3,
             "{text}"
         );
         // Other calls are left alone.
         assert!(
             text.contains("crate :: hooks :: decode (client , response , & info)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn builder_refusals_name_the_parameter() {
+        let mut file: syn::File = parse_quote! {
+            async fn send() {
+                let label_value_id = label_value_id.map_err(Error::InvalidRequest)?;
+                let body = body.and_then(|v| types::X::try_from(v).map_err(|e| e.to_string())).map_err(Error::InvalidRequest)?;
+            }
+        };
+        assert_eq!(typed_refusals(&mut file), 2);
+        let text = quote!(#file).to_string();
+        assert!(
+            text.contains("crate :: hooks :: refused (\"labelValueId\" , e)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("crate :: hooks :: refused (\"body\" , e)"),
+            "{text}"
+        );
+        assert!(!text.contains("InvalidRequest"), "{text}");
+    }
+
+    #[test]
+    fn types_can_grow_without_breaking_callers() {
+        let mut file: syn::File = parse_quote! {
+            pub mod types {
+                #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+                pub enum Status { Active, Closed }
+                #[derive(Clone, Debug, PartialOrd)]
+                pub struct Label { pub name: String }
+                #[derive(Clone, Debug)]
+                pub struct LabelName(String);
+            }
+        };
+        assert_eq!(types_can_grow(&mut file), 2);
+        let text = quote!(#file).to_string();
+        assert_eq!(text.matches("non_exhaustive").count(), 2, "{text}");
+        assert!(!text.contains("Ord"), "{text}");
+        // A newtype does not grow: it stays constructible.
+        assert!(
+            text.contains("# [derive (Clone , Debug)] pub struct LabelName (String) ;"),
             "{text}"
         );
     }
@@ -744,7 +1120,9 @@ mod tests {
         let text = quote!(#file).to_string();
         assert!(!text.contains("encode_path"), "{text}");
         assert!(
-            text.contains("crate :: hooks :: path_segment (& resource_id . to_string () , \"resourceId\") . map_err (Error :: InvalidRequest) ?"),
+            text.contains(
+                "crate :: hooks :: path_segment (& resource_id . to_string () , \"resourceId\") ?"
+            ),
             "{text}"
         );
         assert!(text.contains("\"labelValueId\""), "{text}");
@@ -760,6 +1138,7 @@ mod tests {
 
     const EXPECTED: Expected = Expected {
         operations: 2,
+        decoding: 2,
         path_params: 2,
     };
 
@@ -772,17 +1151,22 @@ mod tests {
         let send = quote! {
             pub async fn send(self) -> Result<ResponseValue<types::Label>, Error<types::Error>> {
                 let Self { client, label_id } = self;
+                let label_id = label_id.map_err(Error::InvalidRequest)?;
                 let url = format!("{}/governance/api/v1/labels/{}", client.baseurl, #path_arg);
                 let mut #map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 #map.append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
                     ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
                 );
-                let request = client.client.get(url).headers(#map).build()?;
+                let mut request = client.client.get(url).headers(#map).build()?;
                 let info = OperationInfo { operation_id: "get_label" };
-                let #response = client.exec(request, &info).await?;
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let #response = result?;
                 match #response.status().as_u16() {
                     200u16 => ResponseValue::from_response(#response).await,
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::from_response(#response).await?)),
                     _ => Err(Error::UnexpectedResponse(#response)),
                 }
             }
@@ -807,8 +1191,11 @@ mod tests {
         );
         let counts = apply(&mut file, EXPECTED).unwrap();
         let by_name = |name: &str| counts.iter().find(|c| c.rewrite == name).unwrap().sites;
+        assert_eq!(by_name("own-error-type"), 2);
+        assert_eq!(by_name("exec-through-hooks"), 2);
+        assert_eq!(by_name("errors-through-hooks"), 4);
         assert_eq!(by_name("decode-through-hooks"), 2);
-        assert_eq!(by_name("unexpected-through-hooks"), 2);
+        assert_eq!(by_name("typed-refusals"), 2);
         assert_eq!(by_name("path-segments-through-hooks"), 2);
         assert_eq!(by_name("single-header"), 2);
         assert_eq!(by_name("open-enums"), 1);
@@ -834,12 +1221,77 @@ mod tests {
             &mut file,
             Expected {
                 operations: 3,
+                decoding: 2,
                 path_params: 2,
             },
         )
         .unwrap_err()
         .to_string();
         assert!(error.contains("2 builder send()"), "{error}");
+    }
+
+    #[test]
+    fn a_send_without_a_body_to_decode_needs_no_decode_site() {
+        // An operation that answers only 204 and declares no error: nothing to decode.
+        let mut file: syn::File = parse_quote! {
+            pub mod types {}
+            impl<'a> DeleteLabel<'a> {
+                pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                    let Self { client } = self;
+                    let url = format!("{}/governance/api/v1/labels", client.baseurl,);
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                    header_map.append(NAME, VALUE);
+                    let mut request = client.client.delete(url).headers(header_map).build()?;
+                    let info = OperationInfo { operation_id: "delete_label" };
+                    client.pre(&mut request, &info).await?;
+                    let result = client.exec(request, &info).await;
+                    client.post(&result, &info).await?;
+                    let response = result?;
+                    match response.status().as_u16() {
+                        204u16 => Ok(ResponseValue::empty(response)),
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
+                }
+            }
+            #[derive(Deserialize)]
+            pub enum Unused { A, B }
+        };
+        let expected = Expected {
+            operations: 1,
+            decoding: 0,
+            path_params: 0,
+        };
+        let counts = apply(&mut file, expected).unwrap();
+        let by_name = |name: &str| counts.iter().find(|c| c.rewrite == name).unwrap().sites;
+        assert_eq!(by_name("decode-through-hooks"), 0);
+        assert_eq!(by_name("errors-through-hooks"), 1);
+        assert_eq!(by_name("typed-refusals"), 0);
+        // Had the spec declared a JSON body, the missing decode site would fail generation.
+        let mut again: syn::File = syn::parse_str(&quote!(#file).to_string()).unwrap();
+        let error = apply(
+            &mut again,
+            Expected {
+                decoding: 1,
+                ..expected
+            },
+        );
+        assert!(error.is_err());
+    }
+
+    #[test]
+    fn a_progenitor_hook_left_over_fails_generation() {
+        // progenitor runs its hooks in another order: exec-through-hooks cannot match.
+        let file = progenitor_like(
+            "encode_path(&label_id.to_string())",
+            "response",
+            "header_map",
+        );
+        let text = quote!(#file)
+            .to_string()
+            .replace("client . post (& result , & info) . await ? ;", "");
+        let mut file: syn::File = syn::parse_str(&text).unwrap();
+        let error = apply(&mut file, EXPECTED).unwrap_err().to_string();
+        assert!(error.contains("exec-through-hooks"), "{error}");
     }
 
     #[test]

@@ -59,6 +59,75 @@ pub fn set_client_version(version: &str) -> Result<()> {
     set_manifest_version(&client_manifest(), version)
 }
 
+fn ext_manifest() -> PathBuf {
+    crate::workspace_root().join("governance-ext/Cargo.toml")
+}
+
+/// `MAJOR.MINOR.PATCH` of a version, without pre-release or build metadata.
+fn core_version(version: &str) -> &str {
+    version.split(['+', '-']).next().unwrap_or(version)
+}
+
+/// The ext crate's requirement on the client crate (`"=0.1.0"`).
+fn client_requirement(ext_manifest: &Path) -> Result<String> {
+    let manifest: toml::Table = fs::read_to_string(ext_manifest)?.parse()?;
+    manifest
+        .get("dependencies")
+        .and_then(|d| d.get("okta-governance-client"))
+        .and_then(|d| d.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no version requirement on okta-governance-client in {}",
+                ext_manifest.display()
+            )
+        })
+}
+
+/// The two published crates move in lockstep: the ext crate's version is the client's
+/// (`MAJOR.MINOR.PATCH`; the client's carries the spec as build metadata) and it requires
+/// exactly that client, so a client release can never meet an ext crate built against another.
+pub fn check_lockstep() -> Result<()> {
+    lockstep_of(&client_manifest(), &ext_manifest())
+}
+
+fn lockstep_of(client: &Path, ext: &Path) -> Result<()> {
+    let client_version = manifest_version(client)?;
+    let ext_version = manifest_version(ext)?;
+    let core = core_version(&client_version);
+    anyhow::ensure!(
+        core_version(&ext_version) == core,
+        "okta-governance {ext_version} and okta-governance-client {client_version} must have the \
+         same version (they are released together; `cargo xtask spec pin` moves both)"
+    );
+    let requirement = client_requirement(ext)?;
+    anyhow::ensure!(
+        requirement == format!("={core}"),
+        "okta-governance must require exactly okta-governance-client `={core}`, not \
+         `{requirement}` (they are released together)"
+    );
+    Ok(())
+}
+
+/// Moves both crates to `next` (the client's version, with its spec metadata): the client's
+/// and the ext crate's versions, and the ext crate's exact requirement on the client.
+fn set_lockstep_version(client: &Path, ext: &Path, next: &str) -> Result<()> {
+    let core = core_version(next);
+    let current = format!("={}", core_version(&manifest_version(client)?));
+    set_manifest_version(client, next)?;
+    set_manifest_version(ext, core)?;
+    let text = fs::read_to_string(ext)?;
+    let old = format!("version = \"{current}\"");
+    anyhow::ensure!(
+        text.matches(&old).count() == 1,
+        "expected one `{old}` (the requirement on okta-governance-client) in {}",
+        ext.display()
+    );
+    fs::write(ext, text.replace(&old, &format!("version = \"={core}\"")))?;
+    lockstep_of(client, ext)
+}
+
 fn manifest_version(path: &Path) -> Result<String> {
     let manifest: toml::Table = fs::read_to_string(path)?.parse()?;
     manifest
@@ -140,14 +209,29 @@ pub fn pin(path: &str, url: Option<&str>, label: Option<&str>, commit: Option<&s
             let verdict = crate::diff::verdict(&old_doc, &new_doc);
             let current = client_version()?;
             let next = crate::diff::bumped_version(&current, &verdict, &new.label)?;
-            set_client_version(&next)?;
-            let changelog = crate::workspace_root().join("governance-client/CHANGELOG.md");
+            // Both crates move together: one version, both changelogs.
+            set_lockstep_version(&client_manifest(), &ext_manifest(), &next)?;
+            let root = crate::workspace_root();
+            let changelog = root.join("governance-client/CHANGELOG.md");
             let text = fs::read_to_string(&changelog).unwrap_or_else(|_| "# Changelog\n".into());
             let entry = crate::diff::changelog_entry(&next, &changes);
             fs::write(&changelog, crate::diff::insert_entry(&text, &entry))?;
-            eprintln!(
-                "{}; okta-governance-client {current} -> {next}; CHANGELOG entry written",
+            let ext_changelog = root.join("governance-ext/CHANGELOG.md");
+            let text =
+                fs::read_to_string(&ext_changelog).unwrap_or_else(|_| "# Changelog\n".into());
+            let entry = format!(
+                "## {}\n\nReleased with `okta-governance-client` `{next}` (spec {}): {}. See that \
+                 crate's CHANGELOG for the operations and types that changed.\n",
+                core_version(&next),
+                new.label,
                 verdict.line()
+            );
+            fs::write(&ext_changelog, crate::diff::insert_entry(&text, &entry))?;
+            eprintln!(
+                "{}; okta-governance-client {current} -> {next}, okta-governance {} with it; \
+                 CHANGELOG entries written",
+                verdict.line(),
+                core_version(&next)
             );
         }
         Err(_) => eprintln!(
@@ -188,6 +272,49 @@ fn commit_in_url(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_crates_move_in_lockstep() {
+        let dir = std::env::temp_dir().join(format!("xtask-lockstep-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let client = dir.join("client.toml");
+        let ext = dir.join("ext.toml");
+        fs::write(
+            &client,
+            "[package]\nname = \"okta-governance-client\"\nversion = \"0.1.0+spec.2026-03-16\"\n",
+        )
+        .unwrap();
+        let ext_text = "[package]\nname = \"okta-governance\"\nversion = \"0.1.0\"\n\n[dependencies]\nokta-governance-client = { path = \"../c\", version = \"=0.1.0\", default-features = false }\nother = { version = \"=0.1.0\" }\n";
+        fs::write(&ext, ext_text).unwrap();
+        lockstep_of(&client, &ext).unwrap();
+        // `other` has the same requirement text: only the client's may change.
+        assert!(set_lockstep_version(&client, &ext, "0.2.0+spec.2026-06-01").is_err());
+        fs::write(
+            &ext,
+            ext_text.replace("other = { version = \"=0.1.0\" }\n", ""),
+        )
+        .unwrap();
+        set_lockstep_version(&client, &ext, "0.2.0+spec.2026-06-01").unwrap();
+        assert_eq!(manifest_version(&ext).unwrap(), "0.2.0");
+        assert_eq!(client_requirement(&ext).unwrap(), "=0.2.0");
+        lockstep_of(&client, &ext).unwrap();
+        // A client moved alone, or a loose requirement, is refused.
+        set_manifest_version(&client, "0.2.1+spec.2026-07-01").unwrap();
+        assert!(lockstep_of(&client, &ext)
+            .unwrap_err()
+            .to_string()
+            .contains("same version"));
+        set_manifest_version(&client, "0.2.0+spec.2026-06-01").unwrap();
+        let loose = fs::read_to_string(&ext)
+            .unwrap()
+            .replace("\"=0.2.0\"", "\"0.2\"");
+        fs::write(&ext, loose).unwrap();
+        assert!(lockstep_of(&client, &ext)
+            .unwrap_err()
+            .to_string()
+            .contains("exactly"));
+        fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn the_client_version_line_is_rewritten_and_nothing_else() {

@@ -22,7 +22,6 @@ pub struct OpSurface {
     pub params: Vec<(String, String, bool, String)>,
     pub body: Option<String>,
     pub success: String,
-    pub error: String,
 }
 
 /// Renders a type as compact readable Rust (`Option<String>`, `types::Label`).
@@ -119,7 +118,7 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
     // builder struct -> fields
     let mut fields: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     // operation id -> (builder, success, error)
-    let mut sends: BTreeMap<String, (String, String, String)> = BTreeMap::new();
+    let mut sends: BTreeMap<String, (String, String)> = BTreeMap::new();
 
     // The per-tag traits are the ones the file defines and implements for `Client`
     // (`ClientHooks` and `ClientInfo` come from progenitor-client).
@@ -188,7 +187,7 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
                                 let ReturnType::Type(_, ret) = &f.sig.output else {
                                     continue;
                                 };
-                                let Some([ok, err]) =
+                                let Some([ok, _]) =
                                     generic_args(ret).and_then(|a| <[Type; 2]>::try_from(a).ok())
                                 else {
                                     continue;
@@ -197,12 +196,8 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
                                     .and_then(|a| a.into_iter().next())
                                     .map(|t| type_string(&t))
                                     .unwrap_or_default();
-                                let error = generic_args(&err)
-                                    .and_then(|a| a.into_iter().next())
-                                    .map(|t| type_string(&t))
-                                    .unwrap_or_default();
                                 if let Some(id) = find_operation_id(&f.block) {
-                                    sends.insert(id, (builder.ident.to_string(), success, error));
+                                    sends.insert(id, (builder.ident.to_string(), success));
                                 }
                             }
                         }
@@ -216,7 +211,7 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
 
     let mut out = Vec::new();
     for op in operations {
-        let Some((builder, success, error)) = sends.get(&op.id.to_snake_case()) else {
+        let Some((builder, success)) = sends.get(&op.id.to_snake_case()) else {
             bail!("operation {} has no generated builder", op.id);
         };
         let Some((rust_method, ext_trait)) = methods.get(builder) else {
@@ -256,7 +251,6 @@ pub fn extract(file: &syn::File, operations: Vec<Operation>) -> Result<Vec<OpSur
             params,
             body,
             success: success.clone(),
-            error: error.clone(),
             meta: op,
         });
     }
@@ -713,14 +707,12 @@ pub fn render_paginated_rs(
             skipped.push(op.meta.id.clone());
             continue;
         };
-        let error = parse_type(&op.error);
         let feature = plan.builders.get(&op.builder).cloned().unwrap_or_default();
         impls.push(quote! {
             #[cfg(feature = #feature)]
             impl<'a> Paginated<'a> for builder::#builder<'a> {
                 type Page = types::#page;
                 type Item = #item;
-                type Error = #error;
 
                 fn with_after(self, cursor: String) -> Self {
                     self.after(cursor)

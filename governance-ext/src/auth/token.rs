@@ -170,6 +170,9 @@ pub(crate) async fn exchange(
                 crate::body::ReadError::Transport(e) => Failure::Other(AuthError::Unreachable {
                     source: crate::error::cause(e),
                 }),
+                other => Failure::Other(AuthError::Unreachable {
+                    source: crate::error::cause(other.to_string()),
+                }),
             })?;
         if (200..300).contains(&status) {
             let raw: RawToken = serde_json::from_slice(&bytes).map_err(|e| {

@@ -258,21 +258,21 @@ impl SimulatorBuilder {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !name_ok {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "org_name",
                 Some(self.org_name.clone()),
                 "1-63 lower-case letters, digits or `-`",
             ));
         }
         if self.limit == 0 {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "rate_limit.requests",
                 Some("0".into()),
                 "at least 1 request per window",
             ));
         }
         if self.window.is_zero() || self.window.subsec_nanos() != 0 {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "rate_limit.window",
                 Some(format!("{:?}", self.window)),
                 "whole seconds, at least 1 (X-Rate-Limit-Reset has one-second resolution)",
@@ -283,7 +283,7 @@ impl SimulatorBuilder {
                 matches!(u.scheme(), "http" | "https") && u.fragment().is_none() && u.has_host()
             });
             if !usable {
-                return Err(Error::invalid(
+                return Err(crate::error::invalid(
                     "redirect_uri",
                     Some(uri.chars().take(200).collect()),
                     "an absolute http or https URL without a fragment",
@@ -291,7 +291,7 @@ impl SimulatorBuilder {
             }
         }
         if self.token_lifetime < Duration::from_secs(1) {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "token_lifetime",
                 Some(format!("{:?}", self.token_lifetime)),
                 "at least 1 s",
@@ -306,8 +306,8 @@ impl SimulatorBuilder {
         self.validate()?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
-            .map_err(Error::transport)?;
-        let address = listener.local_addr().map_err(Error::transport)?;
+            .map_err(crate::error::transport)?;
+        let address = listener.local_addr().map_err(crate::error::transport)?;
         let url = format!("http://{address}");
         let key = SigningKey::generate_es256()?;
         let key_id = "sim-key-1".to_string();
@@ -467,7 +467,7 @@ impl Simulator {
     /// reviewers).
     pub fn issue_user_token(&self, user_id: &str, scopes: &Scopes) -> Result<Secret, Error> {
         if self.directory().user(user_id).is_none() {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "user_id",
                 Some(user_id.to_string()),
                 "must be a user of the simulated directory",

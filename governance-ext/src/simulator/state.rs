@@ -356,7 +356,7 @@ impl Shared {
     ) -> Result<(), Error> {
         let mut org = lock(&self.org);
         if org.value(value_id).is_none() {
-            return Err(Error::invalid(
+            return Err(crate::error::invalid(
                 "value_id",
                 Some(value_id.into()),
                 "must be the id of an existing label value",
@@ -365,7 +365,7 @@ impl Shared {
         for orn in orns {
             let orn = orn.to_string();
             if org.carried_after(&orn, [value_id]) > super::labels::MAX_VALUES_PER_RESOURCE {
-                return Err(Error::invalid(
+                return Err(crate::error::invalid(
                     "resourceOrns",
                     Some(orn),
                     "a resource carries at most 10 label values",

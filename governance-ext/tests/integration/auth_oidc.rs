@@ -151,7 +151,6 @@ async fn list_with_assertion(org: &Org, client_id: &str, assertion: Secret) -> R
         .send()
         .await
         .map(drop)
-        .map_err(Error::from)
 }
 
 fn assert_invalid_client(result: Result<(), Error>, case: &str) {
@@ -336,13 +335,7 @@ async fn scope_errors_are_typed() {
         .scopes(Scopes::new(["okta.users.manage"]))
         .build()
         .unwrap();
-    match Governance::new(config)
-        .unwrap()
-        .list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-    {
+    match Governance::new(config).unwrap().list_labels().send().await {
         Err(Error::Auth(AuthError::TokenEndpoint {
             error, description, ..
         })) => {
@@ -359,13 +352,7 @@ async fn scope_errors_are_typed() {
         .scopes(Scopes::new(["okta.governance.labels.manage"]))
         .build()
         .unwrap();
-    match Governance::new(config)
-        .unwrap()
-        .list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-    {
+    match Governance::new(config).unwrap().list_labels().send().await {
         Err(Error::Auth(AuthError::MissingScope { operation, scopes })) => {
             assert_eq!(operation, "listLabels");
             assert_eq!(scopes, "okta.governance.labels.read");
@@ -385,12 +372,7 @@ async fn dpop_is_detected_and_nonces_are_answered_at_both_ends() {
     let key = || SigningKey::from_pem(&org.pem("dpop", "pkcs8")).unwrap();
     let before = org.token_requests("dpop-client").await;
     let okta = org.service("dpop-client", key(), "dpop-1");
-    let labels = okta
-        .list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    let labels = okta.list_labels().send().await.unwrap();
     assert_eq!(labels.data.len(), 1);
     // Without DPoP (refused: DPoP required), with DPoP (refused: use_dpop_nonce), with nonce.
     assert_eq!(org.token_requests("dpop-client").await - before, 3);
@@ -409,13 +391,7 @@ async fn dpop_is_detected_and_nonces_are_answered_at_both_ends() {
         .dpop(DpopMode::Never)
         .build()
         .unwrap();
-    match Governance::new(config)
-        .unwrap()
-        .list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-    {
+    match Governance::new(config).unwrap().list_labels().send().await {
         Err(Error::Auth(AuthError::TokenEndpoint {
             error, description, ..
         })) => {
@@ -438,13 +414,7 @@ async fn one_token_request_for_a_hundred_concurrent_calls() {
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..100 {
         let okta = okta.clone();
-        calls.spawn(async move {
-            okta.list_labels()
-                .send()
-                .await
-                .map(drop)
-                .map_err(Error::from)
-        });
+        calls.spawn(async move { okta.list_labels().send().await.map(drop) });
     }
     while let Some(result) = calls.join_next().await {
         result.unwrap().unwrap();
@@ -581,11 +551,7 @@ async fn a_user_signs_in_with_pkce_and_tokens_refresh() {
         .build()
         .unwrap();
     let okta = Governance::new(config).unwrap();
-    okta.list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    okta.list_labels().send().await.unwrap();
     assert_eq!(
         okta.token_requests(),
         1,
@@ -594,11 +560,7 @@ async fn a_user_signs_in_with_pkce_and_tokens_refresh() {
 
     // Revoked: the client refreshes with the refresh token and retries once.
     org.revoke("user-client").await;
-    okta.list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    okta.list_labels().send().await.unwrap();
     assert_eq!(okta.token_requests(), 2);
 }
 
@@ -617,11 +579,7 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
         .build()
         .unwrap();
     let okta = Governance::new(config).unwrap();
-    okta.list_labels()
-        .send()
-        .await
-        .map_err(okta_governance::Error::from)
-        .unwrap();
+    okta.list_labels().send().await.unwrap();
     okta.list_labels().send().await.unwrap();
     assert_eq!(okta.token_requests(), 1, "still fresh before the margin");
     tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
@@ -669,20 +627,12 @@ async fn rotated_refresh_tokens_reach_the_caller_as_they_arrive() {
             .unwrap(),
     )
     .unwrap();
-    okta.list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    okta.list_labels().send().await.unwrap();
     assert!(stored.lock().unwrap().is_empty(), "no refresh yet");
     // The access token is revoked: the client refreshes, and the server rotates the refresh
     // token (oidc-provider rotates those of public clients, as Okta does with rotation on).
     org.revoke("user-client").await;
-    okta.list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    okta.list_labels().send().await.unwrap();
     let rotated = stored.lock().unwrap().clone();
     assert_eq!(rotated.len(), 1, "the caller got the new refresh token");
     assert_ne!(rotated[0], first);
@@ -698,12 +648,7 @@ async fn rotated_refresh_tokens_reach_the_caller_as_they_arrive() {
             .unwrap(),
     )
     .unwrap();
-    next_run
-        .list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    next_run.list_labels().send().await.unwrap();
 }
 
 #[tokio::test]
@@ -728,18 +673,10 @@ async fn a_user_of_an_app_that_requires_dpop_signs_in_with_auto() {
     let auth = okta.authenticate().await.unwrap();
     assert_eq!(auth.scheme, "DPoP");
     // The resource server checks the proof against the key that bound the token.
-    okta.list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    okta.list_labels().send().await.unwrap();
     // A refresh proves the same key, nonce challenge included.
     org.revoke("user-dpop-client").await;
-    okta.list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    okta.list_labels().send().await.unwrap();
     assert_eq!(okta.token_requests(), 2);
 }
 
@@ -766,7 +703,7 @@ async fn a_fixed_assertion_cannot_answer_a_nonce_challenge_and_a_signer_can() {
             .unwrap(),
     )
     .unwrap();
-    let error = Error::from(fixed.list_labels().send().await.unwrap_err());
+    let error = fixed.list_labels().send().await.unwrap_err();
     assert!(
         matches!(error, Error::Auth(AuthError::AssertionReused)),
         "{error:?}"
@@ -781,10 +718,5 @@ async fn a_fixed_assertion_cannot_answer_a_nonce_challenge_and_a_signer_can() {
             .unwrap(),
     )
     .unwrap();
-    signer
-        .list_labels()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap();
+    signer.list_labels().send().await.unwrap();
 }

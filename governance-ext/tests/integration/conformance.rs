@@ -9,7 +9,7 @@ use futures_util::TryStreamExt;
 use okta_governance::client::prelude::*;
 use okta_governance::client::{types, ResponseValue};
 use okta_governance::paginate::Paginate;
-use okta_governance::{Config, Error, Governance, RetryConfig};
+use okta_governance::{Config, Governance, RetryConfig};
 use serde_json::json;
 
 /// A client of the Prism server: SSWS, or a bearer token for the OAuth 2.0-only operations.
@@ -47,10 +47,7 @@ fn prism_with(bearer: bool) -> Option<Governance> {
     Some(Governance::new(config).unwrap())
 }
 
-fn conforms<T>(
-    operation: &str,
-    result: Result<ResponseValue<T>, okta_governance::client::Error<types::Error>>,
-) {
+fn conforms<T>(operation: &str, result: Result<ResponseValue<T>, okta_governance::Error>) {
     match result {
         Ok(response) => {
             assert!(
@@ -71,7 +68,7 @@ fn conforms<T>(
                 .collect();
             assert!(ours.is_empty(), "{operation}: request violations {ours:?}");
         }
-        Err(error) => panic!("{operation}: {}", Error::from(error)),
+        Err(error) => panic!("{operation}: {}", error),
     }
 }
 

@@ -8,6 +8,7 @@ mod common;
 
 mod auth_oidc;
 mod conformance;
+mod errors;
 mod hostile;
 mod labels;
 mod paginate;

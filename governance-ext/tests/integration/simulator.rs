@@ -236,7 +236,6 @@ async fn api_tokens_work_except_for_oauth_only_operations() {
         .send()
         .await
         .map(drop)
-        .map_err(Error::from)
         .unwrap_err();
     let api = api_error(error);
     assert_eq!(
@@ -256,17 +255,15 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
         let okta = okta.clone();
         async move {
             okta.create_label()
-                .body(types::LabelCreate {
-                    name: name.parse().unwrap(),
-                    values: vec![types::LabelValueCreate {
-                        name: format!("{name} value").parse().unwrap(),
-                        metadata: None,
-                    }],
-                })
+                .body(types::LabelCreate::builder().name(name.clone()).values(
+                    vec![types::LabelValueCreate::try_from(
+                            types::LabelValueCreate::builder().name(format!("{name} value")),
+                        )
+                        .unwrap()],
+                ))
                 .send()
                 .await
                 .map(|r| r.into_inner())
-                .map_err(Error::from)
         }
     };
     for i in 0..10 {
@@ -302,7 +299,6 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
         .send()
         .await
         .map(drop)
-        .map_err(Error::from)
         .unwrap_err();
     assert!(api_error(error).error_causes[0].contains("predefined"));
 
@@ -493,7 +489,6 @@ async fn an_undeclared_400_from_create_review_is_a_typed_okta_error() {
         .send()
         .await
         .map(drop)
-        .map_err(Error::from)
         .unwrap_err();
     let api = api_error(error);
     assert_eq!(
