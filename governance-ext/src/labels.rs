@@ -43,7 +43,7 @@ use crate::orn::Orn;
 use crate::paginate::{Items, Paginate};
 
 /// The keys Okta creates in every OIG org (each with one value of the same name).
-pub const PREDEFINED: [&str; 2] = ["Crown Jewel", "Privileged"];
+pub const PREDEFINED: &[&str] = &["Crown Jewel", "Privileged"];
 /// Custom label keys per org.
 pub const MAX_CUSTOM_KEYS: usize = 10;
 /// Values per key.

@@ -76,6 +76,7 @@ pub struct Orn {
 /// Why a string is not an ORN: names the segment and shows the bad value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid ORN `{input}`: {segment} {reason}")]
+#[non_exhaustive]
 pub struct OrnError {
     /// The whole input.
     pub input: String,
@@ -83,6 +84,18 @@ pub struct OrnError {
     pub segment: &'static str,
     /// What is wrong with it.
     pub reason: String,
+}
+
+impl From<OrnError> for crate::Error {
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for the field `orn`, naming the
+    /// segment at fault.
+    fn from(error: OrnError) -> Self {
+        crate::error::invalid(
+            "orn",
+            Some(error.input),
+            format!("{} {}", error.segment, error.reason),
+        )
+    }
 }
 
 fn valid_segment(value: &str) -> bool {

@@ -53,6 +53,7 @@ pub use state::Stats;
 
 /// One entry of the simulated directory: an app, a group or a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Entry {
     /// The Okta id (20 characters).
     pub id: String,
@@ -77,6 +78,7 @@ impl Entry {
 /// What the simulated org holds besides governance data: a few apps, groups and users to label
 /// and review.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Directory {
     /// The org id used in ORNs.
     pub org_id: String,

@@ -15,6 +15,7 @@ mod paginate;
 mod resilience;
 mod review_lifecycle;
 mod reviews;
+mod send_bounds;
 mod simulator;
 mod simulator_conformance;
 mod transport;
