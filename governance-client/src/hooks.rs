@@ -77,6 +77,16 @@ impl fmt::Debug for Inner {
     }
 }
 
+/// The supertrait of every per-tag `Client…Ext` trait (rewrite `sealed-ext-traits`), in a
+/// private module so that only [`Client`] implements it: an operation added in a spec update
+/// (a method added to its tag's trait) then breaks no caller.
+pub(crate) mod sealed {
+    /// Implemented by [`Client`](crate::Client) only.
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for Client {}
+
 // The generated code asserts that the client implements progenitor's hooks trait; every
 // request goes through [`exec`] instead, so the trait's defaults are never called.
 impl ClientHooks<Inner> for Client {}

@@ -1,16 +1,11 @@
-//! Pins the hand-written crate (`okta-governance`): its public API, one line per item, and its
-//! module graph, which must run one way. A PR that changes either shows it in the snapshot diff.
+//! Pins the hand-written crate's (`okta-governance`) module graph, which must run one way. Its
+//! public API, as the compiler sees it, is `governance-ext/public-api.txt`, checked by
+//! `cargo xtask public-api` (rustdoc JSON, cargo-public-api) in CI.
 
 use std::path::PathBuf;
 
 fn ext_crate() -> PathBuf {
     xtask::workspace_root().join("governance-ext")
-}
-
-#[test]
-fn public_api() {
-    let listing = xtask::public_api::public_api(&ext_crate(), "okta_governance").unwrap();
-    insta::assert_snapshot!("ext_public_api", listing);
 }
 
 #[test]

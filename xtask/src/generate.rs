@@ -280,7 +280,7 @@ fn write_if_changed(path: &PathBuf, content: &str) -> Result<()> {
 }
 
 /// A readable unified diff, cut after 200 lines.
-fn unified_diff(old: &str, new: &str, path: &str) -> String {
+pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
     let text = diff
         .unified_diff()

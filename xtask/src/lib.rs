@@ -8,6 +8,7 @@ pub mod generate;
 pub mod normalise;
 pub mod postprocess;
 pub mod public_api;
+pub mod semver;
 pub mod spec;
 pub mod surface;
 pub mod test;

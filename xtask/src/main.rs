@@ -61,6 +61,19 @@ enum Command {
         #[arg(long)]
         build: bool,
     },
+    /// cargo-semver-checks on both published crates against the release baseline
+    /// (`[workspace.metadata.release] semver-baseline`), at the release type their versions
+    /// step by.
+    Semver,
+    /// The ext crate's public API as the compiler sees it, against governance-ext/public-api.txt.
+    PublicApi {
+        /// Write the listing instead of comparing.
+        #[arg(long)]
+        bless: bool,
+    },
+    /// Check the spec verdict of `cargo xtask diff` against cargo-semver-checks on an additive
+    /// and a breaking mutation of the pinned spec.
+    SemverVerdict,
     /// Run every test of the workspace (fetches the spec and starts the local servers first).
     Test {
         /// Extra arguments passed to `cargo test`.
@@ -158,6 +171,9 @@ fn main() -> Result<()> {
             }
         }
         Command::Test { args } => xtask::test::run(&args)?,
+        Command::Semver => xtask::semver::run()?,
+        Command::PublicApi { bless } => xtask::semver::public_api(bless)?,
+        Command::SemverVerdict => xtask::semver::verdict()?,
         Command::Features { build } => xtask::features::check_all(build)?,
     }
     Ok(())

@@ -43,6 +43,11 @@
 //! with the `types::builder` builders (or `Default` and field assignment) and match with a
 //! wildcard arm, so an additive spec change is an additive Rust change.
 //!
+//! `sealed-ext-traits`: every per-tag `Client…Ext` trait gets the supertrait
+//! `crate::hooks::sealed::Sealed`, which only `Client` implements: the traits exist to be called,
+//! not implemented, and sealing them makes an operation added in a spec update an additive
+//! change (a method added to an unsealed public trait breaks its implementors).
+//!
 //! `single-header`: where a `send()` builds a header map only to carry one header (the
 //! `api-version` every operation sends), the header is set on the request builder directly:
 //! the map cost two allocations and a merge on every request. The request on the wire is the
@@ -137,7 +142,7 @@ pub fn apply(file: &mut syn::File, expected: Expected) -> anyhow::Result<Vec<Cou
             expected.operations
         );
     }
-    let rewrites: [Rewrite; 11] = [
+    let rewrites: [Rewrite; 12] = [
         (
             "own-error-type",
             Expect::Exactly(expected.operations),
@@ -187,6 +192,7 @@ pub fn apply(file: &mut syn::File, expected: Expected) -> anyhow::Result<Vec<Cou
         ),
         ("open-enums", Expect::Any, None, open_types_enums),
         ("types-can-grow", Expect::Any, None, types_can_grow),
+        ("sealed-ext-traits", Expect::Any, None, sealed_ext_traits),
     ];
     let mut counts = Vec::new();
     for (rewrite, expect, hook, run) in rewrites {
@@ -477,6 +483,22 @@ fn typed_refusals(file: &mut syn::File) -> usize {
     let mut locals = Locals(0);
     locals.visit_file_mut(file);
     locals.0
+}
+
+/// `sealed-ext-traits`: `pub trait ClientXExt {` → `pub trait ClientXExt: crate::hooks::sealed::Sealed {`.
+fn sealed_ext_traits(file: &mut syn::File) -> usize {
+    let mut sealed = 0;
+    for item in &mut file.items {
+        let Item::Trait(t) = item else { continue };
+        let name = t.ident.to_string();
+        if name.starts_with("Client") && name.ends_with("Ext") && t.supertraits.is_empty() {
+            t.supertraits
+                .push(parse_quote!(crate::hooks::sealed::Sealed));
+            t.colon_token = Some(Default::default());
+            sealed += 1;
+        }
+    }
+    sealed
 }
 
 /// `types-can-grow` over the `types` module: `#[non_exhaustive]` on every struct with named
