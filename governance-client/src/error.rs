@@ -436,6 +436,16 @@ pub enum AuthError {
     /// A user-based flow cannot go on (no refresh token, state mismatch, ...).
     #[error("user sign-in: {0}")]
     User(String),
+    /// Code of the caller's that the SDK runs for a token request (an assertion signer, a
+    /// refresh-token callback) panicked. The panic was caught: the token request ended with
+    /// this error, and the next call starts a new one.
+    #[error("{what} panicked during a token request: {message}")]
+    CallerPanicked {
+        /// What panicked (`a signer or callback of the caller's`).
+        what: &'static str,
+        /// The panic's message (its first 200 characters), when it had one.
+        message: String,
+    },
 }
 
 /// A label flow that cannot go on for a reason of the org's state (not of the input).

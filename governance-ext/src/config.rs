@@ -301,7 +301,57 @@ impl Config {
         if self.refresh_margin > MAX_BACKOFF {
             return invalid("refreshMargin", "must be at most 1 h");
         }
+        // Credentials stay with the configured org: none may name another org's token
+        // endpoint (where a refresh token would go) or audience.
+        match &self.credentials {
+            Credentials::User(tokens) if !self.org.is_same_origin(tokens.token_url()) => {
+                return invalid(
+                    "credentials",
+                    "the user tokens were made for another org (their token endpoint is not on \
+                     the configured org): make them with this org's OrgUrl",
+                );
+            }
+            Credentials::ClientAssertion { assertion, .. } => {
+                let endpoint = self.org.token_endpoint();
+                match assertion_audiences(assertion.expose()) {
+                    None => {
+                        return invalid(
+                            "clientAssertion",
+                            "is not a JWT with an `aud` claim (its value is not shown)",
+                        )
+                    }
+                    Some(audiences) if !audiences.iter().any(|a| a == endpoint.as_str()) => {
+                        return invalid(
+                            "clientAssertion",
+                            "its audience (`aud`) is not the configured org's token endpoint",
+                        )
+                    }
+                    Some(_) => {}
+                }
+            }
+            _ => {}
+        }
         Ok(())
+    }
+}
+
+/// The `aud` of a JWT's payload (a string or a list), read without verifying anything: only
+/// to refuse an assertion made for another org before it is sent there.
+fn assertion_audiences(jwt: &str) -> Option<Vec<String>> {
+    use base64::Engine as _;
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    match &claims["aud"] {
+        serde_json::Value::String(aud) => Some(vec![aud.clone()]),
+        serde_json::Value::Array(list) => Some(
+            list.iter()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
@@ -506,19 +556,33 @@ mod tests {
         );
         assert!(OrgUrl::parse("http://127.0.0.1:8080").is_ok());
         assert!(OrgUrl::parse("http://localhost:1").is_ok());
-        for (bad, needle) in [
-            ("http://acme.okta.com", "https is required"),
+        // The refusal says why, and shows the value without what can carry a secret.
+        for (bad, needle, shown) in [
+            (
+                "http://acme.okta.com",
+                "https is required",
+                "http://acme.okta.com",
+            ),
             (
                 "https://acme.okta.com/oauth2/default",
                 "must not have a path",
+                "https://acme.okta.com/***",
             ),
-            ("https://user:pw@acme.okta.com", "credentials"),
-            ("https://acme.okta.com?x=1", "query"),
-            ("acme.okta.com", "relative URL"),
-            ("ftp://acme.okta.com", "not https"),
+            (
+                "https://user:pw@acme.okta.com",
+                "credentials",
+                "https://***@acme.okta.com",
+            ),
+            (
+                "https://acme.okta.com?x=1",
+                "query",
+                "https://acme.okta.com?***",
+            ),
+            ("acme.okta.com", "relative URL", "(not shown: not a URL)"),
+            ("ftp://acme.okta.com", "not https", "ftp://acme.okta.com"),
         ] {
             let err = OrgUrl::parse(bad).unwrap_err().to_string();
-            assert!(err.contains(needle) && err.contains(bad), "{bad}: {err}");
+            assert!(err.contains(needle) && err.contains(shown), "{bad}: {err}");
         }
     }
 

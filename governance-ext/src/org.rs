@@ -11,12 +11,21 @@ pub struct OrgUrl(Url);
 
 impl OrgUrl {
     /// Parses and validates an org URL.
+    ///
+    /// A refusal shows the value without anything that can carry a secret: the user name and
+    /// password, the query and the fragment are left out, and a value that is no URL at all is
+    /// not shown (it may be a token pasted into the wrong setting).
     pub fn parse(value: &str) -> Result<Self, ConfigError> {
+        let parsed = Url::parse(value.trim());
+        let shown = match &parsed {
+            Ok(url) => redacted(url),
+            Err(_) => "(not shown: not a URL)".to_string(),
+        };
         let invalid = |reason: &str| ConfigError::InvalidOrgUrl {
-            value: value.to_string(),
+            value: shown.clone(),
             reason: reason.to_string(),
         };
-        let url = Url::parse(value.trim()).map_err(|e| invalid(&e.to_string()))?;
+        let url = parsed.map_err(|e| invalid(&e.to_string()))?;
         let host = url
             .host_str()
             .ok_or_else(|| invalid("it has no host"))?
@@ -69,6 +78,29 @@ impl OrgUrl {
     }
 }
 
+/// `url` with its user name, password, query and fragment replaced by `***`, where present.
+fn redacted(url: &Url) -> String {
+    let mut shown = format!("{}://", url.scheme());
+    if !url.username().is_empty() || url.password().is_some() {
+        shown.push_str("***@");
+    }
+    shown.push_str(url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    // A path segment can carry a secret too: only its length is shown.
+    if url.path() != "/" && !url.path().is_empty() {
+        shown.push_str(&format!("/*** ({} characters of path)", url.path().len()));
+    }
+    if url.query().is_some() {
+        shown.push_str("?***");
+    }
+    if url.fragment().is_some() {
+        shown.push_str("#***");
+    }
+    shown
+}
+
 fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host
@@ -76,4 +108,47 @@ fn is_loopback(host: &str) -> bool {
             .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether any 12-byte window of `secret` appears in `text`.
+    fn leaks(secret: &str, text: &str) -> bool {
+        secret
+            .as_bytes()
+            .windows(12)
+            .any(|w| text.as_bytes().windows(12).any(|t| t == w))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_refused_org_url_never_repeats_a_secret(secret in "[A-Za-z0-9_~-]{16,64}") {
+            for value in [
+                format!("https://svc:{secret}@acme.okta.com"),
+                format!("https://{secret}@acme.okta.com"),
+                format!("https://acme.okta.com/?token={secret}"),
+                format!("https://acme.okta.com/#{secret}"),
+                format!("https://acme.okta.com/{secret}"),
+                format!("http://acme.okta.com:8080/api?key={secret}"),
+                secret.clone(),
+                format!("acme.okta.com/{secret}"),
+            ] {
+                if let Err(error) = OrgUrl::parse(&value) {
+                    let shown = format!("{error} {error:?}");
+                    proptest::prop_assert!(!leaks(&secret, &shown), "{shown}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_refusal_still_says_what_is_wrong() {
+        let error = OrgUrl::parse("https://svc:Passw0rd@acme.okta.com").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("https://***@acme.okta.com"), "{text}");
+        assert!(text.contains("credentials"), "{text}");
+        assert!(!text.contains("Passw0rd") && !format!("{error:?}").contains("Passw0rd"));
+    }
 }

@@ -11,6 +11,12 @@
 //! before (`A → B → A`), a next link without an `after` value, a link that is not a URL and a
 //! `Link` header that does not parse each end the stream with [`Error::Pagination`].
 //!
+//! A stream also ends, by design, against a server that keeps sending fresh cursors: after
+//! [`PageBounds::max_empty_in_a_row`] empty pages in a row that still point to a next one,
+//! after [`PageBounds::max_pages`] pages, and (when set) after [`PageBounds::max_time`], each
+//! with [`Error::Pagination`] saying which. The memory a stream keeps is bounded with it: one
+//! 8-byte hash per page followed, at most `max_pages` of them.
+//!
 //! ```no_run
 //! use futures_util::TryStreamExt;
 //! use okta_governance::prelude::*;
@@ -26,6 +32,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU64;
+use std::time::Duration;
 
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use okta_governance_client::paging::Paginated;
@@ -213,10 +220,91 @@ fn check_limit(limit: u32) -> Result<NonZeroU64, Error> {
     }
 }
 
+/// How far a page stream may go before it ends with [`Error::Pagination`]: bounds against a
+/// server that keeps sending fresh cursors (and so against unbounded memory and time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PageBounds {
+    /// Pages a stream fetches at most (default 100,000: 20 million items at 200 a page).
+    pub max_pages: u32,
+    /// Empty pages in a row that still point to a next page, at most (default 3).
+    pub max_empty_in_a_row: u32,
+    /// How long a stream may go on, from its first request (default: no limit; each request
+    /// has the client's own deadline).
+    pub max_time: Option<Duration>,
+}
+
+impl Default for PageBounds {
+    fn default() -> Self {
+        Self {
+            max_pages: 100_000,
+            max_empty_in_a_row: 3,
+            max_time: None,
+        }
+    }
+}
+
+impl PageBounds {
+    /// At most `pages` pages (at least 1).
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
+    /// At most `pages` empty pages in a row (at least 1).
+    pub fn max_empty_in_a_row(mut self, pages: u32) -> Self {
+        self.max_empty_in_a_row = pages;
+        self
+    }
+
+    /// At most `time` from the first request (at least 1 s, at most a day).
+    pub fn max_time(mut self, time: Duration) -> Self {
+        self.max_time = Some(time);
+        self
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        if self.max_pages == 0 {
+            return Err(crate::error::invalid(
+                "max_pages",
+                Some("0".into()),
+                "must be at least 1",
+            ));
+        }
+        if self.max_empty_in_a_row == 0 {
+            return Err(crate::error::invalid(
+                "max_empty_in_a_row",
+                Some("0".into()),
+                "must be at least 1",
+            ));
+        }
+        if let Some(time) = self.max_time {
+            if time < Duration::from_secs(1) || time > Duration::from_secs(24 * 3600) {
+                return Err(crate::error::invalid(
+                    "max_time",
+                    Some(format!("{time:?}")),
+                    "must be from 1 s to 1 day",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A stream on its way: the next cursor and what it has seen.
+struct Progress {
+    cursor: Option<String>,
+    seen: Seen,
+    pages: u32,
+    empty_in_a_row: u32,
+    /// When it must have ended (`max_time` after its first request).
+    ends_at: Option<tokio::time::Instant>,
+}
+
 /// Where a page stream stands.
 enum State {
     /// Fetch the page at this cursor (`None`: the first).
-    Fetch(Option<String>, Seen),
+    Fetch(Progress),
     /// Report this, then end.
     Fail(Error),
     Done,
@@ -229,44 +317,93 @@ pub type Items<'a, T> = BoxStream<'a, Result<T, Error>>;
 
 /// Streams of pages and items for every paginated builder.
 pub trait Paginate<'a>: Paginated<'a> {
-    /// The pages, `limit` (1-200) items each, fetched one at a time as the stream is polled.
+    /// The pages, `limit` (1-200) items each, fetched one at a time as the stream is polled,
+    /// within the default [`PageBounds`].
     fn pages(self, limit: u32) -> Result<Pages<'a, Self::Item>, Error> {
+        self.pages_within(limit, PageBounds::default())
+    }
+
+    /// The pages, `limit` (1-200) items each, within `bounds`.
+    fn pages_within(self, limit: u32, bounds: PageBounds) -> Result<Pages<'a, Self::Item>, Error> {
         let limit = check_limit(limit)?;
+        bounds.check()?;
         let template = self.with_limit(limit);
-        let seen = Seen {
-            hasher: RandomState::new(),
-            cursors: HashSet::new(),
+        let start = Progress {
+            cursor: None,
+            seen: Seen {
+                hasher: RandomState::new(),
+                cursors: HashSet::new(),
+            },
+            pages: 0,
+            empty_in_a_row: 0,
+            ends_at: None,
         };
-        let pages = stream::try_unfold(State::Fetch(None, seen), move |state| {
+        let pages = stream::try_unfold(State::Fetch(start), move |state| {
             let template = template.clone();
             async move {
-                let (cursor, mut seen) = match state {
-                    State::Fetch(cursor, seen) => (cursor, seen),
+                let mut progress = match state {
+                    State::Fetch(progress) => progress,
                     // The page before was delivered; now the reason the stream stops.
                     State::Fail(error) => return Err(error),
                     State::Done => return Ok(None),
                 };
-                let builder = match cursor {
+                if progress.pages == 0 {
+                    let now = tokio::time::Instant::now();
+                    progress.ends_at = bounds.max_time.and_then(|time| now.checked_add(time));
+                }
+                let builder = match progress.cursor.take() {
                     Some(after) => template.with_after(after),
                     None => template,
                 };
-                let response = builder.send_page().await?;
+                let sending = builder.send_page();
+                let response = match progress.ends_at {
+                    None => sending.await?,
+                    Some(at) => match tokio::time::timeout_at(at, sending).await {
+                        Ok(response) => response?,
+                        Err(_) => {
+                            return Err(pagination(format!(
+                                "the stream ran past its time limit of {:?} (PageBounds::max_time)",
+                                bounds.max_time.unwrap_or_default()
+                            )))
+                        }
+                    },
+                };
+                progress.pages = progress.pages.saturating_add(1);
                 let from_header = link_next(response.headers());
                 let (items, from_body) = Self::split(response.into_inner());
+                progress.empty_in_a_row = if items.is_empty() {
+                    progress.empty_in_a_row.saturating_add(1)
+                } else {
+                    0
+                };
                 // The items came; a next link that cannot be followed ends the stream with an
                 // error after them.
                 let next = from_header.and_then(|header| {
                     header.or(from_body).map(|href| after_of(&href)).transpose()
                 });
                 let next = next.and_then(|next| match next {
-                    Some(next) if !seen.first_time(&next) => Err(pagination(
+                    Some(_) if progress.pages >= bounds.max_pages => Err(pagination(format!(
+                        "the stream reached its limit of {} pages (PageBounds::max_pages)",
+                        bounds.max_pages
+                    ))),
+                    Some(_) if progress.empty_in_a_row >= bounds.max_empty_in_a_row => {
+                        Err(pagination(format!(
+                            "the server sent {} empty pages in a row, each pointing to another \
+                             (PageBounds::max_empty_in_a_row)",
+                            progress.empty_in_a_row
+                        )))
+                    }
+                    Some(next) if !progress.seen.first_time(&next) => Err(pagination(
                         "the server sent a next-page cursor this stream has already followed (a paging loop)"
                             .into(),
                     )),
                     other => Ok(other),
                 });
                 let (next_cursor, state) = match next {
-                    Ok(Some(next)) => (Some(next.clone()), State::Fetch(Some(next), seen)),
+                    Ok(Some(next)) => {
+                        progress.cursor = Some(next.clone());
+                        (Some(next), State::Fetch(progress))
+                    }
                     Ok(None) => (None, State::Done),
                     Err(error) => (None, State::Fail(error)),
                 };
@@ -276,10 +413,15 @@ pub trait Paginate<'a>: Paginated<'a> {
         Ok(pages.boxed())
     }
 
-    /// The items of every page, in order.
+    /// The items of every page, in order, within the default [`PageBounds`].
     fn items(self, limit: u32) -> Result<Items<'a, Self::Item>, Error> {
+        self.items_within(limit, PageBounds::default())
+    }
+
+    /// The items of every page, in order, within `bounds`.
+    fn items_within(self, limit: u32, bounds: PageBounds) -> Result<Items<'a, Self::Item>, Error> {
         Ok(self
-            .pages(limit)?
+            .pages_within(limit, bounds)?
             .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()
             .boxed())

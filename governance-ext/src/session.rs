@@ -65,8 +65,8 @@ struct TokenState {
 /// What a caller of [`Authenticator::token`] does next, decided under the lock.
 enum Step {
     Ready(AccessToken),
-    /// Wait for the flight; the still-valid token to fall back on, if any.
-    Join(Flight, Option<AccessToken>),
+    /// Wait for the flight (there is no valid token to use meanwhile).
+    Join(Flight),
     /// The last request failed; the next may go at this time.
     Wait(Instant, Option<AuthError>),
 }
@@ -80,6 +80,16 @@ fn transient(error: &AuthError) -> bool {
         }
         _ => false,
     }
+}
+
+/// The message of a caught panic (its first 200 characters), if it has one.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into());
+    text.chars().take(200).collect()
 }
 
 /// A header value marked sensitive (printed as `Sensitive`, kept out of HTTP/2 indexing).
@@ -246,6 +256,10 @@ impl Authenticator {
         let timed_out = || AuthError::TokenTimeout {
             waited: started.elapsed(),
         };
+        // Token requests this call saw fail: retried within the retry policy, as API requests
+        // are, then the call fails with the last error.
+        let mut failed: u32 = 0;
+        let retries = self.config.retry.max_retries;
         loop {
             match self.step() {
                 Step::Ready(token) => return Ok(token),
@@ -253,28 +267,25 @@ impl Authenticator {
                     let error = error.unwrap_or_else(|| AuthError::Unreachable {
                         source: crate::error::cause("the last token request failed"),
                     });
-                    if !transient(&error) || at >= deadline {
+                    if !transient(&error) || at >= deadline || failed > retries {
                         return Err(error);
                     }
                     tokio::time::sleep_until(at).await;
                 }
-                Step::Join(flight, fallback) => {
-                    let outcome = tokio::time::timeout_at(deadline, flight).await;
-                    let still_valid = fallback.filter(|t| Instant::now() < t.expires_at);
-                    match (outcome, still_valid) {
-                        (Ok(Ok(token)), _) => return Ok(token),
-                        (Ok(Err(error)), Some(token)) => {
-                            tracing::warn!(%error, "refreshing the access token ahead of expiry failed; using the current one, which is still valid, and trying again later");
-                            return Ok(token);
+                Step::Join(flight) => match tokio::time::timeout_at(deadline, flight).await {
+                    Ok(Ok(token)) => return Ok(token),
+                    Ok(Err(error)) if !transient(&error) => return Err(error),
+                    Ok(Err(error)) => {
+                        // Transient: the next step waits for the spaced retry (the flight
+                        // recorded it before it ended), if the deadline and the retry
+                        // policy allow another.
+                        failed = failed.saturating_add(1);
+                        if failed > retries {
+                            return Err(error);
                         }
-                        (Err(_), Some(token)) => return Ok(token),
-                        (Ok(Err(error)), None) if !transient(&error) => return Err(error),
-                        // Transient: the next step waits for the spaced retry, if the deadline
-                        // allows it.
-                        (Ok(Err(_)), None) => {}
-                        (Err(_), None) => return Err(timed_out()),
                     }
-                }
+                    Err(_) => return Err(timed_out()),
+                },
             }
         }
     }
@@ -288,11 +299,16 @@ impl Authenticator {
             return Step::Ready(token.clone());
         }
         let valid = state.token.as_ref().filter(|t| now < t.expires_at).cloned();
+        // A flight that has ended recorded its outcome and cleared itself; one still here has
+        // ended without (which its guard prevents): never join a finished flight.
+        if state.flight.as_ref().is_some_and(|f| f.peek().is_some()) {
+            state.flight = None;
+        }
         if let Some(flight) = &state.flight {
             // Someone is refreshing: keep using a valid token rather than wait.
             return match valid {
                 Some(token) => Step::Ready(token),
-                None => Step::Join(flight.clone(), None),
+                None => Step::Join(flight.clone()),
             };
         }
         if let Some(at) = state.retry_at.filter(|at| *at > now) {
@@ -303,33 +319,75 @@ impl Authenticator {
         }
         let flight = self.start_flight();
         state.flight = Some(flight.clone());
-        Step::Join(flight, valid)
+        match valid {
+            // An early refresh runs on its own; the caller that started it uses the token it
+            // has, like everyone else.
+            Some(token) => Step::Ready(token),
+            None => Step::Join(flight),
+        }
+    }
+
+    /// Records a token request's outcome: the token, or the failure and when the next request
+    /// may go; the flight ends either way.
+    fn record(&self, result: &Result<AccessToken, AuthError>) {
+        let mut state = crate::sync::lock(&self.state);
+        state.flight = None;
+        match result {
+            Ok(token) => {
+                state.token = Some(token.clone());
+                state.failures = 0;
+                state.retry_at = None;
+                state.last_error = None;
+            }
+            Err(error) => {
+                state.failures = state.failures.saturating_add(1);
+                let backoff = self.config.retry.backoff(state.failures);
+                let now = Instant::now();
+                state.retry_at = Some(now.checked_add(backoff).unwrap_or(now));
+                state.last_error = Some(error.clone());
+                if state.token.as_ref().is_some_and(|t| now < t.expires_at) {
+                    tracing::warn!(%error, "refreshing the access token ahead of expiry failed; using the current one, which is still valid, and trying again later");
+                } else {
+                    tracing::debug!(%error, failures = state.failures, backoff_ms = backoff.as_millis() as u64, "token request failed; the next one waits for the backoff");
+                }
+            }
+        }
     }
 
     /// Starts one token request as a task of its own, so that it finishes (and records its
     /// outcome) even when every caller waiting for it has given up.
     fn start_flight(self: &Arc<Self>) -> Flight {
-        let this = self.clone();
-        let task = tokio::spawn(async move {
-            let result = this.fetch().await;
-            let mut state = crate::sync::lock(&this.state);
-            state.flight = None;
-            match &result {
-                Ok(token) => {
-                    state.token = Some(token.clone());
-                    state.failures = 0;
-                    state.retry_at = None;
-                    state.last_error = None;
-                }
-                Err(error) => {
-                    state.failures = state.failures.saturating_add(1);
-                    let backoff = this.config.retry.backoff(state.failures);
-                    let now = Instant::now();
-                    state.retry_at = Some(now.checked_add(backoff).unwrap_or(now));
-                    state.last_error = Some(error.clone());
-                    tracing::debug!(%error, failures = state.failures, backoff_ms = backoff.as_millis() as u64, "token request failed; the next one waits for the backoff");
+        /// Records a failure if the task is dropped before it recorded its outcome (its
+        /// runtime shut down mid-request): the flight never outlives its task.
+        struct Guard(Option<Arc<Authenticator>>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                if let Some(auth) = self.0.take() {
+                    auth.record(&Err(AuthError::Unreachable {
+                        source: crate::error::cause(
+                            "the token request was cancelled (its runtime shut down)",
+                        ),
+                    }));
                 }
             }
+        }
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let mut guard = Guard(Some(this.clone()));
+            // Caller code runs in here (signers, refresh-token callbacks): a panic becomes
+            // an error like any other, and the flight still ends.
+            let result = match std::panic::AssertUnwindSafe(this.fetch())
+                .catch_unwind()
+                .await
+            {
+                Ok(result) => result,
+                Err(panic) => Err(AuthError::CallerPanicked {
+                    what: "a signer or callback of the caller's",
+                    message: panic_message(panic.as_ref()),
+                }),
+            };
+            this.record(&result);
+            guard.0 = None;
             result
         });
         async move {

@@ -102,6 +102,13 @@ pub struct UserTokens {
     on_refresh: Option<RefreshCallback>,
 }
 
+impl UserTokens {
+    /// The token endpoint these tokens are refreshed at.
+    pub(crate) fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+}
+
 impl fmt::Debug for UserTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserTokens")

@@ -154,6 +154,11 @@ pub(crate) fn sim_id(prefix: &str, n: u32) -> String {
     format!("{prefix}sim{n:0>width$}", width = 20 - prefix.len() - 3)
 }
 
+/// The longest access-token lifetime the simulated org accepts (Okta's maximum: one day).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// The longest window, activation or remediation delay the simulated org accepts.
+pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+
 /// Settings of a simulated org; [`SimulatorBuilder::start`] validates them and starts it.
 #[derive(Debug, Clone)]
 pub struct SimulatorBuilder {
@@ -206,22 +211,23 @@ impl SimulatorBuilder {
     }
 
     /// Requests allowed per operation in each window (default 50 per 1 s). The window is whole
-    /// seconds, because `X-Rate-Limit-Reset` is.
+    /// seconds, because `X-Rate-Limit-Reset` is, and at most [`MAX_DELAY`].
     pub fn rate_limit(mut self, requests: u32, window: Duration) -> Self {
         self.limit = requests;
         self.window = window;
         self
     }
 
-    /// How long a new security access review stays `PENDING` (default 2 s).
+    /// How long a new security access review stays `PENDING` (default 2 s; at most
+    /// [`MAX_DELAY`]).
     pub fn review_activation(mut self, after: Duration) -> Self {
         self.review_activation = after;
         self
     }
 
     /// How long a revoke (or restore) of a review's access stays `IN_PROGRESS` before it is
-    /// `REMEDIATED` (default 1 s). Accesses that only support manual remediation move to
-    /// `PENDING_MANUAL_REMEDIATION` at once when flagged.
+    /// `REMEDIATED` (default 1 s; at most [`MAX_DELAY`]). Accesses that only support manual
+    /// remediation move to `PENDING_MANUAL_REMEDIATION` at once when flagged.
     pub fn remediation(mut self, after: Duration) -> Self {
         self.remediation = after;
         self
@@ -233,7 +239,7 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Lifetime of issued access tokens (default 1 h).
+    /// Lifetime of issued access tokens (default 1 h; from 1 s to [`MAX_TOKEN_LIFETIME`]).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
         self
@@ -292,12 +298,36 @@ impl SimulatorBuilder {
                 ));
             }
         }
-        if self.token_lifetime < Duration::from_secs(1) {
-            return Err(crate::error::invalid(
+        // Every duration is bounded, so no handler's clock arithmetic can overflow.
+        let bounded = [
+            (
                 "token_lifetime",
-                Some(format!("{:?}", self.token_lifetime)),
-                "at least 1 s",
-            ));
+                self.token_lifetime,
+                Duration::from_secs(1),
+                MAX_TOKEN_LIFETIME,
+            ),
+            (
+                "rate_limit.window",
+                self.window,
+                Duration::from_secs(1),
+                MAX_DELAY,
+            ),
+            (
+                "review_activation",
+                self.review_activation,
+                Duration::ZERO,
+                MAX_DELAY,
+            ),
+            ("remediation", self.remediation, Duration::ZERO, MAX_DELAY),
+        ];
+        for (field, value, min, max) in bounded {
+            if value < min || value > max {
+                return Err(crate::error::invalid(
+                    field,
+                    Some(format!("{value:?}")),
+                    format!("from {min:?} to {max:?}"),
+                ));
+            }
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -101,7 +101,10 @@ fn verify_proof(
         }
     }
     let jti = text("jti").ok_or("no jti")?;
-    if !lock(&shared.auth).used_jti.insert(format!("dpop:{jti}")) {
+    // A proof is accepted while its `iat` is within PROOF_SKEW of the clock: its `jti` needs
+    // remembering that long after it was first seen.
+    let forget_at = super::state::later(Duration::from_secs(PROOF_SKEW.saturating_mul(2)));
+    if !lock(&shared.auth).use_jti(format!("dpop:{jti}"), forget_at) {
         return Err("jti was already used".into());
     }
     Ok(jwk.thumbprint(ThumbprintHash::SHA256))
@@ -246,7 +249,7 @@ fn dpop_binding(
 }
 
 /// How long an authorization code can be exchanged.
-const CODE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
+const CODE_LIFETIME: Duration = Duration::from_secs(60);
 /// The longest `state`, `login_hint` or `code_challenge` the authorize endpoint reads.
 const MAX_PARAM: usize = 512;
 
@@ -418,7 +421,11 @@ fn user_grant(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, Strin
         (code.user, code.scopes)
     } else {
         let mut auth = lock(&shared.auth);
-        let Some(record) = auth.refresh_tokens.remove(field("refresh_token")) else {
+        let Some(record) = auth
+            .refresh_tokens
+            .remove(field("refresh_token"))
+            .filter(|r| r.expires > Instant::now())
+        else {
             return invalid_grant("The refresh token is invalid or expired.");
         };
         if record.jkt.is_some() && record.jkt != jkt {
@@ -431,12 +438,13 @@ fn user_grant(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, Strin
             Ok(token) => token,
             Err(error) => return server_error(error),
         };
-        lock(&shared.auth).refresh_tokens.insert(
+        lock(&shared.auth).add_refresh_token(
             token.clone(),
             RefreshRec {
                 user: user.clone(),
                 scopes: scopes.clone(),
                 jkt: jkt.clone(),
+                expires: super::state::later(super::state::REFRESH_IDLE),
             },
         );
         Some(token)
@@ -484,10 +492,10 @@ fn verify_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result
         .get("jti")
         .and_then(Value::as_str)
         .ok_or("The client_assertion has no jti.")?;
-    if !lock(&shared.auth)
-        .used_jti
-        .insert(format!("assertion:{jti}"))
-    {
+    // Remembered until the assertion expires (at most an hour, plus the leeway).
+    let left = number("exp").saturating_sub(now_secs()).min(3600) + 60;
+    let forget_at = super::state::later(Duration::from_secs(left));
+    if !lock(&shared.auth).use_jti(format!("assertion:{jti}"), forget_at) {
         return Err("The client_assertion jti was already used.".into());
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! What the simulated org holds: labels, assignments, reviews, issued tokens, counters.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -44,6 +44,49 @@ pub(crate) struct RefreshRec {
     pub user: String,
     pub scopes: Scopes,
     pub jkt: Option<String>,
+    /// Unused for this long, it expires (Okta's default idle lifetime is 7 days).
+    pub expires: Instant,
+}
+
+/// How long an unused refresh token of the simulated org lives.
+pub(crate) const REFRESH_IDLE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// `now + after`, or a year from now when that is not representable: never an overflow.
+pub(crate) fn later(after: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(after)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+impl AuthState {
+    /// Records a used `jti`, remembered until `forget_at`; `false` if it was used before.
+    /// Forgets the `jti`s whose time has passed.
+    pub fn use_jti(&mut self, jti: String, forget_at: Instant) -> bool {
+        let now = Instant::now();
+        self.used_jti.retain(|_, at| *at > now);
+        match self.used_jti.entry(jti) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(forget_at);
+                true
+            }
+        }
+    }
+
+    /// Adds an access token; forgets the expired ones.
+    pub fn add_token(&mut self, token: String, record: TokenRec) {
+        let now = Instant::now();
+        self.tokens.retain(|_, t| t.expires > now);
+        self.tokens.insert(token, record);
+    }
+
+    /// Adds a refresh token; forgets the expired ones.
+    pub fn add_refresh_token(&mut self, token: String, record: RefreshRec) {
+        let now = Instant::now();
+        self.refresh_tokens.retain(|_, r| r.expires > now);
+        self.refresh_tokens.insert(token, record);
+    }
 }
 
 /// Fixed at start.
@@ -226,10 +269,14 @@ pub(crate) struct TokenRec {
     pub subject: String,
 }
 
+/// What the simulated authorization server remembers; every map forgets what has expired
+/// (pruned as entries are added), so a long test run keeps it flat.
 #[derive(Default)]
 pub(crate) struct AuthState {
     pub tokens: HashMap<String, TokenRec>,
-    pub used_jti: HashSet<String>,
+    /// Used `jti`s, until the proof or assertion that carried them could no longer be
+    /// accepted anyway.
+    pub used_jti: HashMap<String, Instant>,
     pub nonce: String,
     pub codes: HashMap<String, CodeRec>,
     pub refresh_tokens: HashMap<String, RefreshRec>,
@@ -337,11 +384,11 @@ impl Shared {
         subject: &str,
     ) -> Result<Secret, AuthError> {
         let token = random_chars(48)?;
-        lock(&self.auth).tokens.insert(
+        lock(&self.auth).add_token(
             token.clone(),
             TokenRec {
                 scopes: scopes.clone(),
-                expires: Instant::now() + self.settings.token_lifetime,
+                expires: later(self.settings.token_lifetime),
                 jkt,
                 subject: subject.into(),
             },
@@ -494,5 +541,43 @@ impl ReviewRec {
                 "userSettings": {"includedUserIds": self.reviewers},
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(expires: Instant) -> TokenRec {
+        TokenRec {
+            scopes: Scopes::new(["okta.governance.labels.read"]),
+            expires,
+            jkt: None,
+            subject: "0oa".into(),
+        }
+    }
+
+    #[test]
+    fn what_has_expired_is_forgotten_so_a_long_run_stays_flat() {
+        let mut auth = AuthState::default();
+        for i in 0..10_000 {
+            // Each expires at once: the map never holds more than the newest.
+            assert!(auth.use_jti(format!("jti-{i}"), Instant::now()));
+            auth.add_token(format!("at-{i}"), token(Instant::now()));
+        }
+        assert!(auth.used_jti.len() <= 1, "{}", auth.used_jti.len());
+        assert!(auth.tokens.len() <= 1, "{}", auth.tokens.len());
+        // A jti still within its window is refused the second time; a live token is kept.
+        assert!(auth.use_jti("again".into(), later(Duration::from_secs(60))));
+        assert!(!auth.use_jti("again".into(), later(Duration::from_secs(60))));
+        auth.add_token("live".into(), token(later(Duration::from_secs(60))));
+        auth.add_token("next".into(), token(later(Duration::from_secs(60))));
+        assert!(auth.tokens.contains_key("live") && auth.tokens.contains_key("next"));
+    }
+
+    #[test]
+    fn the_latest_instant_never_overflows() {
+        let before = Instant::now();
+        assert!(later(Duration::MAX) > before + Duration::from_secs(3600));
     }
 }

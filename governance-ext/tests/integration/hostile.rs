@@ -732,6 +732,111 @@ async fn a_paging_loop_ends_with_an_error() {
     assert_eq!(org.received_requests().await.unwrap().len(), 3);
 }
 
+/// Every page names a cursor never seen before (`n` counts the requests).
+fn fresh_cursor_page(n: &AtomicUsize, with_item: bool) -> ResponseTemplate {
+    let i = n.fetch_add(1, Ordering::SeqCst);
+    let links = json!({
+        "self": {"href": "https://acme-admin.okta.com/governance/api/v1/teams"},
+        "next": {"href": format!("https://acme-admin.okta.com{TEAMS}?after={i:024x}")}
+    });
+    let data = if with_item {
+        json!([team(1)])
+    } else {
+        json!([])
+    };
+    ResponseTemplate::new(200).set_body_json(json!({"data": data, "_links": links}))
+}
+
+#[tokio::test]
+async fn empty_pages_with_fresh_cursors_end_the_stream() {
+    let org = MockServer::start().await;
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    Mock::given(path(TEAMS))
+        .respond_with(move |_: &wiremock::Request| fresh_cursor_page(&seen, false))
+        .mount(&org)
+        .await;
+    let okta = ssws(&org.uri());
+    let result: Result<Vec<_>, Error> = okta
+        .list_all_request_teams()
+        .items(200)
+        .unwrap()
+        .try_collect()
+        .await;
+    let error = result.unwrap_err();
+    assert!(
+        error.to_string().contains("empty pages in a row"),
+        "{error}"
+    );
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        3,
+        "three empty pages, then the end"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_ends_at_its_page_and_time_bounds() {
+    use okta_governance::paginate::PageBounds;
+    let org = MockServer::start().await;
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    Mock::given(path(TEAMS))
+        .respond_with(move |_: &wiremock::Request| fresh_cursor_page(&seen, true))
+        .mount(&org)
+        .await;
+    let okta = ssws(&org.uri());
+    let result: Result<Vec<_>, Error> = okta
+        .list_all_request_teams()
+        .items_within(1, PageBounds::default().max_pages(25))
+        .unwrap()
+        .try_collect()
+        .await;
+    let error = result.unwrap_err();
+    assert!(error.to_string().contains("limit of 25 pages"), "{error}");
+    assert_eq!(count.load(Ordering::SeqCst), 25);
+
+    // A slow server and a time bound: the stream ends with a paging error, not a hang.
+    let slow = MockServer::start().await;
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    Mock::given(path(TEAMS))
+        .respond_with(move |_: &wiremock::Request| {
+            fresh_cursor_page(&seen, true).set_delay(Duration::from_millis(400))
+        })
+        .mount(&slow)
+        .await;
+    let started = Instant::now();
+    let result: Result<Vec<_>, Error> = ssws(&slow.uri())
+        .list_all_request_teams()
+        .items_within(1, PageBounds::default().max_time(Duration::from_secs(1)))
+        .unwrap()
+        .try_collect()
+        .await;
+    assert!(
+        matches!(result, Err(Error::Pagination { .. })),
+        "{result:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    // Bounds that cannot work are refused, naming the field.
+    for (bounds, field) in [
+        (PageBounds::default().max_pages(0), "max_pages"),
+        (
+            PageBounds::default().max_empty_in_a_row(0),
+            "max_empty_in_a_row",
+        ),
+        (PageBounds::default().max_time(Duration::MAX), "max_time"),
+    ] {
+        let error = okta
+            .list_all_request_teams()
+            .pages_within(1, bounds)
+            .err()
+            .expect("refused");
+        assert_eq!(error.invalid_field(), Some(field));
+    }
+}
+
 #[tokio::test]
 async fn an_unfollowable_next_link_is_an_error_not_the_end() {
     for next in [

@@ -18,4 +18,5 @@ mod reviews;
 mod send_bounds;
 mod simulator;
 mod simulator_conformance;
+mod token_flights;
 mod transport;

@@ -800,3 +800,39 @@ async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn every_duration_setting_is_bounded_and_refused_with_its_name() {
+    let cases = [
+        (
+            "token_lifetime",
+            Simulator::builder().token_lifetime(Duration::MAX),
+        ),
+        (
+            "review_activation",
+            Simulator::builder().review_activation(Duration::MAX),
+        ),
+        (
+            "remediation",
+            Simulator::builder().remediation(Duration::MAX),
+        ),
+        (
+            "rate_limit.window",
+            Simulator::builder().rate_limit(1, Duration::from_secs(u64::MAX)),
+        ),
+    ];
+    for (field, builder) in cases {
+        let error = builder.start().await.err().expect("refused");
+        assert_eq!(error.invalid_field(), Some(field), "{error}");
+    }
+    // The largest accepted lifetime works end to end: the token handler does its arithmetic
+    // without overflow.
+    let org = Simulator::builder()
+        .token_lifetime(okta_governance::simulator::MAX_TOKEN_LIFETIME)
+        .start()
+        .await
+        .unwrap();
+    let okta = org.governance().unwrap();
+    okta.authenticate().await.unwrap();
+    okta.list_labels().send().await.unwrap();
+}
