@@ -312,7 +312,6 @@ impl Config {
                 );
             }
             Credentials::ClientAssertion { assertion, .. } => {
-                let endpoint = self.org.token_endpoint();
                 match assertion_audiences(assertion.expose()) {
                     None => {
                         return invalid(
@@ -320,12 +319,18 @@ impl Config {
                             "is not a JWT with an `aud` claim (its value is not shown)",
                         )
                     }
-                    Some(audiences) if !audiences.iter().any(|a| a == endpoint.as_str()) => {
+                    Some(audiences)
+                        if !audiences.iter().any(|aud| {
+                            url::Url::parse(aud).is_ok_and(|url| self.org.is_same_origin(&url))
+                        }) =>
+                    {
                         return invalid(
                             "clientAssertion",
-                            "its audience (`aud`) is not the configured org's token endpoint",
+                            "its audience (`aud`) is not on the configured org (it must be the \
+                             org's token endpoint)",
                         )
                     }
+                    // The token endpoint checks the rest.
                     Some(_) => {}
                 }
             }

@@ -115,15 +115,16 @@ fn lockstep_of(client: &Path, ext: &Path) -> Result<()> {
 fn set_lockstep_version(client: &Path, ext: &Path, next: &str) -> Result<()> {
     let core = core_version(next);
     let current = format!("={}", core_version(&manifest_version(client)?));
-    set_manifest_version(client, next)?;
-    set_manifest_version(ext, core)?;
-    let text = fs::read_to_string(ext)?;
     let old = format!("version = \"{current}\"");
+    // Checked before anything is written: a refusal leaves both manifests as they were.
     anyhow::ensure!(
-        text.matches(&old).count() == 1,
+        fs::read_to_string(ext)?.matches(&old).count() == 1,
         "expected one `{old}` (the requirement on okta-governance-client) in {}",
         ext.display()
     );
+    set_manifest_version(client, next)?;
+    set_manifest_version(ext, core)?;
+    let text = fs::read_to_string(ext)?;
     fs::write(ext, text.replace(&old, &format!("version = \"={core}\"")))?;
     lockstep_of(client, ext)
 }
@@ -287,8 +288,11 @@ mod tests {
         let ext_text = "[package]\nname = \"okta-governance\"\nversion = \"0.1.0\"\n\n[dependencies]\nokta-governance-client = { path = \"../c\", version = \"=0.1.0\", default-features = false }\nother = { version = \"=0.1.0\" }\n";
         fs::write(&ext, ext_text).unwrap();
         lockstep_of(&client, &ext).unwrap();
-        // `other` has the same requirement text: only the client's may change.
+        // `other` has the same requirement text: only the client's may change, so nothing
+        // changes.
         assert!(set_lockstep_version(&client, &ext, "0.2.0+spec.2026-06-01").is_err());
+        assert_eq!(manifest_version(&client).unwrap(), "0.1.0+spec.2026-03-16");
+        assert_eq!(fs::read_to_string(&ext).unwrap(), ext_text);
         fs::write(
             &ext,
             ext_text.replace("other = { version = \"=0.1.0\" }\n", ""),
