@@ -330,42 +330,48 @@ fn left_over_hooks(file: &syn::File) -> usize {
     hooks.0
 }
 
-/// `own-error-type`: the return type of every `send()` and the generated file's imports.
-fn own_error_type(file: &mut syn::File) -> usize {
-    struct Sends(usize);
+/// Runs `rewrite` on every builder `send()` (async); how many it changed.
+fn rewrite_sends(file: &mut syn::File, rewrite: fn(&mut syn::ImplItemFn) -> bool) -> usize {
+    struct Sends(fn(&mut syn::ImplItemFn) -> bool, usize);
     impl VisitMut for Sends {
         fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-            if f.sig.ident != "send" || f.sig.asyncness.is_none() {
-                return;
-            }
-            let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
-                return;
-            };
-            let syn::Type::Path(result) = ty.as_mut() else {
-                return;
-            };
-            let Some(last) = result.path.segments.last_mut() else {
-                return;
-            };
-            let syn::PathArguments::AngleBracketed(args) = &mut last.arguments else {
-                return;
-            };
-            let Some(syn::GenericArgument::Type(syn::Type::Path(error))) =
-                args.args.iter_mut().nth(1)
-            else {
-                return;
-            };
-            if error.path.is_ident("Error") {
-                return;
-            }
-            let Some(segment) = error.path.segments.last_mut() else {
-                return;
-            };
-            if segment.ident == "Error" && !segment.arguments.is_empty() {
-                segment.arguments = syn::PathArguments::None;
-                self.0 += 1;
+            if f.sig.ident == "send" && f.sig.asyncness.is_some() && (self.0)(f) {
+                self.1 += 1;
             }
         }
+    }
+    let mut sends = Sends(rewrite, 0);
+    sends.visit_file_mut(file);
+    sends.1
+}
+
+/// `own-error-type`: the return type of every `send()` and the generated file's imports.
+fn own_error_type(file: &mut syn::File) -> usize {
+    fn ungeneric_error(f: &mut syn::ImplItemFn) -> bool {
+        let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
+            return false;
+        };
+        let syn::Type::Path(result) = ty.as_mut() else {
+            return false;
+        };
+        let Some(last) = result.path.segments.last_mut() else {
+            return false;
+        };
+        let syn::PathArguments::AngleBracketed(args) = &mut last.arguments else {
+            return false;
+        };
+        let Some(syn::GenericArgument::Type(syn::Type::Path(error))) = args.args.iter_mut().nth(1)
+        else {
+            return false;
+        };
+        let Some(segment) = error.path.segments.last_mut() else {
+            return false;
+        };
+        if segment.ident == "Error" && !segment.arguments.is_empty() {
+            segment.arguments = syn::PathArguments::None;
+            return true;
+        }
+        false
     }
     // The file's own imports: the crate's error and response types under progenitor's names.
     for item in &mut file.items {
@@ -392,48 +398,37 @@ fn own_error_type(file: &mut syn::File) -> usize {
             use bytes::Bytes as ByteStream;
         },
     );
-    let mut sends = Sends(0);
-    sends.visit_file_mut(file);
-    sends.0
+    rewrite_sends(file, ungeneric_error)
 }
 
 /// `exec-through-hooks`: progenitor's `pre` / `exec` / `post` statements of each `send()`
 /// become one call of `crate::hooks::exec`.
 fn exec_through_hooks(file: &mut syn::File) -> usize {
-    struct Sends(usize);
-    impl VisitMut for Sends {
-        fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-            if f.sig.ident != "send" || f.sig.asyncness.is_none() {
-                return;
-            }
-            let text = |stmt: &syn::Stmt| quote!(#stmt).to_string();
-            let stmts = &mut f.block.stmts;
-            let pre = "client . pre (& mut request , & info) . await ? ;";
-            let exec = "let result = client . exec (request , & info) . await ;";
-            let post = "client . post (& result , & info) . await ? ;";
-            let take = "let response = result ? ;";
-            let Some(at) = stmts.iter().position(|s| text(s) == exec) else {
-                return;
-            };
-            if at == 0 || at + 2 >= stmts.len() {
-                return;
-            }
-            if text(&stmts[at - 1]) != pre
-                || text(&stmts[at + 1]) != post
-                || text(&stmts[at + 2]) != take
-            {
-                return;
-            }
-            let call: syn::Stmt = parse_quote! {
-                let response = crate::hooks::exec(client, request, &info).await?;
-            };
-            stmts.splice(at - 1..at + 3, [call]);
-            self.0 += 1;
+    fn one_exec(f: &mut syn::ImplItemFn) -> bool {
+        let text = |stmt: &syn::Stmt| quote!(#stmt).to_string();
+        let stmts = &mut f.block.stmts;
+        let pre = "client . pre (& mut request , & info) . await ? ;";
+        let exec = "let result = client . exec (request , & info) . await ;";
+        let post = "client . post (& result , & info) . await ? ;";
+        let take = "let response = result ? ;";
+        let Some(at) = stmts.iter().position(|s| text(s) == exec) else {
+            return false;
+        };
+        if at == 0
+            || at + 2 >= stmts.len()
+            || text(&stmts[at - 1]) != pre
+            || text(&stmts[at + 1]) != post
+            || text(&stmts[at + 2]) != take
+        {
+            return false;
         }
+        let call: syn::Stmt = parse_quote! {
+            let response = crate::hooks::exec(client, request, &info).await?;
+        };
+        stmts.splice(at - 1..at + 3, [call]);
+        true
     }
-    let mut sends = Sends(0);
-    sends.visit_file_mut(file);
-    sends.0
+    rewrite_sends(file, one_exec)
 }
 
 /// `errors-through-hooks`: `Error::ErrorResponse(…)` and `Error::UnexpectedResponse(response)`
