@@ -82,6 +82,7 @@ impl fmt::Debug for Inner {
 /// (a method added to its tag's trait) then breaks no caller.
 pub(crate) mod sealed {
     /// Implemented by [`Client`](crate::Client) only.
+    #[allow(dead_code)] // the generated code calls it; a build without any tag compiles none
     pub trait Sealed {}
 }
 
@@ -114,6 +115,7 @@ pub const MAX_BODY: usize = 32 * 1024 * 1024;
 
 /// Sends `request` through the client's transport (or, without one, with its HTTP client,
 /// reading the body under [`MAX_BODY`]); every generated `send()` calls it.
+#[allow(dead_code)] // the generated code calls it; a build without any tag compiles none
 pub(crate) async fn exec(
     client: &Client,
     request: reqwest::Request,
@@ -261,6 +263,7 @@ pub fn path_segment(value: &str, param: &'static str) -> Result<String, Error> {
 
 /// A value a generated builder could not use (a conversion that failed, a required value not
 /// set), as [`Error::InvalidInput`] naming the parameter (the spec's name, or `body`).
+#[allow(dead_code)] // the generated code calls it; a build without any tag compiles none
 pub(crate) fn refused(field: &'static str, reason: String) -> Error {
     Error::InvalidInput {
         field: field.to_string(),
@@ -303,6 +306,7 @@ fn param_name(segment: &'static str) -> Option<&'static str> {
 /// Decodes a response body into the operation's type; the generated `send()` methods call
 /// it. A body that does not decode is [`Error::Decode`], naming the operation, the status and
 /// the JSON path where decoding stopped.
+#[allow(dead_code)] // the generated code calls it; a build without any tag compiles none
 pub(crate) async fn decode<T: serde::de::DeserializeOwned>(
     _client: &Client,
     response: http::Response<Bytes>,
@@ -336,6 +340,7 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned>(
 
 /// An error answer (a declared error status, or any status the operation does not declare)
 /// as [`Error::Api`], with Okta's error body read; the generated `send()` methods call it.
+#[allow(dead_code)] // the generated code calls it; a build without any tag compiles none
 pub(crate) async fn error_response(
     _client: &Client,
     response: http::Response<Bytes>,
