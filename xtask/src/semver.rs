@@ -229,13 +229,11 @@ fn current_json(package: &str, lib: &str) -> Result<PathBuf> {
 /// `cargo xtask semver`.
 pub fn run() -> Result<()> {
     let rev = baseline_rev()?;
-    let mut current = Vec::new();
-    for (package, lib) in PUBLISHED {
-        current.push(current_json(package, lib)?);
-    }
+    // The baseline first, so that the current JSON is the last built: `public-api`, which
+    // runs next in CI, then finds it fresh.
     let worktree = Worktree::add(&rev)?;
-    let mut failed = Vec::new();
-    for ((package, lib), current) in PUBLISHED.into_iter().zip(&current) {
+    let mut baselines = Vec::new();
+    for (package, lib) in PUBLISHED {
         let baseline = work_dir().join("baseline").join(format!("{lib}.json"));
         rustdoc_json(
             &worktree.0,
@@ -244,13 +242,18 @@ pub fn run() -> Result<()> {
             &format!("baseline {rev}"),
             &baseline,
         )?;
-        let release = release_type(&json_version(&baseline)?, &json_version(current)?)?;
+        baselines.push(baseline);
+    }
+    drop(worktree);
+    let mut failed = Vec::new();
+    for ((package, lib), baseline) in PUBLISHED.into_iter().zip(&baselines) {
+        let current = current_json(package, lib)?;
+        let release = release_type(&json_version(baseline)?, &json_version(&current)?)?;
         eprintln!("{package}: checking a {release} release against {rev}");
-        if !semver_checks(&baseline, current, release)? {
+        if !semver_checks(baseline, &current, release)? {
             failed.push(format!("{package} ({release} release)"));
         }
     }
-    drop(worktree);
     if !failed.is_empty() {
         bail!(
             "semver check failed for {}: the API changed in a way its version step does not \
