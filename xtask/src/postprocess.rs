@@ -496,28 +496,33 @@ fn sealed_ext_traits(file: &mut syn::File) -> usize {
     sealed
 }
 
+/// Removes the derives `drop` picks from every `#[derive(..)]` of `attrs`; whether any went.
+fn drop_derives(attrs: &mut [syn::Attribute], drop: impl Fn(&syn::Path) -> bool) -> bool {
+    let mut dropped = false;
+    for attr in attrs.iter_mut() {
+        if !attr.path().is_ident("derive") {
+            continue;
+        }
+        let Ok(list) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) else {
+            continue;
+        };
+        if list.iter().any(&drop) {
+            dropped = true;
+            let kept: Vec<&syn::Path> = list.iter().filter(|p| !drop(p)).collect();
+            *attr = parse_quote!(#[derive(#(#kept),*)]);
+        }
+    }
+    dropped
+}
+
 /// `types-can-grow` over the `types` module: `#[non_exhaustive]` on every struct with named
 /// fields and every enum, and no `PartialOrd`/`Ord` derive on any type.
 fn types_can_grow(file: &mut syn::File) -> usize {
-    fn drop_order(attrs: &mut [syn::Attribute]) {
-        for attr in attrs.iter_mut() {
-            if !attr.path().is_ident("derive") {
-                continue;
-            }
-            let Ok(list) = attr.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            ) else {
-                continue;
-            };
-            let kept: Vec<&syn::Path> = list
-                .iter()
-                .filter(|p| !p.is_ident("PartialOrd") && !p.is_ident("Ord"))
-                .collect();
-            if kept.len() != list.len() {
-                *attr = parse_quote!(#[derive(#(#kept),*)]);
-            }
-        }
-    }
+    let drop_order = |attrs: &mut [syn::Attribute]| {
+        drop_derives(attrs, |p| p.is_ident("PartialOrd") || p.is_ident("Ord"))
+    };
     let mut marked = 0;
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
@@ -677,17 +682,7 @@ fn open_enums(items: &mut [Item]) -> usize {
             #ident(::std::string::String)
         });
         // A `String` payload rules out `Copy`.
-        for attr in &mut e.attrs {
-            if attr.path().is_ident("derive") {
-                if let Ok(list) = attr.parse_args_with(
-                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-                ) {
-                    let kept: Vec<&syn::Path> =
-                        list.iter().filter(|p| !p.is_ident("Copy")).collect();
-                    *attr = parse_quote!(#[derive(#(#kept),*)]);
-                }
-            }
-        }
+        drop_derives(&mut e.attrs, |p| p.is_ident("Copy"));
         opened.insert(e.ident.to_string(), ident);
     }
     let count = opened.len();
@@ -782,24 +777,9 @@ fn prelude_paths(file: &mut syn::File) -> usize {
 fn optional_json_schema(file: &mut syn::File) -> usize {
     struct Gate(usize);
     fn gate(attrs: &mut Vec<syn::Attribute>) -> bool {
-        let mut had = false;
-        for attr in attrs.iter_mut() {
-            if !attr.path().is_ident("derive") {
-                continue;
-            }
-            let Ok(list) = attr.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            ) else {
-                continue;
-            };
-            let is_schema =
-                |p: &syn::Path| p.segments.last().is_some_and(|s| s.ident == "JsonSchema");
-            if list.iter().any(is_schema) {
-                had = true;
-                let kept: Vec<&syn::Path> = list.iter().filter(|p| !is_schema(p)).collect();
-                *attr = parse_quote!(#[derive(#(#kept),*)]);
-            }
-        }
+        let had = drop_derives(attrs, |p| {
+            p.segments.last().is_some_and(|s| s.ident == "JsonSchema")
+        });
         if had {
             let position = attrs
                 .iter()
