@@ -31,10 +31,9 @@ use okta_governance::reviews::{AccessAction, Review};
 use okta_governance::simulator::{Simulator, DEFAULT_REDIRECT_URI};
 use okta_governance::Scopes;
 
-/// How long the example waits for the browser to come back to the redirect URI.
-const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
-/// The most of the callback request the example reads.
-const MAX_CALLBACK: usize = 8 * 1024;
+#[path = "support/callback.rs"]
+mod callback;
+use callback::{Bounds, Callback};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -115,9 +114,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (None, Some(app)) => {
             let sign_in = UserSignIn::new(admin.org(), app, DEFAULT_REDIRECT_URI)?;
             let request = sign_in.authorize_url(&scopes);
+            // Listen before showing the URL: the browser cannot come back to nobody.
+            let callback = Callback::bind(&url::Url::parse(DEFAULT_REDIRECT_URI)?).await?;
+            let state = request
+                .url
+                .query_pairs()
+                .find(|(name, _)| name == "state")
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default();
             println!("sign in as the reviewer: {}", request.url);
-            let (code, state) = wait_for_callback(DEFAULT_REDIRECT_URI).await?;
-            Some(sign_in.exchange(&code, &state, request).await?)
+            println!("waiting for the browser at {DEFAULT_REDIRECT_URI} ...");
+            let code = match callback.wait(&state, Bounds::default()).await {
+                Ok(code) => code,
+                Err(e) => {
+                    println!("the reviewer did not sign in: {e}");
+                    return Err(e.into());
+                }
+            };
+            let tokens = sign_in.exchange(&code, &state, request).await?;
+            println!("the reviewer signed in (authorization code + PKCE)");
+            Some(tokens)
         }
         (None, None) => None,
     }
@@ -284,30 +300,6 @@ async fn follow_redirect(
         .and_then(|l| l.to_str().ok())
         .ok_or("the authorize endpoint did not redirect")?;
     code_and_state(&url::Url::parse(location)?)
-}
-
-/// Waits (at most [`SIGN_IN_TIMEOUT`]) for the browser to come back to `redirect_uri` on this
-/// machine, and reads the code and state from the first request line.
-async fn wait_for_callback(
-    redirect_uri: &str,
-) -> Result<(String, String), Box<dyn std::error::Error>> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let redirect = url::Url::parse(redirect_uri)?;
-    let port = redirect.port_or_known_default().ok_or("no port")?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    let (mut socket, _) = tokio::time::timeout(SIGN_IN_TIMEOUT, listener.accept()).await??;
-    let mut buffer = vec![0u8; MAX_CALLBACK];
-    let read = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buffer)).await??;
-    let head = String::from_utf8_lossy(&buffer[..read]);
-    let target = head
-        .lines()
-        .next()
-        .and_then(|line| line.split_whitespace().nth(1))
-        .ok_or("not an HTTP request")?;
-    let _ = socket
-        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nSigned in: you can close this tab.\n")
-        .await;
-    code_and_state(&redirect.join(target)?)
 }
 
 fn code_and_state(url: &url::Url) -> Result<(String, String), Box<dyn std::error::Error>> {

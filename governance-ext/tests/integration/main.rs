@@ -7,6 +7,7 @@
 mod common;
 
 mod auth_oidc;
+mod callback_listener;
 mod conformance;
 mod errors;
 mod hostile;
