@@ -123,7 +123,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|(_, value)| value.into_owned())
                 .unwrap_or_default();
             println!("sign in as the reviewer: {}", request.url);
-            println!("waiting for the browser at {DEFAULT_REDIRECT_URI} ...");
+            println!(
+                "waiting for the browser at {DEFAULT_REDIRECT_URI} (listening on {:?}) ...",
+                callback.addrs()
+            );
             let code = match callback.wait(&state, Bounds::default()).await {
                 Ok(code) => code,
                 Err(e) => {
