@@ -52,16 +52,9 @@ impl Governance {
             .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout)
-            // Redirects are followed only within the org; credentials never leave it.
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() >= 5 {
-                    attempt.error("too many redirects")
-                } else if redirect_org.is_same_origin(attempt.url()) {
-                    attempt.follow()
-                } else {
-                    attempt.stop()
-                }
-            }))
+            // The stack follows redirects itself (within the org only, each hop with its own
+            // credentials and DPoP proof); the HTTP client follows none, token requests included.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(crate::error::transport)?;
         // One throttle for API and token requests alike.

@@ -8,6 +8,8 @@
 //!        401 use_dpop_nonce / invalid_token ─► answer the challenge or refresh, once
 //!        403 insufficient_scope             ─► AuthError::MissingScope
 //!        429                                ─► wait for the reset (server clock) + jitter, retry
+//!        301/302/303/307/308 within the org ─► follow (at most 5 hops), each hop with its own
+//!                                              credentials and DPoP proof
 //!        5xx, resets, timeouts              ─► backoff and retry when the method is idempotent
 //!   all bounded by the retry count and one deadline per call
 //! ```
@@ -36,6 +38,8 @@ use crate::throttle::{RateLimitHeaders, Throttle};
 
 /// How often one request is re-sent for a new resource-server DPoP nonce.
 const NONCE_RETRIES: usize = 2;
+/// How many redirects one call follows.
+const MAX_REDIRECTS: usize = 5;
 
 // Header names as constants: an insert by `&str` parses the name every time.
 const DPOP: HeaderName = HeaderName::from_static("dpop");
@@ -49,6 +53,7 @@ struct Seen<'a> {
     rate: RateLimitHeaders<'a>,
     request_id: Option<&'a HeaderValue>,
     dpop_nonce: Option<&'a HeaderValue>,
+    location: Option<&'a HeaderValue>,
     challenges: Challenges,
 }
 
@@ -97,6 +102,7 @@ impl<'a> Seen<'a> {
                 "x-rate-limit-reset" => &mut seen.rate.reset,
                 "x-okta-request-id" => &mut seen.request_id,
                 "dpop-nonce" => &mut seen.dpop_nonce,
+                "location" => &mut seen.location,
                 "www-authenticate" => {
                     seen.challenges.add(value);
                     continue;
@@ -167,6 +173,7 @@ struct Call {
     /// The kept request carries a DPoP proof.
     proof_sent: bool,
     nonce_retries: usize,
+    redirects: usize,
     waited: Duration,
 }
 
@@ -176,6 +183,9 @@ enum Next {
     Retry(Duration),
     /// The access token was refused: drop it from the cache, then send again.
     Refresh,
+    /// Send to this URL of the org instead (a redirect), as a `GET` without a body when the
+    /// flag says so.
+    Redirect(reqwest::Url, bool),
     /// The call is over.
     Done(Result<http::Response<bytes::Bytes>, Error>),
 }
@@ -229,9 +239,14 @@ impl StackTransport {
                 };
                 let (sending, token) = self.prepare(&mut call, client, &mut request, headers)?;
                 let sent = Buffered::receive(sending, self.max_body).await;
-                let (wait, refresh) = match self.after(&mut call, sent, token.is_some()) {
+                let next = self.after(&mut call, sent, token.is_some(), request.url());
+                let (wait, refresh) = match next {
                     Next::Retry(wait) => (wait, false),
                     Next::Refresh => (Duration::ZERO, true),
+                    Next::Redirect(target, as_get) => {
+                        redirect(&mut call, &mut request, target, as_get);
+                        (Duration::ZERO, false)
+                    }
                     Next::Done(result) => return result,
                 };
                 if refresh {
@@ -302,6 +317,7 @@ impl StackTransport {
             refreshed: false,
             proof_sent: false,
             nonce_retries: 0,
+            redirects: 0,
             waited: Duration::ZERO,
         })
     }
@@ -382,7 +398,13 @@ impl StackTransport {
 
     /// Classifies the outcome of an attempt: retry (after a wait), refresh the token, or the
     /// call's result. `has_token`: the attempt carried an OAuth 2.0 access token.
-    fn after(&self, call: &mut Call, sent: Result<Buffered, ReadError>, has_token: bool) -> Next {
+    fn after(
+        &self,
+        call: &mut Call,
+        sent: Result<Buffered, ReadError>,
+        has_token: bool,
+        url: &reqwest::Url,
+    ) -> Next {
         let idempotent = idempotent(call.method.as_str());
         let response = match sent {
             Err(ReadError::TooLarge { status, limit }) => {
@@ -467,6 +489,36 @@ impl StackTransport {
                 call.waited = call.waited.saturating_add(wait);
                 Next::Retry(wait)
             }
+            301 | 302 | 303 | 307 | 308 => {
+                let target = seen.location.and_then(|l| l.to_str().ok());
+                let Some(mut target) = target.and_then(|l| url.join(l).ok()) else {
+                    return Next::Done(Ok(response.into_response()));
+                };
+                // Credentials never leave the org: a redirect elsewhere is the caller's to see.
+                if !self.org.is_same_origin(&target) {
+                    return Next::Done(Ok(response.into_response()));
+                }
+                if call.redirects >= MAX_REDIRECTS {
+                    // A loop: the caller gets the last redirect as an API error with its status.
+                    tracing::debug!(
+                        status,
+                        "more than {MAX_REDIRECTS} redirects; not following this one"
+                    );
+                    return Next::Done(Ok(response.into_response()));
+                }
+                call.redirects += 1;
+                target.set_fragment(None);
+                // As HTTP clients do: 303 turns anything but HEAD into GET, 301/302 turn POST.
+                let method = &call.method;
+                let as_get = (status == 303 && method != reqwest::Method::HEAD)
+                    || (matches!(status, 301 | 302) && method == reqwest::Method::POST);
+                tracing::debug!(
+                    status,
+                    hop = call.redirects,
+                    "redirect within the org; following it with fresh credentials"
+                );
+                Next::Redirect(target, as_get)
+            }
             500..=599 if idempotent && call.retries < self.retry.max_retries => {
                 call.retries += 1;
                 let backoff = self.retry.backoff(call.retries);
@@ -483,6 +535,21 @@ impl StackTransport {
             }
             _ => Next::Done(Ok(response.into_response())),
         }
+    }
+}
+
+/// Points the kept request at a redirect's target. The next attempt goes through the whole
+/// stack again, so it gets its own credentials and DPoP proof (`htm`, `htu`, `jti`, `ath`)
+/// for the new URL; the HTTP client itself follows no redirect.
+fn redirect(call: &mut Call, request: &mut reqwest::Request, target: reqwest::Url, as_get: bool) {
+    *request.url_mut() = target;
+    if as_get {
+        *request.method_mut() = reqwest::Method::GET;
+        *request.body_mut() = None;
+        let headers = request.headers_mut();
+        headers.remove(reqwest::header::CONTENT_TYPE);
+        headers.remove(reqwest::header::CONTENT_LENGTH);
+        call.method = reqwest::Method::GET;
     }
 }
 

@@ -214,3 +214,159 @@ async fn an_undeclared_status_is_an_api_error_with_its_status_and_request_id() {
     assert_eq!(error.error_code(), None);
     assert!(error.to_string().contains("Okta answered 400"), "{error}");
 }
+
+/// The `DPoP` proofs the org received, decoded (`htm`, `htu`, `jti`), by request path.
+async fn proofs(org: &MockServer) -> Vec<(String, serde_json::Value)> {
+    let mut proofs = Vec::new();
+    for request in org.received_requests().await.unwrap() {
+        if let Some(proof) = request.headers.get("dpop") {
+            let claims = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(
+                proof.to_str().unwrap(),
+            )
+            .unwrap()
+            .claims;
+            proofs.push((request.url.path().to_string(), claims));
+        }
+    }
+    proofs
+}
+
+/// A service app of `org` whose tokens are DPoP-bound.
+async fn dpop_service(org: &MockServer) -> Governance {
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "DPoP", "access_token": "at-1", "expires_in": 3600,
+            "scope": "okta.governance.labels.read okta.governance.securityAccessReviews.admin.manage"
+        })))
+        .mount(org)
+        .await;
+    Governance::new(
+        Config::builder()
+            .org_url(org.uri())
+            .private_key(
+                "0oa1",
+                okta_governance::auth::SigningKey::generate_es256().unwrap(),
+            )
+            .dpop(okta_governance::DpopMode::Always)
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn each_redirect_hop_of_a_dpop_request_carries_its_own_proof() {
+    let org = MockServer::start().await;
+    let okta = dpop_service(&org).await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", "/moved/labels#frag"))
+        .mount(&org)
+        .await;
+    Mock::given(path("/moved/labels"))
+        .and(header("authorization", "DPoP at-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(labels()))
+        .expect(1)
+        .mount(&org)
+        .await;
+    okta.list_labels().send().await.unwrap();
+
+    let proofs = proofs(&org).await;
+    let api: Vec<_> = proofs
+        .iter()
+        .filter(|(p, _)| p != "/oauth2/v1/token")
+        .collect();
+    assert_eq!(api.len(), 2, "{proofs:?}");
+    let (first, second) = (&api[0].1, &api[1].1);
+    assert_eq!(
+        first["htu"],
+        format!("{}/governance/api/v1/labels", org.uri())
+    );
+    assert_eq!(second["htu"], format!("{}/moved/labels", org.uri()));
+    assert_eq!(second["htm"], "GET");
+    assert_ne!(first["jti"], second["jti"], "a proof is never sent twice");
+}
+
+#[tokio::test]
+async fn a_303_after_a_post_is_followed_as_a_get_with_a_proof_for_get() {
+    let org = MockServer::start().await;
+    let okta = dpop_service(&org).await;
+    Mock::given(method("POST"))
+        .and(path("/governance/api/v2/security-access-reviews"))
+        .respond_with(ResponseTemplate::new(303).insert_header("location", "/see/other"))
+        .expect(1)
+        .mount(&org)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/see/other"))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let result = okta
+        .create_security_access_review()
+        .body(review_request())
+        .send()
+        .await;
+    assert_eq!(result.unwrap_err().status(), Some(404));
+    let proofs = proofs(&org).await;
+    let hop = proofs.iter().find(|(p, _)| p == "/see/other");
+    let hop = hop.unwrap_or_else(|| panic!("{proofs:?}"));
+    assert_eq!(hop.1["htm"], "GET");
+    let posted = org.received_requests().await.unwrap();
+    let followed = posted
+        .iter()
+        .find(|r| r.url.path() == "/see/other")
+        .unwrap();
+    assert!(followed.body.is_empty(), "the POST body is not sent on");
+}
+
+#[tokio::test]
+async fn redirect_loops_within_the_org_end_after_five_hops() {
+    let org = MockServer::start().await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", "/governance/api/v1/labels"),
+        )
+        .mount(&org)
+        .await;
+    let error = ssws(&org).list_labels().send().await.unwrap_err();
+    assert_eq!(error.status(), Some(302), "{error:?}");
+    assert_eq!(
+        org.received_requests().await.unwrap().len(),
+        6,
+        "the first request and five hops"
+    );
+}
+
+#[tokio::test]
+async fn token_requests_follow_no_redirect() {
+    let org = MockServer::start().await;
+    let elsewhere_in_org = "/oauth2/v1/token-moved";
+    Mock::given(path("/oauth2/v1/token"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", elsewhere_in_org))
+        .mount(&org)
+        .await;
+    let okta = Governance::new(
+        Config::builder()
+            .org_url(org.uri())
+            .private_key(
+                "0oa1",
+                okta_governance::auth::SigningKey::generate_es256().unwrap(),
+            )
+            .dpop(okta_governance::DpopMode::Never)
+            .retry(okta_governance::RetryConfig::default().max_retries(0))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(okta.list_labels().send().await.is_err());
+    let paths: Vec<String> = org
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert!(!paths.iter().any(|p| p == elsewhere_in_org), "{paths:?}");
+}
