@@ -47,7 +47,6 @@ impl Governance {
         let retry = config.retry;
         let request_timeout = config.request_timeout;
         let max_body = config.max_body;
-        let redirect_org = org.clone();
         let http = reqwest::Client::builder()
             .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
             .timeout(config.request_timeout)
