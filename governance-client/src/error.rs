@@ -58,11 +58,13 @@ pub enum Error {
     /// Path parameters land here too: a value that cannot be sent as exactly one path segment
     /// (empty, `.`, `..`, over 1,024 bytes), so ids taken from users can never steer a request
     /// to another endpoint.
-    #[error("invalid {field}{}: {limit}", value.as_deref().map(|v| format!(" `{}`", shorten(v))).unwrap_or_default())]
+    #[error("invalid {field}{}: {limit}", value.as_deref().map(|v| format!(" {v}")).unwrap_or_default())]
     InvalidInput {
         /// The field or parameter, as the API spells it.
         field: String,
-        /// The value given (when the SDK still has it).
+        /// The value given, as [`redacted`] shows it (whole when short, else its first bytes
+        /// and its length): errors reach logs, and a caller's value may be a secret passed by
+        /// mistake. `None` when the SDK no longer has it.
         value: Option<String>,
         /// The limit it breaks.
         limit: String,
@@ -529,11 +531,29 @@ pub enum ReviewError {
 }
 
 /// A value for `Display`: at most 64 characters.
-fn shorten(value: &str) -> String {
-    match value.char_indices().nth(64) {
-        Some((end, _)) => format!("{}...", &value[..end]),
-        None => value.to_string(),
+/// How errors show a value a caller gave: whole when it is at most 11 bytes, else its first
+/// bytes (at most 6, on a character boundary) and its length, control characters escaped.
+///
+/// A value in an error reaches logs, and a caller's value can be a secret passed by mistake (a
+/// token pasted as an id, a password in a URL); no 12 consecutive bytes of one are ever shown.
+///
+/// ```
+/// use okta_governance_client::error::redacted;
+/// assert_eq!(redacted(".."), "`..`");
+/// assert_eq!(redacted("00aBcDeFgHiJkLmNoPqRsTuVwXyZ"), "`00aBcD…` (28 bytes)");
+/// ```
+pub fn redacted(value: &str) -> String {
+    // No 12-byte window fits in a value shown whole, nor in a prefix.
+    const WHOLE: usize = 11;
+    const PREFIX: usize = 6;
+    if value.len() <= WHOLE {
+        return format!("`{}`", value.escape_debug());
     }
+    let mut end = PREFIX;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("`{}…` ({} bytes)", value[..end].escape_debug(), value.len())
 }
 
 /// The first 200 characters of a body.

@@ -244,7 +244,7 @@ pub fn path_segment(value: &str, param: &'static str) -> Result<String, Error> {
     let refuse = |reason: &str, value: Option<&str>| {
         Err(Error::InvalidInput {
             field: param.to_string(),
-            value: value.map(str::to_string),
+            value: value.map(crate::error::redacted),
             limit: reason.to_string(),
         })
     };

@@ -29,7 +29,9 @@ pub(crate) fn invalid(
 ) -> Error {
     Error::InvalidInput {
         field: field.into(),
-        value,
+        value: value
+            .as_deref()
+            .map(okta_governance_client::error::redacted),
         limit: limit.into(),
     }
 }

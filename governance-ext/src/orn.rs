@@ -75,10 +75,12 @@ pub struct Orn {
 
 /// Why a string is not an ORN: names the segment and shows the bad value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid ORN `{input}`: {segment} {reason}")]
+#[error("invalid ORN {input}: {segment} {reason}")]
 #[non_exhaustive]
 pub struct OrnError {
-    /// The whole input.
+    /// The input, as [`redacted`](crate::client::error::redacted) shows it (whole when short,
+    /// else its first bytes and length): an error reaches logs, and the input may be a secret
+    /// passed by mistake.
     pub input: String,
     /// The segment at fault (`partition`, `org`, `resource type`, `id`, …).
     pub segment: &'static str,
@@ -90,11 +92,12 @@ impl From<OrnError> for crate::Error {
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) for the field `orn`, naming the
     /// segment at fault.
     fn from(error: OrnError) -> Self {
-        crate::error::invalid(
-            "orn",
-            Some(error.input),
-            format!("{} {}", error.segment, error.reason),
-        )
+        // `input` is shown redacted already.
+        crate::Error::InvalidInput {
+            field: "orn".into(),
+            value: Some(error.input),
+            limit: format!("{} {}", error.segment, error.reason),
+        }
     }
 }
 
@@ -115,9 +118,12 @@ impl Orn {
         };
         let text = orn.to_string();
         let fail = |segment, value: &str| OrnError {
-            input: text.clone(),
+            input: crate::client::error::redacted(&text),
             segment,
-            reason: format!("`{value}` must be 1-100 letters, digits, `_`, `-` or `.`"),
+            reason: format!(
+                "{} must be 1-100 letters, digits, `_`, `-` or `.`",
+                crate::client::error::redacted(value)
+            ),
         };
         if !valid_segment(&orn.org) {
             return Err(fail("org id", &orn.org));
@@ -245,7 +251,7 @@ impl FromStr for Orn {
 
     fn from_str(input: &str) -> Result<Self, OrnError> {
         let fail = |segment, reason: String| OrnError {
-            input: input.to_string(),
+            input: crate::client::error::redacted(input),
             segment,
             reason,
         };
@@ -305,18 +311,24 @@ impl FromStr for Orn {
             ("idp" | "directory" | "governance", other) => {
                 return Err(fail(
                     "resource type",
-                    format!("`{other}` is not a resource type of the `{service}` service"),
+                    format!(
+                        "{} is not a resource type of the `{service}` service",
+                        crate::client::error::redacted(other)
+                    ),
                 ))
             }
             (other, _) => {
                 return Err(fail(
                     "service",
-                    format!("`{other}` is not `idp`, `directory` or `governance`"),
+                    format!(
+                        "{} is not `idp`, `directory` or `governance`",
+                        crate::client::error::redacted(other)
+                    ),
                 ))
             }
         };
         Self::checked(partition, org, resource).map_err(|e| OrnError {
-            input: input.to_string(),
+            input: crate::client::error::redacted(input),
             ..e
         })
     }
@@ -371,7 +383,8 @@ mod tests {
         ] {
             let err = input.parse::<Orn>().unwrap_err();
             assert_eq!(err.segment, segment, "{input}: {err}");
-            assert!(err.to_string().contains(input), "{err}");
+            let shown = okta_governance_client::error::redacted(input);
+            assert!(err.to_string().contains(&shown), "{err}");
         }
     }
 

@@ -932,7 +932,8 @@ mod tests {
         let error = seed.validate(now()).unwrap_err();
         let message = error.to_string();
         assert!(
-            message.contains(REVIEWERS) && message.contains(PRINCIPAL_ID),
+            message.contains(REVIEWERS)
+                && message.contains(&okta_governance_client::error::redacted(PRINCIPAL_ID)),
             "{message}"
         );
         assert!(

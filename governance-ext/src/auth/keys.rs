@@ -139,10 +139,12 @@ impl SigningKey {
                  (not shown: it may be key material)",
             ));
         }
-        let text = Zeroizing::new(
-            std::fs::read_to_string(trimmed)
-                .map_err(|e| invalid(format!("cannot read key file {trimmed}: {e}")))?,
-        );
+        let text = Zeroizing::new(std::fs::read_to_string(trimmed).map_err(|e| {
+            invalid(format!(
+                "cannot read key file {}: {e}",
+                okta_governance_client::error::redacted(trimmed)
+            ))
+        })?);
         if text.trim_start().starts_with('{') {
             Self::from_jwk(&text)
         } else {
@@ -384,12 +386,10 @@ pub(crate) mod tests {
                 }
             }
         }
-        // A path is shown: it is what the user needs to see.
+        // A path is shown as every caller value is: its start and its length (it may be
+        // key material that only looks like a path).
         let err = SigningKey::from_text_or_path("/etc/okta/missing-key.pem").unwrap_err();
-        assert!(
-            err.to_string().contains("/etc/okta/missing-key.pem"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("`/etc/o…` (25 bytes)"), "{err}");
     }
 
     #[test]

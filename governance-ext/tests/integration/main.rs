@@ -16,6 +16,7 @@ mod paginate;
 mod resilience;
 mod review_lifecycle;
 mod reviews;
+mod secrets_in_errors;
 mod send_bounds;
 mod simulator;
 mod simulator_conformance;
