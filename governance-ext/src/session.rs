@@ -72,11 +72,14 @@ enum Step {
 }
 
 /// Whether a token-endpoint failure may go away by itself (worth retrying within the deadline).
+/// A success whose body cannot be read (cut short, garbled on the way) counts: asking for a
+/// token again has no side effect, and the retry policy bounds it.
 fn transient(error: &AuthError) -> bool {
     match error {
         AuthError::Unreachable { .. } => true,
-        AuthError::TokenEndpoint { status, .. } | AuthError::BadTokenResponse { status, .. } => {
-            *status == 429 || *status >= 500
+        AuthError::TokenEndpoint { status, .. } => *status == 429 || *status >= 500,
+        AuthError::BadTokenResponse { status, .. } => {
+            (200..300).contains(status) || *status == 429 || *status >= 500
         }
         _ => false,
     }

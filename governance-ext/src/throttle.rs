@@ -13,6 +13,10 @@ use reqwest::header::{HeaderMap, HeaderValue, DATE};
 
 /// Requests kept in reserve per window (for other clients of the same org).
 const RESERVE: u64 = 0;
+/// How much earlier than the known window's a response's reset must be to be another,
+/// older window: `Date` and `X-Rate-Limit-Reset` have one-second resolution, so responses of
+/// one window may disagree by about a second.
+const STALE: Duration = Duration::from_millis(1500);
 
 /// The furthest ahead a believable `X-Rate-Limit-Reset` lies: Okta's rate-limit windows are
 /// at most a minute long, plus a minute for the skew between the server's clock and ours
@@ -197,6 +201,12 @@ impl Throttle {
                 remaining: limit.remaining,
                 reset_at,
             };
+        } else if entry.reset_at.saturating_duration_since(reset_at) > STALE {
+            // A window that ends clearly before the one known (a response that took long,
+            // or a server that contradicts itself): its count says nothing about the current
+            // window, and taking it with the current window's reset would block the bucket
+            // for that whole window. The response's own 429, if it is one, is still waited
+            // for by the request that got it.
         } else {
             // Same window: the smaller count wins (responses arrive out of order).
             entry.remaining = entry.remaining.min(limit.remaining);
@@ -292,6 +302,22 @@ mod tests {
             "buckets are separate"
         );
         assert!(RateLimit::from_headers(&HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn an_older_windows_exhausted_count_does_not_block_the_current_window() {
+        // Found by the chaos run: a 429 saying "0 left, reset in 1 s" recorded after a
+        // response saying "9999 left, reset in 60 s" blocked the bucket for 60 s.
+        let throttle = Throttle::default();
+        throttle.record(
+            "GET /x",
+            RateLimit::from_headers(&headers(9999, 60)).unwrap(),
+        );
+        throttle.record("GET /x", RateLimit::from_headers(&headers(0, 1)).unwrap());
+        assert_eq!(throttle.reserve("GET /x"), Duration::ZERO);
+        // Within the same window, the smaller count still wins.
+        throttle.record("GET /x", RateLimit::from_headers(&headers(0, 60)).unwrap());
+        assert!(throttle.reserve("GET /x") > Duration::from_secs(50));
     }
 
     #[test]
