@@ -180,7 +180,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The reviewer's part, written once for both sides.
-async fn review_and_close(review: &Review<'_>) -> Result<(), Error> {
+async fn review_and_close(review: &Review) -> Result<(), Error> {
     // Every access, with its sub-accesses and why it may be risky.
     let accesses: Vec<types::SecurityAccessReviewAccessItem> =
         review.accesses(200)?.try_collect().await?;

@@ -40,7 +40,7 @@ use crate::error::{built, Error};
 use crate::filter::ResourceLabelFilter;
 use crate::governance::Governance;
 use crate::orn::Orn;
-use crate::paginate::{Items, Paginate};
+use crate::paginate::{Items, PageBounds};
 
 /// The keys Okta creates in every OIG org (each with one value of the same name).
 pub const PREDEFINED: &[&str] = &["Crown Jewel", "Privileged"];
@@ -140,19 +140,22 @@ pub fn find_in<'l>(labels: &'l [types::Label], name: &str) -> Option<&'l types::
 }
 
 /// The label calls of a client: `okta.labels()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Labels<'a> {
-    okta: &'a Governance,
+///
+/// It owns a clone of the client (cheap: the client is shared handles), as do its builders
+/// and streams: each is `'static` and `Send`, so it can be returned, stored or spawned.
+#[derive(Debug, Clone)]
+pub struct Labels {
+    okta: Governance,
 }
 
 impl Governance {
     /// The governance-label calls (see [`labels`](crate::labels)).
-    pub fn labels(&self) -> Labels<'_> {
-        Labels { okta: self }
+    pub fn labels(&self) -> Labels {
+        Labels { okta: self.clone() }
     }
 }
 
-impl<'a> Labels<'a> {
+impl Labels {
     /// Every label of the org (the endpoint does not page).
     pub async fn list(&self) -> Result<Vec<types::Label>, Error> {
         Ok(self.okta.list_labels().send().await?.into_inner().data)
@@ -166,18 +169,18 @@ impl<'a> Labels<'a> {
     /// The label `key` with at least the values given to the builder: created when missing,
     /// missing values added (case-insensitive match, never duplicated). Safe to run again and
     /// against a concurrent creator.
-    pub fn ensure(&self, key: impl Into<String>) -> Ensure<'a> {
+    pub fn ensure(&self, key: impl Into<String>) -> Ensure {
         Ensure {
-            okta: self.okta,
+            okta: self.okta.clone(),
             key: key.into(),
             values: Vec::new(),
         }
     }
 
     /// Changes to `label`, applied with the PATCH operation (at most 10 per call) when sent.
-    pub fn update(&self, label: &types::Label) -> Update<'a> {
+    pub fn update(&self, label: &types::Label) -> Update {
         Update {
-            okta: self.okta,
+            okta: self.okta.clone(),
             label: label.clone(),
             changes: Vec::new(),
         }
@@ -252,13 +255,13 @@ impl<'a> Labels<'a> {
     /// Gives every resource every label value, in batches of at most 10 × 10, a few calls at a
     /// time under the client's throttle. Assigning again is harmless. Send it for a
     /// [`BulkReport`], or stream its batches for progress ([`Bulk::batches`]).
-    pub fn assign(&self, orns: &[Orn], value_ids: &[types::LabelValueId]) -> Bulk<'a> {
-        Bulk::new(self.okta, orns, value_ids, Direction::Assign)
+    pub fn assign(&self, orns: &[Orn], value_ids: &[types::LabelValueId]) -> Bulk {
+        Bulk::new(self.okta.clone(), orns, value_ids, Direction::Assign)
     }
 
     /// Removes the label values from the resources, batched like [`assign`](Self::assign).
-    pub fn unassign(&self, orns: &[Orn], value_ids: &[types::LabelValueId]) -> Bulk<'a> {
-        Bulk::new(self.okta, orns, value_ids, Direction::Unassign)
+    pub fn unassign(&self, orns: &[Orn], value_ids: &[types::LabelValueId]) -> Bulk {
+        Bulk::new(self.okta.clone(), orns, value_ids, Direction::Unassign)
     }
 
     /// The resources carrying a label value, streamed page by page (`limit` 1-200 per page).
@@ -266,7 +269,7 @@ impl<'a> Labels<'a> {
         &self,
         value_id: &types::LabelValueId,
         limit: u32,
-    ) -> Result<Items<'a, types::ResourceLabel>, Error> {
+    ) -> Result<Items<types::ResourceLabel>, Error> {
         self.resources(
             ResourceLabelFilter::label_value_id(value_id.as_str()),
             limit,
@@ -274,11 +277,7 @@ impl<'a> Labels<'a> {
     }
 
     /// The labels of one resource, streamed.
-    pub fn of_resource(
-        &self,
-        orn: &Orn,
-        limit: u32,
-    ) -> Result<Items<'a, types::ResourceLabel>, Error> {
+    pub fn of_resource(&self, orn: &Orn, limit: u32) -> Result<Items<types::ResourceLabel>, Error> {
         self.resources(ResourceLabelFilter::orn(orn), limit)
     }
 
@@ -287,7 +286,7 @@ impl<'a> Labels<'a> {
         &self,
         resource_type: &str,
         limit: u32,
-    ) -> Result<Items<'a, types::ResourceLabel>, Error> {
+    ) -> Result<Items<types::ResourceLabel>, Error> {
         self.resources(ResourceLabelFilter::resource_type(resource_type), limit)
     }
 
@@ -296,24 +295,31 @@ impl<'a> Labels<'a> {
         &self,
         filter: ResourceLabelFilter,
         limit: u32,
-    ) -> Result<Items<'a, types::ResourceLabel>, Error> {
-        self.okta
-            .list_label_resources()
-            .filter(types::ScimFilter(String::from(filter)))
-            .items(limit)
+    ) -> Result<Items<types::ResourceLabel>, Error> {
+        let okta = self.okta.clone();
+        let filter = String::from(filter);
+        crate::paginate::owned_items(limit, PageBounds::default(), move |cursor, limit| {
+            let (okta, filter) = (okta.clone(), filter.clone());
+            async move {
+                let builder = okta
+                    .list_label_resources()
+                    .filter(types::ScimFilter(filter));
+                crate::paginate::fetch_page(builder, cursor, limit).await
+            }
+        })
     }
 }
 
 /// The builder of [`Labels::ensure`].
 #[derive(Debug, Clone)]
 #[must_use = "nothing happens until `send` is awaited"]
-pub struct Ensure<'a> {
-    okta: &'a Governance,
+pub struct Ensure {
+    okta: Governance,
     key: String,
     values: Vec<(String, Option<Color>)>,
 }
 
-impl Ensure<'_> {
+impl Ensure {
     /// A value the label must have, with a colour (`Color::Red`) or none (`None`).
     pub fn value(mut self, name: impl Into<String>, color: impl Into<Option<Color>>) -> Self {
         self.values.push((name.into(), color.into()));
@@ -493,13 +499,13 @@ impl Change {
 /// The builder of [`Labels::update`]: the changes, applied in order when sent.
 #[derive(Debug, Clone)]
 #[must_use = "nothing happens until `send` is awaited"]
-pub struct Update<'a> {
-    okta: &'a Governance,
+pub struct Update {
+    okta: Governance,
     label: types::Label,
     changes: Vec<Change>,
 }
 
-impl Update<'_> {
+impl Update {
     /// Renames the key.
     pub fn rename(mut self, name: impl Into<String>) -> Self {
         self.changes.push(Change::RenameKey(name.into()));
@@ -599,8 +605,8 @@ enum Direction {
 /// ```
 #[derive(Debug, Clone)]
 #[must_use = "nothing happens until `send` is awaited or `batches` is polled"]
-pub struct Bulk<'a> {
-    okta: &'a Governance,
+pub struct Bulk {
+    okta: Governance,
     resources: Vec<Orn>,
     values: Vec<types::LabelValueId>,
     direction: Direction,
@@ -635,9 +641,9 @@ pub struct Batch {
     pub progress: Progress,
 }
 
-impl<'a> Bulk<'a> {
+impl Bulk {
     fn new(
-        okta: &'a Governance,
+        okta: Governance,
         orns: &[Orn],
         value_ids: &[types::LabelValueId],
         direction: Direction,
@@ -663,7 +669,7 @@ impl<'a> Bulk<'a> {
     }
 
     /// The batches' outcomes as they finish (not in order), each with the progress so far.
-    pub fn batches(self) -> BoxStream<'a, Batch> {
+    pub fn batches(self) -> BoxStream<'static, Batch> {
         let Bulk {
             okta,
             resources,
@@ -685,34 +691,37 @@ impl<'a> Bulk<'a> {
         let mut batches_done = 0usize;
         let mut resources_done = 0usize;
         stream::iter(plan.into_iter().enumerate())
-            .map(move |(index, (resources, values))| async move {
-                let body: Result<types::AssignResourceLabels, Error> = built(
-                    "body",
-                    types::builder::AssignResourceLabels::default()
-                        .resource_orns(
-                            resources
-                                .iter()
-                                .map(|orn| types::ResourceLabelResourceOrn(orn.to_string()))
-                                .collect::<Vec<_>>(),
-                        )
-                        .label_value_ids(values.clone()),
-                );
-                let result = match (direction, body) {
-                    (_, Err(error)) => Err(error),
-                    (Direction::Assign, Ok(body)) => okta
-                        .assign_resource_labels()
-                        .body(body)
-                        .send()
-                        .await
-                        .map(drop),
-                    (Direction::Unassign, Ok(body)) => okta
-                        .remove_resource_labels()
-                        .body(body)
-                        .send()
-                        .await
-                        .map(drop),
-                };
-                (index, resources, values, result.map_err(Arc::new))
+            .map(move |(index, (resources, values))| {
+                let okta = okta.clone();
+                async move {
+                    let body: Result<types::AssignResourceLabels, Error> = built(
+                        "body",
+                        types::builder::AssignResourceLabels::default()
+                            .resource_orns(
+                                resources
+                                    .iter()
+                                    .map(|orn| types::ResourceLabelResourceOrn(orn.to_string()))
+                                    .collect::<Vec<_>>(),
+                            )
+                            .label_value_ids(values.clone()),
+                    );
+                    let result = match (direction, body) {
+                        (_, Err(error)) => Err(error),
+                        (Direction::Assign, Ok(body)) => okta
+                            .assign_resource_labels()
+                            .body(body)
+                            .send()
+                            .await
+                            .map(drop),
+                        (Direction::Unassign, Ok(body)) => okta
+                            .remove_resource_labels()
+                            .body(body)
+                            .send()
+                            .await
+                            .map(drop),
+                    };
+                    (index, resources, values, result.map_err(Arc::new))
+                }
             })
             .buffer_unordered(concurrency)
             .map(move |(index, resources, values, result)| {
@@ -809,7 +818,7 @@ mod tests {
         text.parse().unwrap()
     }
 
-    fn labels() -> Labels<'static> {
+    fn labels() -> Labels {
         crate::governance::test_client().labels()
     }
 

@@ -310,121 +310,210 @@ enum State {
     Done,
 }
 
-/// A stream of pages.
-pub type Pages<'a, T> = BoxStream<'a, Result<Page<T>, Error>>;
-/// A stream of items.
-pub type Items<'a, T> = BoxStream<'a, Result<T, Error>>;
+/// A stream of pages that owns what it needs (`'static`, `Send`): what the flows return, so
+/// that it can be returned from a function or moved into a task.
+pub type Pages<T> = BoxStream<'static, Result<Page<T>, Error>>;
+/// A stream of items that owns what it needs (`'static`, `Send`).
+pub type Items<T> = BoxStream<'static, Result<T, Error>>;
+/// A stream of pages of a raw builder: it borrows the client the builder came from.
+pub type RawPages<'a, T> = BoxStream<'a, Result<Page<T>, Error>>;
+/// A stream of items of a raw builder: it borrows the client the builder came from.
+pub type RawItems<'a, T> = BoxStream<'a, Result<T, Error>>;
 
-/// Streams of pages and items for every paginated builder.
+/// What one page request brought back.
+pub(crate) struct Fetched<T> {
+    items: Vec<T>,
+    /// The `Link` header's next link (`Ok(None)`: no such header).
+    from_header: Result<Option<String>, Error>,
+    /// The body's `_links.next.href`.
+    from_body: Option<String>,
+}
+
+/// Sends `builder` for one page (after `cursor`, `limit` items) and reads what came back. The
+/// future holds only the boxed request, whatever the builder borrows.
+pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
+    builder: B,
+    cursor: Option<String>,
+    limit: NonZeroU64,
+) -> impl std::future::Future<Output = Result<Fetched<B::Item>, Error>> + Send + 'a {
+    let builder = builder.with_limit(limit);
+    let builder = match cursor {
+        Some(after) => builder.with_after(after),
+        None => builder,
+    };
+    let sending = builder.send_page();
+    async move {
+        let response = sending.await?;
+        let from_header = link_next(response.headers());
+        let (items, from_body) = B::split(response.into_inner());
+        Ok(Fetched {
+            items,
+            from_header,
+            from_body,
+        })
+    }
+}
+
+/// The page stream of a flow: `fetch(cursor, limit)` requests one page (with
+/// [`fetch_page`]) from a client it owns, so the stream is `'static`.
+pub(crate) fn owned_items<T, F, Fut>(
+    limit: u32,
+    bounds: PageBounds,
+    fetch: F,
+) -> Result<Items<T>, Error>
+where
+    T: Send + 'static,
+    F: Fn(Option<String>, NonZeroU64) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Fetched<T>, Error>> + Send + 'static,
+{
+    let limit = check_limit(limit)?;
+    bounds.check()?;
+    Ok(items_of(page_stream(bounds, move |cursor| {
+        fetch(cursor, limit)
+    })))
+}
+
+fn items_of<'a, T: Send + 'a>(pages: RawPages<'a, T>) -> RawItems<'a, T> {
+    pages
+        .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+/// Pages fetched one at a time with `fetch(cursor)`, within `bounds`: the one place the
+/// paging rules live, for raw builders and flows alike.
+fn page_stream<'a, T, F, Fut>(bounds: PageBounds, fetch: F) -> RawPages<'a, T>
+where
+    T: Send + 'a,
+    F: Fn(Option<String>) -> Fut + Send + 'a,
+    Fut: std::future::Future<Output = Result<Fetched<T>, Error>> + Send + 'a,
+{
+    let start = Progress {
+        cursor: None,
+        seen: Seen {
+            hasher: RandomState::new(),
+            cursors: HashSet::new(),
+        },
+        pages: 0,
+        empty_in_a_row: 0,
+        ends_at: None,
+    };
+    stream::try_unfold(State::Fetch(start), move |state| {
+        // The request is built here, from the state; the future below owns it.
+        let (state, sending) = match state {
+            State::Fetch(mut progress) => {
+                let sending = fetch(progress.cursor.take());
+                (State::Fetch(progress), Some(sending))
+            }
+            other => (other, None),
+        };
+        async move {
+            let mut progress = match state {
+                State::Fetch(progress) => progress,
+                // The page before was delivered; now the reason the stream stops.
+                State::Fail(error) => return Err(error),
+                State::Done => return Ok(None),
+            };
+            let Some(sending) = sending else {
+                return Ok(None);
+            };
+            if progress.pages == 0 {
+                let now = tokio::time::Instant::now();
+                progress.ends_at = bounds.max_time.and_then(|time| now.checked_add(time));
+            }
+            let fetched = match progress.ends_at {
+                None => sending.await?,
+                Some(at) => match tokio::time::timeout_at(at, sending).await {
+                    Ok(fetched) => fetched?,
+                    Err(_) => {
+                        return Err(pagination(format!(
+                            "the stream ran past its time limit of {:?} (PageBounds::max_time)",
+                            bounds.max_time.unwrap_or_default()
+                        )))
+                    }
+                },
+            };
+            progress.pages = progress.pages.saturating_add(1);
+            let Fetched {
+                items,
+                from_header,
+                from_body,
+            } = fetched;
+            progress.empty_in_a_row = if items.is_empty() {
+                progress.empty_in_a_row.saturating_add(1)
+            } else {
+                0
+            };
+            // The items came; a next link that cannot be followed ends the stream with an
+            // error after them.
+            let next = from_header
+                .and_then(|header| header.or(from_body).map(|href| after_of(&href)).transpose());
+            let next = next.and_then(|next| match next {
+                Some(_) if progress.pages >= bounds.max_pages => Err(pagination(format!(
+                    "the stream reached its limit of {} pages (PageBounds::max_pages)",
+                    bounds.max_pages
+                ))),
+                Some(_) if progress.empty_in_a_row >= bounds.max_empty_in_a_row => {
+                    Err(pagination(format!(
+                        "the server sent {} empty pages in a row, each pointing to another \
+                         (PageBounds::max_empty_in_a_row)",
+                        progress.empty_in_a_row
+                    )))
+                }
+                Some(next) if !progress.seen.first_time(&next) => Err(pagination(
+                    "the server sent a next-page cursor this stream has already followed (a paging loop)"
+                        .into(),
+                )),
+                other => Ok(other),
+            });
+            let (next_cursor, state) = match next {
+                Ok(Some(next)) => {
+                    progress.cursor = Some(next.clone());
+                    (Some(next), State::Fetch(progress))
+                }
+                Ok(None) => (None, State::Done),
+                Err(error) => (None, State::Fail(error)),
+            };
+            Ok(Some((Page { items, next_cursor }, state)))
+        }
+    })
+    .boxed()
+}
+
+/// Streams of pages and items for every paginated builder of the raw client. They borrow the
+/// client the builder came from; the flows' streams ([`Items`]) own theirs.
 pub trait Paginate<'a>: Paginated<'a> {
     /// The pages, `limit` (1-200) items each, fetched one at a time as the stream is polled,
     /// within the default [`PageBounds`].
-    fn pages(self, limit: u32) -> Result<Pages<'a, Self::Item>, Error> {
+    fn pages(self, limit: u32) -> Result<RawPages<'a, Self::Item>, Error> {
         self.pages_within(limit, PageBounds::default())
     }
 
     /// The pages, `limit` (1-200) items each, within `bounds`.
-    fn pages_within(self, limit: u32, bounds: PageBounds) -> Result<Pages<'a, Self::Item>, Error> {
+    fn pages_within(
+        self,
+        limit: u32,
+        bounds: PageBounds,
+    ) -> Result<RawPages<'a, Self::Item>, Error> {
         let limit = check_limit(limit)?;
         bounds.check()?;
-        let template = self.with_limit(limit);
-        let start = Progress {
-            cursor: None,
-            seen: Seen {
-                hasher: RandomState::new(),
-                cursors: HashSet::new(),
-            },
-            pages: 0,
-            empty_in_a_row: 0,
-            ends_at: None,
-        };
-        let pages = stream::try_unfold(State::Fetch(start), move |state| {
-            let template = template.clone();
-            async move {
-                let mut progress = match state {
-                    State::Fetch(progress) => progress,
-                    // The page before was delivered; now the reason the stream stops.
-                    State::Fail(error) => return Err(error),
-                    State::Done => return Ok(None),
-                };
-                if progress.pages == 0 {
-                    let now = tokio::time::Instant::now();
-                    progress.ends_at = bounds.max_time.and_then(|time| now.checked_add(time));
-                }
-                let builder = match progress.cursor.take() {
-                    Some(after) => template.with_after(after),
-                    None => template,
-                };
-                let sending = builder.send_page();
-                let response = match progress.ends_at {
-                    None => sending.await?,
-                    Some(at) => match tokio::time::timeout_at(at, sending).await {
-                        Ok(response) => response?,
-                        Err(_) => {
-                            return Err(pagination(format!(
-                                "the stream ran past its time limit of {:?} (PageBounds::max_time)",
-                                bounds.max_time.unwrap_or_default()
-                            )))
-                        }
-                    },
-                };
-                progress.pages = progress.pages.saturating_add(1);
-                let from_header = link_next(response.headers());
-                let (items, from_body) = Self::split(response.into_inner());
-                progress.empty_in_a_row = if items.is_empty() {
-                    progress.empty_in_a_row.saturating_add(1)
-                } else {
-                    0
-                };
-                // The items came; a next link that cannot be followed ends the stream with an
-                // error after them.
-                let next = from_header.and_then(|header| {
-                    header.or(from_body).map(|href| after_of(&href)).transpose()
-                });
-                let next = next.and_then(|next| match next {
-                    Some(_) if progress.pages >= bounds.max_pages => Err(pagination(format!(
-                        "the stream reached its limit of {} pages (PageBounds::max_pages)",
-                        bounds.max_pages
-                    ))),
-                    Some(_) if progress.empty_in_a_row >= bounds.max_empty_in_a_row => {
-                        Err(pagination(format!(
-                            "the server sent {} empty pages in a row, each pointing to another \
-                             (PageBounds::max_empty_in_a_row)",
-                            progress.empty_in_a_row
-                        )))
-                    }
-                    Some(next) if !progress.seen.first_time(&next) => Err(pagination(
-                        "the server sent a next-page cursor this stream has already followed (a paging loop)"
-                            .into(),
-                    )),
-                    other => Ok(other),
-                });
-                let (next_cursor, state) = match next {
-                    Ok(Some(next)) => {
-                        progress.cursor = Some(next.clone());
-                        (Some(next), State::Fetch(progress))
-                    }
-                    Ok(None) => (None, State::Done),
-                    Err(error) => (None, State::Fail(error)),
-                };
-                Ok(Some((Page { items, next_cursor }, state)))
-            }
-        });
-        Ok(pages.boxed())
+        Ok(page_stream(bounds, move |cursor| {
+            fetch_page(self.clone(), cursor, limit)
+        }))
     }
 
     /// The items of every page, in order, within the default [`PageBounds`].
-    fn items(self, limit: u32) -> Result<Items<'a, Self::Item>, Error> {
+    fn items(self, limit: u32) -> Result<RawItems<'a, Self::Item>, Error> {
         self.items_within(limit, PageBounds::default())
     }
 
     /// The items of every page, in order, within `bounds`.
-    fn items_within(self, limit: u32, bounds: PageBounds) -> Result<Items<'a, Self::Item>, Error> {
-        Ok(self
-            .pages_within(limit, bounds)?
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed())
+    fn items_within(
+        self,
+        limit: u32,
+        bounds: PageBounds,
+    ) -> Result<RawItems<'a, Self::Item>, Error> {
+        Ok(items_of(self.pages_within(limit, bounds)?))
     }
 }
 

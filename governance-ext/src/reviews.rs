@@ -35,7 +35,7 @@ pub use crate::error::ReviewError;
 use crate::error::{built, typed, Error};
 use crate::filter::ReviewFilter;
 use crate::governance::Governance;
-use crate::paginate::{Items, Paginate};
+use crate::paginate::{Items, PageBounds};
 
 /// Field names as the API spells them, for errors.
 const PRINCIPAL: &str = "principalId";
@@ -48,22 +48,25 @@ pub const MAX_REVIEWERS: usize = 10;
 const MAX_POLL: Duration = Duration::from_secs(15);
 
 /// The security-access-review calls of a client: `okta.reviews()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Reviews<'a> {
-    okta: &'a Governance,
+///
+/// It owns a clone of the client, as do its builders, review handles and streams: each is
+/// `'static` and `Send`, so it can be returned, stored or spawned.
+#[derive(Debug, Clone)]
+pub struct Reviews {
+    okta: Governance,
 }
 
 impl Governance {
     /// Launching and listing security access reviews (see [`reviews`](crate::reviews)).
-    pub fn reviews(&self) -> Reviews<'_> {
-        Reviews { okta: self }
+    pub fn reviews(&self) -> Reviews {
+        Reviews { okta: self.clone() }
     }
 
     /// One security access review, by id, as its admin: its details and the calls made on it
     /// after launch (`okta.governance.securityAccessReviews.admin.*` scopes).
-    pub fn review(&self, id: impl Into<String>) -> Review<'_> {
+    pub fn review(&self, id: impl Into<String>) -> Review {
         Review {
-            okta: self,
+            okta: self.clone(),
             id: id.into(),
             side: Side::Admin,
         }
@@ -76,20 +79,20 @@ impl Governance {
     /// review's reviewers gets Okta's 403.
     #[cfg(feature = "my-security-access-reviews")]
     #[cfg_attr(docsrs, doc(cfg(feature = "my-security-access-reviews")))]
-    pub fn my_review(&self, id: impl Into<String>) -> Review<'_> {
+    pub fn my_review(&self, id: impl Into<String>) -> Review {
         Review {
-            okta: self,
+            okta: self.clone(),
             id: id.into(),
             side: Side::Reviewer,
         }
     }
 }
 
-impl<'a> Reviews<'a> {
+impl Reviews {
     /// A review of `principal_id`'s access, called `name`, to set up and send.
-    pub fn launch(&self, principal_id: impl Into<String>, name: impl Into<String>) -> Launch<'a> {
+    pub fn launch(&self, principal_id: impl Into<String>, name: impl Into<String>) -> Launch {
         Launch {
-            okta: self.okta,
+            okta: self.okta.clone(),
             principal_id: principal_id.into(),
             name: name.into(),
             reviewers: Vec::new(),
@@ -103,12 +106,20 @@ impl<'a> Reviews<'a> {
         &self,
         filter: Option<ReviewFilter>,
         limit: u32,
-    ) -> Result<Items<'a, types::SecurityAccessReviewSparse>, Error> {
-        let builder = self.okta.list_security_access_reviews();
-        match filter {
-            Some(filter) => builder.filter(String::from(filter)).items(limit),
-            None => builder.items(limit),
-        }
+    ) -> Result<Items<types::SecurityAccessReviewSparse>, Error> {
+        let okta = self.okta.clone();
+        let filter = filter.map(String::from);
+        crate::paginate::owned_items(limit, PageBounds::default(), move |cursor, limit| {
+            let (okta, filter) = (okta.clone(), filter.clone());
+            async move {
+                let builder = okta.list_security_access_reviews();
+                let builder = match filter {
+                    Some(filter) => builder.filter(filter),
+                    None => builder,
+                };
+                crate::paginate::fetch_page(builder, cursor, limit).await
+            }
+        })
     }
 }
 
@@ -116,8 +127,8 @@ impl<'a> Reviews<'a> {
 /// [`Reviews::launch`]).
 #[derive(Debug, Clone)]
 #[must_use = "nothing happens until `send` is awaited"]
-pub struct Launch<'a> {
-    okta: &'a Governance,
+pub struct Launch {
+    okta: Governance,
     principal_id: String,
     name: String,
     reviewers: Vec<String>,
@@ -132,7 +143,7 @@ fn invalid(field: &'static str, value: impl Into<String>, limit: &'static str) -
     crate::error::invalid(field, Some(value.into()), limit)
 }
 
-impl Launch<'_> {
+impl Launch {
     /// Adds a reviewer (an Okta user id).
     pub fn reviewer(mut self, user_id: impl Into<String>) -> Self {
         self.reviewers.push(user_id.into());
@@ -338,18 +349,40 @@ enum Side {
 /// side; `$rest` is applied to the builder in each branch.
 macro_rules! on_side {
     ($review:expr, $admin:ident, $mine:ident, |$b:ident| $rest:expr) => {
-        match $review.side {
+        on_side!(@ $review.okta, $review.side, $admin, $mine, |$b| $rest)
+    };
+    (@ $okta:expr, $side:expr, $admin:ident, $mine:ident, |$b:ident| $rest:expr) => {
+        match $side {
             Side::Admin => {
-                let $b = $review.okta.$admin();
+                let $b = $okta.$admin();
                 $rest
             }
             #[cfg(feature = "my-security-access-reviews")]
             Side::Reviewer => {
-                let $b = $review.okta.$mine();
+                let $b = $okta.$mine();
                 $rest
             }
         }
     };
+}
+
+/// A list of the review on the handle's side as an owned stream: the client, the side and the
+/// `captures` are moved into the stream, and `$build` makes the request for each page.
+macro_rules! owned_list {
+    ($review:expr, $limit:expr, $admin:ident, $mine:ident, [$($v:ident = $init:expr),*], |$b:ident| $build:expr) => {{
+        let okta = $review.okta.clone();
+        let side = $review.side;
+        $(let $v = $init;)*
+        crate::paginate::owned_items($limit, PageBounds::default(), move |cursor, limit| {
+            let okta = okta.clone();
+            $(let $v = $v.clone();)*
+            async move {
+                on_side!(@ okta, side, $admin, $mine, |$b| {
+                    crate::paginate::fetch_page($build, cursor, limit).await
+                })
+            }
+        })
+    }};
 }
 
 /// One security access review, with the calls you make on it after launch: the admin's side
@@ -357,13 +390,13 @@ macro_rules! on_side {
 /// (`okta.my_review(id)`, a client signed in as the reviewer). The same calls serve both,
 /// so a flow is written once.
 #[derive(Debug, Clone)]
-pub struct Review<'a> {
-    okta: &'a Governance,
+pub struct Review {
+    okta: Governance,
     id: String,
     side: Side,
 }
 
-impl<'a> Review<'a> {
+impl Review {
     /// The review's id.
     pub fn id(&self) -> &str {
         &self.id
@@ -410,12 +443,14 @@ impl<'a> Review<'a> {
     pub fn accesses(
         &self,
         limit: u32,
-    ) -> Result<Items<'a, types::SecurityAccessReviewAccessItem>, Error> {
-        on_side!(
+    ) -> Result<Items<types::SecurityAccessReviewAccessItem>, Error> {
+        owned_list!(
             self,
+            limit,
             list_security_access_review_accesses,
             list_my_security_access_review_accesses,
-            |b| b.security_access_review_id(self.id.clone()).items(limit)
+            [id = self.id.clone()],
+            |b| b.security_access_review_id(id)
         )
     }
 
@@ -423,12 +458,14 @@ impl<'a> Review<'a> {
     pub fn history(
         &self,
         limit: u32,
-    ) -> Result<Items<'a, types::SecurityAccessReviewHistoryItem>, Error> {
-        on_side!(
+    ) -> Result<Items<types::SecurityAccessReviewHistoryItem>, Error> {
+        owned_list!(
             self,
+            limit,
             list_security_access_review_history,
             list_my_security_access_review_history,
-            |b| b.security_access_review_id(self.id.clone()).items(limit)
+            [id = self.id.clone()],
+            |b| b.security_access_review_id(id)
         )
     }
 
@@ -483,15 +520,16 @@ impl<'a> Review<'a> {
         &self,
         access_id: &str,
         limit: u32,
-    ) -> Result<Items<'a, types::SecurityAccessReviewSubAccessItem>, Error> {
-        on_side!(
+    ) -> Result<Items<types::SecurityAccessReviewSubAccessItem>, Error> {
+        owned_list!(
             self,
+            limit,
             list_security_access_review_sub_accesses,
             list_my_security_access_review_sub_accesses,
+            [id = self.id.clone(), access = access_id.to_string()],
             |b| b
-                .security_access_review_id(self.id.clone())
-                .security_access_review_access_id(access_id.to_string())
-                .items(limit)
+                .security_access_review_id(id)
+                .security_access_review_access_id(access)
         )
     }
 
@@ -531,7 +569,7 @@ impl<'a> Review<'a> {
     /// severity): one request per access, as the API requires, a few at a time under the
     /// client's throttle. Send it for an [`ActionReport`], or stream its
     /// [`outcomes`](ActOn::outcomes) to show progress.
-    pub fn act_on<F>(&self, action: AccessAction, select: F) -> ActOn<'a, F>
+    pub fn act_on<F>(&self, action: AccessAction, select: F) -> ActOn<F>
     where
         F: FnMut(&types::SecurityAccessReviewAccessItem) -> bool + Send,
     {
@@ -714,14 +752,14 @@ impl AccessTarget for types::SecurityAccessReviewSubAccessItem {
 
 /// The builder of [`Review::act_on`].
 #[must_use = "nothing happens until `send` is awaited or `outcomes` is polled"]
-pub struct ActOn<'a, F> {
-    review: Review<'a>,
+pub struct ActOn<F> {
+    review: Review,
     action: AccessAction,
     select: F,
     concurrency: usize,
 }
 
-impl<F> std::fmt::Debug for ActOn<'_, F> {
+impl<F> std::fmt::Debug for ActOn<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActOn")
             .field("review", &self.review.id)
@@ -775,7 +813,7 @@ impl ActionReport {
     }
 }
 
-impl<'a, F> ActOn<'a, F>
+impl<F> ActOn<F>
 where
     F: FnMut(&types::SecurityAccessReviewAccessItem) -> bool + Send,
 {
@@ -787,7 +825,7 @@ where
 
     /// Reads every access of the review (all pages), selects, and streams one outcome per
     /// selected access as it finishes.
-    pub async fn outcomes(mut self) -> Result<BoxStream<'a, AccessOutcome>, Error> {
+    pub async fn outcomes(mut self) -> Result<BoxStream<'static, AccessOutcome>, Error> {
         let accesses: Vec<types::SecurityAccessReviewAccessItem> = self
             .review
             .accesses(crate::paginate::MAX_LIMIT)?
@@ -878,12 +916,19 @@ impl RemediationReport {
 /// Where an access or sub-access stands after an action.
 type Status = types::SecurityAccessReviewAccessItemRemediationStatus;
 
-impl<'a> Reviews<'a> {
+impl Reviews {
     /// The reviews assigned to the signed-in user (`/my/security-access-reviews`), streamed.
     #[cfg(feature = "my-security-access-reviews")]
     #[cfg_attr(docsrs, doc(cfg(feature = "my-security-access-reviews")))]
-    pub fn mine(&self, limit: u32) -> Result<Items<'a, types::SecurityAccessReviewSparse>, Error> {
-        self.okta.list_my_security_access_reviews().items(limit)
+    pub fn mine(&self, limit: u32) -> Result<Items<types::SecurityAccessReviewSparse>, Error> {
+        let okta = self.okta.clone();
+        crate::paginate::owned_items(limit, PageBounds::default(), move |cursor, limit| {
+            let okta = okta.clone();
+            async move {
+                crate::paginate::fetch_page(okta.list_my_security_access_reviews(), cursor, limit)
+                    .await
+            }
+        })
     }
 
     /// The org's review counts by status (`getSecurityAccessReviewsStats`).
@@ -910,7 +955,7 @@ mod tests {
             .to_utc()
     }
 
-    fn launch(principal: impl Into<String>, name: impl Into<String>) -> Launch<'static> {
+    fn launch(principal: impl Into<String>, name: impl Into<String>) -> Launch {
         crate::governance::test_client()
             .reviews()
             .launch(principal, name)

@@ -206,7 +206,7 @@ async fn updates_are_patch_operations_of_at_most_ten() {
     let current: okta_governance::client::types::Label =
         serde_json::from_value(sensitivity).unwrap();
     let high: LabelValueId = "lbl12h191hy4H2f711d1".parse().unwrap();
-    fn changes<'a>(update: labels::Update<'a>, high: &LabelValueId) -> labels::Update<'a> {
+    fn changes(update: labels::Update, high: &LabelValueId) -> labels::Update {
         (0..8).fold(
             update
                 .rename("Data sensitivity")

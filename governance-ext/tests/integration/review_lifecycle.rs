@@ -43,11 +43,11 @@ async fn launched(org: &Simulator, okta: &Governance) -> String {
     review.id.to_string()
 }
 
-async fn accesses(review: &Review<'_>) -> Vec<types::SecurityAccessReviewAccessItem> {
+async fn accesses(review: &Review) -> Vec<types::SecurityAccessReviewAccessItem> {
     review.accesses(200).unwrap().try_collect().await.unwrap()
 }
 
-async fn subs(review: &Review<'_>, access: &str) -> Vec<types::SecurityAccessReviewSubAccessItem> {
+async fn subs(review: &Review, access: &str) -> Vec<types::SecurityAccessReviewSubAccessItem> {
     review
         .sub_accesses(access, 200)
         .unwrap()
@@ -221,7 +221,7 @@ async fn one_entitlement_is_revoked_and_the_app_stays_then_everything_is_restore
     assert_eq!((stats.closed_count, stats.active_count), (1, 0));
 }
 
-async fn accesses_by_id(review: &Review<'_>, id: &str) -> types::SecurityAccessReviewAccessItem {
+async fn accesses_by_id(review: &Review, id: &str) -> types::SecurityAccessReviewAccessItem {
     accesses(review)
         .await
         .into_iter()

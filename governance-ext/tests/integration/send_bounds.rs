@@ -83,6 +83,54 @@ fn every_public_future_and_stream_is_send(
     send(sign_in.exchange("code", "state", request));
 }
 
+fn owned<T: Send + 'static>(value: T) -> T {
+    value
+}
+
+/// Handles, builders and streams own a clone of the client: `'static` and `Send`, so they can
+/// be spawned, stored and returned. Never called: it only has to compile.
+#[allow(dead_code, unused_must_use, clippy::let_underscore_future)]
+fn handles_builders_and_streams_own_what_they_need(okta: &Governance) {
+    owned(okta.labels());
+    owned(okta.labels().ensure("Sensitivity"));
+    owned(okta.labels().assign(&[], &[]));
+    owned(okta.labels().assign(&[], &[]).batches());
+    owned(okta.labels().assign(&[], &[]).send());
+    owned(okta.reviews());
+    owned(okta.reviews().launch("00u1", "Quarterly"));
+    owned(okta.reviews().launch("00u1", "Quarterly").send());
+    owned(okta.review("r1"));
+    owned(okta.review("r1").accesses(50));
+    owned(okta.review("r1").history(50));
+    owned(okta.review("r1").sub_accesses("a1", 50));
+    let act_on = okta
+        .review("r1")
+        .act_on(AccessAction::RevokeAccess, |a| !a.supported_actions.is_empty());
+    owned(act_on.send());
+}
+
+/// A ten-minute wait for remediation, spawned on its own task.
+#[allow(dead_code)]
+fn a_spawned_wait_for_remediation(
+    okta: &Governance,
+    revoked: Vec<String>,
+) -> tokio::task::JoinHandle<Result<okta_governance::reviews::RemediationReport, Error>> {
+    let review = okta.review("r1");
+    tokio::spawn(async move {
+        review
+            .wait_for_remediation(&revoked, Duration::from_secs(600))
+            .await
+    })
+}
+
+/// A stream returned from the function that built the client: the stream keeps the client.
+#[allow(dead_code)]
+fn a_stream_from_a_function_that_built_the_client(
+) -> Result<okta_governance::paginate::Items<types::SecurityAccessReviewSparse>, Error> {
+    let okta = Governance::from_env()?;
+    okta.reviews().list(None, 200)
+}
+
 #[test]
 fn the_send_assertions_compile() {
     // The assertions above are checked by the compiler; this test only makes the file part
