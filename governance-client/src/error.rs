@@ -95,9 +95,9 @@ pub enum Error {
     /// A label flow cannot go on (see [`LabelError`]).
     #[error(transparent)]
     Label(#[from] LabelError),
-    /// A security access review flow cannot go on (see [`ReviewError`]).
+    /// A security access review flow cannot go on (see [`SecurityAccessReviewError`]).
     #[error(transparent)]
-    Review(#[from] ReviewError),
+    SecurityAccessReview(#[from] SecurityAccessReviewError),
     /// Still rate limited after the allowed retries (or the reset lies past the deadline).
     #[error("rate limited by Okta after {retries} retries{}", reset_in.map(|r| format!("; the window resets in {} s", r.as_secs())).unwrap_or_default())]
     RateLimited {
@@ -489,7 +489,7 @@ pub enum LabelError {
 /// A security access review flow that cannot go on for a reason of the review's state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ReviewError {
+pub enum SecurityAccessReviewError {
     /// The review reached the `ERROR` state (Okta could not generate it).
     #[error("security access review {id} failed to generate (status ERROR)")]
     Failed {

@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: security_access_review <principal> <reviewer>... [--yes]")?;
     let okta = Governance::from_env()?;
     let launch = okta
-        .reviews()
+        .security_access_reviews()
         .launch(
             principal.clone(),
             format!("Security access review for {principal}"),
@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         review.status
     );
     let active = okta
-        .review(review.id.as_str())
+        .security_access_review(review.id.as_str())
         .wait_until_active(Duration::from_secs(600))
         .await?;
     println!(

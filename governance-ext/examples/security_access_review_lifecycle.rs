@@ -27,7 +27,7 @@ use okta_governance::auth::user::{AuthorizeRequest, UserSignIn};
 use okta_governance::auth::Credentials;
 use okta_governance::client::types::SecurityAccessReviewAccessItemSeverity as Severity;
 use okta_governance::prelude::*;
-use okta_governance::reviews::{AccessAction, Review};
+use okta_governance::security_access_reviews::{AccessAction, SecurityAccessReviewHandle};
 use okta_governance::simulator::{Simulator, DEFAULT_REDIRECT_URI};
 use okta_governance::Scopes;
 
@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             args.iter().any(|a| a == "--yes"),
         ) else {
             let okta = Governance::from_env()?;
-            let stats = okta.reviews().stats().await?;
+            let stats = okta.security_access_reviews().stats().await?;
             println!("{}: {stats:?}", okta.org().as_str());
             println!("(read only: pass --yes --principal USER_ID --reviewer USER_ID to run the lifecycle; it revokes real access)");
             return Ok(());
@@ -84,14 +84,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. The security team launches the review and waits until Okta has generated it.
     let launched = admin
-        .reviews()
+        .security_access_reviews()
         .launch(&principal, "Security access review (lifecycle example)")
         .reviewer(&reviewer_id)
         .send()
         .await?;
     let id = launched.id.to_string();
     admin
-        .review(&id)
+        .security_access_review(&id)
         .wait_until_active(Duration::from_secs(600))
         .await?;
     println!("review {id} is ACTIVE");
@@ -151,14 +151,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .transpose()?;
     // One flow for both sides: the reviewer's handle when signed in, the admin's otherwise.
     let review = match &reviewer {
-        Some(reviewer) => reviewer.my_review(&id),
-        None => admin.review(&id),
+        Some(reviewer) => reviewer.my_security_access_review(&id),
+        None => admin.security_access_review(&id),
     };
     review_and_close(&review).await?;
 
     // 3. The security team reads what happened.
-    let history: Vec<types::SecurityAccessReviewHistoryItem> =
-        admin.review(&id).history(50)?.try_collect().await?;
+    let history: Vec<types::SecurityAccessReviewHistoryItem> = admin
+        .security_access_review(&id)
+        .history(50)?
+        .try_collect()
+        .await?;
     println!("history:");
     for entry in history {
         let who = match &entry.principal_profile {
@@ -174,13 +177,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!(
         "review {id} is {}",
-        admin.review(&id).details().await?.status
+        admin.security_access_review(&id).details().await?.status
     );
     Ok(())
 }
 
 /// The reviewer's part, written once for both sides.
-async fn review_and_close(review: &Review) -> Result<(), Error> {
+async fn review_and_close(review: &SecurityAccessReviewHandle) -> Result<(), Error> {
     // Every access, with its sub-accesses and why it may be risky.
     let accesses: Vec<types::SecurityAccessReviewAccessItem> =
         review.accesses(200)?.try_collect().await?;

@@ -13,7 +13,7 @@
 //! [`Error::is_auth`], [`Error::retry_after`], [`Error::invalid_field`].
 
 pub use okta_governance_client::error::{
-    ApiError, AuthError, Cause, ConfigError, Error, LabelError, ReviewError,
+    ApiError, AuthError, Cause, ConfigError, Error, LabelError, SecurityAccessReviewError,
 };
 
 /// A [`Cause`] from an error or a message.
@@ -45,7 +45,11 @@ pub(crate) fn transport(source: impl Into<Box<dyn std::error::Error + Send + Syn
 
 /// A caller's value as the generated type of `field` (a name newtype, an id), or
 /// [`Error::InvalidInput`] with the generated type's own limit.
-#[cfg(any(feature = "labels", feature = "security-access-reviews"))]
+#[cfg(any(
+    feature = "labels",
+    feature = "security-access-reviews",
+    feature = "my-security-access-reviews"
+))]
 pub(crate) fn typed<T: TryFrom<String>>(field: &'static str, value: &str) -> Result<T, Error>
 where
     T::Error: std::fmt::Display,

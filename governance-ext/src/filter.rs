@@ -6,11 +6,11 @@
 //! what the Rust expression means: `a.and(b.or(c))` is `a and (b or c)`.
 //!
 //! ```
-//! use okta_governance::filter::{LabelFilter, ResourceLabelFilter, ReviewFilter};
+//! use okta_governance::filter::{LabelFilter, ResourceLabelFilter, SecurityAccessReviewFilter};
 //! assert_eq!(LabelFilter::name_starts_with("SOD").to_string(), r#"values.name sw "SOD""#);
 //! assert_eq!(ResourceLabelFilter::label_value_id("lbl12h191hy4H2f711d7").to_string(), r#"labelValueId eq "lbl12h191hy4H2f711d7""#);
 //! let since = chrono::DateTime::parse_from_rfc3339("2025-08-01T00:00:00Z").unwrap().to_utc();
-//! assert_eq!(ReviewFilter::created_after(since).and(ReviewFilter::status("ACTIVE")).to_string(),
+//! assert_eq!(SecurityAccessReviewFilter::created_after(since).and(SecurityAccessReviewFilter::status("ACTIVE")).to_string(),
 //!            r#"created gt "2025-08-01T00:00:00.000Z" and status eq "ACTIVE""#);
 //! ```
 
@@ -93,7 +93,7 @@ filter_type!(
     "A filter for `listLabelResources` (one is required)."
 );
 filter_type!(
-    ReviewFilter,
+    SecurityAccessReviewFilter,
     "A filter for the security-access-review lists."
 );
 
@@ -125,18 +125,18 @@ fn timestamp(at: DateTime<Utc>) -> String {
     quote(&at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
-impl ReviewFilter {
-    /// Reviews created after `at` (`created gt "…"`).
+impl SecurityAccessReviewFilter {
+    /// SecurityAccessReviews created after `at` (`created gt "…"`).
     pub fn created_after(at: DateTime<Utc>) -> Self {
         Self::term(format!("created gt {}", timestamp(at)))
     }
 
-    /// Reviews created before `at` (`created lt "…"`).
+    /// SecurityAccessReviews created before `at` (`created lt "…"`).
     pub fn created_before(at: DateTime<Utc>) -> Self {
         Self::term(format!("created lt {}", timestamp(at)))
     }
 
-    /// Reviews in a status (`status eq "ACTIVE"`).
+    /// SecurityAccessReviews in a status (`status eq "ACTIVE"`).
     pub fn status(status: &str) -> Self {
         Self::term(format!("status eq {}", quote(status)))
     }
@@ -166,8 +166,10 @@ mod tests {
         let t = chrono::DateTime::parse_from_rfc3339("2025-08-01T00:00:00Z")
             .unwrap()
             .to_utc();
-        let filter = ReviewFilter::created_after(t)
-            .and(ReviewFilter::status("ACTIVE").or(ReviewFilter::status("PENDING")));
+        let filter = SecurityAccessReviewFilter::created_after(t).and(
+            SecurityAccessReviewFilter::status("ACTIVE")
+                .or(SecurityAccessReviewFilter::status("PENDING")),
+        );
         assert_eq!(
             filter.to_string(),
             r#"created gt "2025-08-01T00:00:00.000Z" and (status eq "ACTIVE" or status eq "PENDING")"#

@@ -18,11 +18,20 @@ pub mod orn;
 pub mod paginate;
 pub mod prelude;
 pub mod retry;
-#[cfg(feature = "security-access-reviews")]
-#[cfg_attr(docsrs, doc(cfg(feature = "security-access-reviews")))]
-pub mod reviews;
 pub mod scopes;
 pub mod secret;
+#[cfg(any(
+    feature = "security-access-reviews",
+    feature = "my-security-access-reviews"
+))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        feature = "security-access-reviews",
+        feature = "my-security-access-reviews"
+    )))
+)]
+pub mod security_access_reviews;
 mod session;
 #[cfg(feature = "simulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
@@ -41,7 +50,12 @@ pub use labels::Labels;
 pub use okta_governance_client as client;
 pub use org::OrgUrl;
 pub use retry::RetryConfig;
-#[cfg(feature = "security-access-reviews")]
-pub use reviews::{Review, Reviews};
 pub use scopes::Scopes;
 pub use secret::Secret;
+#[cfg(any(
+    feature = "security-access-reviews",
+    feature = "my-security-access-reviews"
+))]
+pub use security_access_reviews::SecurityAccessReviewHandle;
+#[cfg(feature = "security-access-reviews")]
+pub use security_access_reviews::SecurityAccessReviews;

@@ -425,6 +425,9 @@ pub fn check_all(build: bool) -> Result<()> {
     cargo("check", sdk, Some(""))?;
     cargo("check", sdk, Some("labels"))?;
     cargo("check", sdk, Some("security-access-reviews"))?;
+    // A reviewer-only build: the review handle and `my_security_access_review` without the
+    // admin feature.
+    cargo("check", sdk, Some("my-security-access-reviews"))?;
     cargo("check", sdk, Some(LEAN))?;
     cargo("check", sdk, Some("simulator"))?;
     cargo("check", sdk, None)?;

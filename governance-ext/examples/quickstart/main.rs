@@ -315,7 +315,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("      {name:<14} {}", style.dim(orn));
     }
 
-    // 6. Review.
+    // 6. SecurityAccessReviewHandle.
     style.step(
         6,
         total,
@@ -327,7 +327,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     };
     let launch = okta
-        .reviews()
+        .security_access_reviews()
         .launch(&principal, "Quickstart security access review")
         .reviewers(reviewers.iter());
     let body = launch.validate(chrono::Utc::now())?;
@@ -348,7 +348,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let before = REQUESTS.load(Ordering::Relaxed);
     QUIET.store(true, Ordering::Relaxed);
-    let handle = okta.review(review.id.as_str());
+    let handle = okta.security_access_review(review.id.as_str());
     let wait = handle.wait_until_active(Duration::from_secs(300));
     tokio::pin!(wait);
     let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

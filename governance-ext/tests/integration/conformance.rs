@@ -205,7 +205,7 @@ async fn the_flows_send_conforming_requests() {
         .send()
         .await
         .unwrap();
-    okta.reviews()
+    okta.security_access_reviews()
         .launch(
             "00ucpjbi6JMmDvdN40g4",
             "Security access review for Test user",

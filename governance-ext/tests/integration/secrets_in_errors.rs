@@ -125,8 +125,8 @@ proptest! {
         runtime.block_on(async {
             let okta = nowhere();
             check("raw path value", &secret, okta.delete_label().label_id(value).send().await);
-            check("review(id).details", &secret, okta.review(value).details().await);
-            check("review comment", &secret, okta.review("sar1").comment(value).await);
+            check("review(id).details", &secret, okta.security_access_review(value).details().await);
+            check("review comment", &secret, okta.security_access_review("sar1").comment(value).await);
             check("labels find", &secret, okta.labels().find(value).await);
             check(
                 "labels ensure",
@@ -136,7 +136,7 @@ proptest! {
             check(
                 "review launch",
                 &secret,
-                okta.reviews().launch(value, value).reviewer(value).send().await,
+                okta.security_access_reviews().launch(value, value).reviewer(value).send().await,
             );
         });
     }

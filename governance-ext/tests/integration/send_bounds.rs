@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use okta_governance::prelude::*;
-use okta_governance::reviews::AccessAction;
+use okta_governance::security_access_reviews::AccessAction;
 
 fn send<T: Send>(value: T) -> T {
     value
@@ -49,9 +49,13 @@ fn every_public_future_and_stream_is_send(
     send(labels.assign(&[], &[]).send());
 
     // Security access reviews.
-    send(okta.reviews().launch("00u1", "Quarterly").send());
-    send(okta.reviews().stats());
-    let review = okta.review("r1");
+    send(
+        okta.security_access_reviews()
+            .launch("00u1", "Quarterly")
+            .send(),
+    );
+    send(okta.security_access_reviews().stats());
+    let review = okta.security_access_review("r1");
     send(review.details());
     send(review.wait_until_active(Duration::from_secs(1)));
     send(review.principal());
@@ -96,16 +100,22 @@ fn handles_builders_and_streams_own_what_they_need(okta: &Governance) {
     owned(okta.labels().assign(&[], &[]));
     owned(okta.labels().assign(&[], &[]).batches());
     owned(okta.labels().assign(&[], &[]).send());
-    owned(okta.reviews());
-    owned(okta.reviews().launch("00u1", "Quarterly"));
-    owned(okta.reviews().launch("00u1", "Quarterly").send());
-    owned(okta.review("r1"));
-    owned(okta.review("r1").accesses(50));
-    owned(okta.review("r1").history(50));
-    owned(okta.review("r1").sub_accesses("a1", 50));
+    owned(okta.security_access_reviews());
+    owned(okta.security_access_reviews().launch("00u1", "Quarterly"));
+    owned(
+        okta.security_access_reviews()
+            .launch("00u1", "Quarterly")
+            .send(),
+    );
+    owned(okta.security_access_review("r1"));
+    owned(okta.security_access_review("r1").accesses(50));
+    owned(okta.security_access_review("r1").history(50));
+    owned(okta.security_access_review("r1").sub_accesses("a1", 50));
     let act_on = okta
-        .review("r1")
-        .act_on(AccessAction::RevokeAccess, |a| !a.supported_actions.is_empty());
+        .security_access_review("r1")
+        .act_on(AccessAction::RevokeAccess, |a| {
+            !a.supported_actions.is_empty()
+        });
     owned(act_on.send());
 }
 
@@ -114,8 +124,10 @@ fn handles_builders_and_streams_own_what_they_need(okta: &Governance) {
 fn a_spawned_wait_for_remediation(
     okta: &Governance,
     revoked: Vec<String>,
-) -> tokio::task::JoinHandle<Result<okta_governance::reviews::RemediationReport, Error>> {
-    let review = okta.review("r1");
+) -> tokio::task::JoinHandle<
+    Result<okta_governance::security_access_reviews::RemediationReport, Error>,
+> {
+    let review = okta.security_access_review("r1");
     tokio::spawn(async move {
         review
             .wait_for_remediation(&revoked, Duration::from_secs(600))
@@ -128,7 +140,7 @@ fn a_spawned_wait_for_remediation(
 fn a_stream_from_a_function_that_built_the_client(
 ) -> Result<okta_governance::paginate::Items<types::SecurityAccessReviewSparse>, Error> {
     let okta = Governance::from_env()?;
-    okta.reviews().list(None, 200)
+    okta.security_access_reviews().list(None, 200)
 }
 
 #[test]

@@ -110,7 +110,7 @@ async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
 
     let users = &org.directory().users;
     let review = okta
-        .reviews()
+        .security_access_reviews()
         .launch(&users[0].id, "Access review for Avery Quinn")
         .reviewers([&users[1].id, &users[2].id])
         .send()
@@ -118,13 +118,20 @@ async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
         .unwrap();
     assert_eq!(review.status, types::SecurityAccessReviewStatus::Pending);
     let active = okta
-        .review(review.id.as_str())
+        .security_access_review(review.id.as_str())
         .wait_until_active(Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(active.status, types::SecurityAccessReviewStatus::Active);
-    okta.review(review.id.as_str()).close().await.unwrap();
-    let closed = okta.review(review.id.as_str()).details().await.unwrap();
+    okta.security_access_review(review.id.as_str())
+        .close()
+        .await
+        .unwrap();
+    let closed = okta
+        .security_access_review(review.id.as_str())
+        .details()
+        .await
+        .unwrap();
     assert_eq!(closed.status, types::SecurityAccessReviewStatus::Closed);
 
     assert_eq!(okta.token_requests(), 1, "one token served every call");
@@ -497,7 +504,7 @@ async fn an_undeclared_400_from_create_review_is_a_typed_okta_error() {
     );
     assert!(api.error_causes[0].contains("cannot review their own access"));
     assert!(okta
-        .reviews()
+        .security_access_reviews()
         .launch(&principal, "x")
         .reviewer(&principal)
         .validate(chrono::Utc::now())
@@ -591,7 +598,7 @@ async fn bulk_assigns_report_progress_batch_by_batch() {
 #[tokio::test]
 async fn a_review_from_launch_to_close_revokes_remediates_and_closes() {
     use okta_governance::client::types::SecurityAccessReviewAccessItemSeverity as Severity;
-    use okta_governance::reviews::{AccessAction, ReviewError};
+    use okta_governance::security_access_reviews::{AccessAction, SecurityAccessReviewError};
     // One access action per window: the bulk action must pace itself, and no 429 surfaces.
     let org = Simulator::builder()
         .review_activation(Duration::from_millis(50))
@@ -603,13 +610,13 @@ async fn a_review_from_launch_to_close_revokes_remediates_and_closes() {
     let okta = org.governance().unwrap();
     let users = &org.directory().users;
     let launched = okta
-        .reviews()
+        .security_access_reviews()
         .launch(&users[0].id, "Quarterly review")
         .reviewer(&users[1].id)
         .send()
         .await
         .unwrap();
-    let review = okta.review(launched.id.as_str());
+    let review = okta.security_access_review(launched.id.as_str());
     review
         .wait_until_active(Duration::from_secs(10))
         .await
@@ -640,7 +647,9 @@ async fn a_review_from_launch_to_close_revokes_remediates_and_closes() {
         .filter(|r| {
             matches!(
                 r.3.as_ref().map_err(|e| &**e),
-                Err(Error::Review(ReviewError::ActionNotSupported { .. }))
+                Err(Error::SecurityAccessReview(
+                    SecurityAccessReviewError::ActionNotSupported { .. }
+                ))
             )
         })
         .map(|r| r.2.as_str())
@@ -711,7 +720,7 @@ async fn a_review_from_launch_to_close_revokes_remediates_and_closes() {
 
 #[tokio::test]
 async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
-    use okta_governance::reviews::AccessAction;
+    use okta_governance::security_access_reviews::AccessAction;
     let org = Simulator::builder()
         .review_activation(Duration::from_millis(50))
         .remediation(Duration::from_millis(100))
@@ -721,14 +730,14 @@ async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
     let admin = org.governance().unwrap();
     let users = org.directory().users.clone();
     let launched = admin
-        .reviews()
+        .security_access_reviews()
         .launch(&users[0].id, "Quarterly review")
         .reviewer(&users[1].id)
         .send()
         .await
         .unwrap();
     admin
-        .review(launched.id.as_str())
+        .security_access_review(launched.id.as_str())
         .wait_until_active(Duration::from_secs(10))
         .await
         .unwrap();
@@ -751,14 +760,14 @@ async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
     // The reviewer: the same handle calls, over /my/security-access-reviews.
     let reviewer = signed_in(&users[1].id);
     let mine: Vec<types::SecurityAccessReviewSparse> = reviewer
-        .reviews()
+        .security_access_reviews()
         .mine(20)
         .unwrap()
         .try_collect()
         .await
         .unwrap();
     assert_eq!(mine.len(), 1);
-    let review = reviewer.my_review(launched.id.as_str());
+    let review = reviewer.my_security_access_review(launched.id.as_str());
     assert_eq!(
         review.details().await.unwrap().status,
         types::SecurityAccessReviewStatus::Active
@@ -783,7 +792,7 @@ async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
     // Someone who is not a reviewer of it: Okta's 403, typed.
     let stranger = signed_in(&users[2].id);
     let error = stranger
-        .my_review(launched.id.as_str())
+        .my_security_access_review(launched.id.as_str())
         .details()
         .await
         .unwrap_err();
@@ -792,7 +801,7 @@ async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
         "{error:?}"
     );
     assert!(stranger
-        .reviews()
+        .security_access_reviews()
         .mine(20)
         .unwrap()
         .try_collect::<Vec<_>>()

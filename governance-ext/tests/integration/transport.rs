@@ -22,7 +22,7 @@ fn labels() -> serde_json::Value {
 fn review_request() -> okta_governance::client::types::SecurityAccessReviewRequest {
     serde_json::from_value(json!({
         "principalId": "00ucpjbi6JMmDvdN40g4",
-        "name": "Review",
+        "name": "SecurityAccessReviewHandle",
         "reviewerSettings": {"type": "USER", "userSettings": {"includedUserIds": ["00ucpjbi6JMmDvdN40g5"]}}
     }))
     .unwrap()

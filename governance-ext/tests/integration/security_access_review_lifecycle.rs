@@ -9,7 +9,7 @@ use okta_governance::auth::user::UserSignIn;
 use okta_governance::auth::Credentials;
 use okta_governance::client::prelude::*;
 use okta_governance::client::types;
-use okta_governance::reviews::{AccessAction, Review};
+use okta_governance::security_access_reviews::{AccessAction, SecurityAccessReviewHandle};
 use okta_governance::simulator::{Simulator, DEFAULT_REDIRECT_URI};
 use okta_governance::{AuthError, Config, Error, Governance, OrgUrl, Scopes};
 
@@ -30,24 +30,29 @@ async fn org() -> Simulator {
 async fn launched(org: &Simulator, okta: &Governance) -> String {
     let users = &org.directory().users;
     let review = okta
-        .reviews()
+        .security_access_reviews()
         .launch(&users[0].id, "Quarterly review")
         .reviewer(&users[1].id)
         .send()
         .await
         .unwrap();
-    okta.review(review.id.as_str())
+    okta.security_access_review(review.id.as_str())
         .wait_until_active(Duration::from_secs(10))
         .await
         .unwrap();
     review.id.to_string()
 }
 
-async fn accesses(review: &Review) -> Vec<types::SecurityAccessReviewAccessItem> {
+async fn accesses(
+    review: &SecurityAccessReviewHandle,
+) -> Vec<types::SecurityAccessReviewAccessItem> {
     review.accesses(200).unwrap().try_collect().await.unwrap()
 }
 
-async fn subs(review: &Review, access: &str) -> Vec<types::SecurityAccessReviewSubAccessItem> {
+async fn subs(
+    review: &SecurityAccessReviewHandle,
+    access: &str,
+) -> Vec<types::SecurityAccessReviewSubAccessItem> {
     review
         .sub_accesses(access, 200)
         .unwrap()
@@ -61,7 +66,7 @@ async fn accesses_bring_groups_and_entitlements_as_sub_accesses_with_anomalies()
     let org = org().await;
     let okta = org.governance().unwrap();
     let id = launched(&org, &okta).await;
-    let review = okta.review(&id);
+    let review = okta.security_access_review(&id);
     let accesses = accesses(&review).await;
     assert_eq!(accesses.len(), 3);
 
@@ -135,7 +140,7 @@ async fn one_entitlement_is_revoked_and_the_app_stays_then_everything_is_restore
     let org = org().await;
     let okta = org.governance().unwrap();
     let id = launched(&org, &okta).await;
-    let review = okta.review(&id);
+    let review = okta.security_access_review(&id);
     let accesses = accesses(&review).await;
     let app = accesses
         .iter()
@@ -196,7 +201,7 @@ async fn one_entitlement_is_revoked_and_the_app_stays_then_everything_is_restore
         .iter()
         .all(|s| s.remediation_status == Some(Status::None)));
 
-    // Review-level actions follow the status; the history tells the story in order.
+    // SecurityAccessReviewHandle-level actions follow the status; the history tells the story in order.
     let actions = review.actions().await.unwrap();
     assert!(actions.contains(&types::SecurityAccessReviewActionType::CloseReview));
     review.close().await.unwrap();
@@ -217,11 +222,14 @@ async fn one_entitlement_is_revoked_and_the_app_stays_then_everything_is_restore
 
     let principal = review.principal().await.unwrap();
     assert_eq!(principal.id.as_str(), org.directory().users[0].id);
-    let stats = okta.reviews().stats().await.unwrap();
+    let stats = okta.security_access_reviews().stats().await.unwrap();
     assert_eq!((stats.closed_count, stats.active_count), (1, 0));
 }
 
-async fn accesses_by_id(review: &Review, id: &str) -> types::SecurityAccessReviewAccessItem {
+async fn accesses_by_id(
+    review: &SecurityAccessReviewHandle,
+    id: &str,
+) -> types::SecurityAccessReviewAccessItem {
     accesses(review)
         .await
         .into_iter()
@@ -301,7 +309,7 @@ async fn a_reviewer_signs_in_with_pkce_and_reviews_and_a_stranger_gets_403() {
     let users = org.directory().users.clone();
 
     let reviewer = sign_in(&org, &users[1].id).await;
-    let review = reviewer.my_review(&id);
+    let review = reviewer.my_security_access_review(&id);
     let accesses = accesses(&review).await;
     let app = accesses
         .iter()
@@ -324,7 +332,7 @@ async fn a_reviewer_signs_in_with_pkce_and_reviews_and_a_stranger_gets_403() {
 
     let stranger = sign_in(&org, &users[2].id).await;
     let error = stranger
-        .my_review(&id)
+        .my_security_access_review(&id)
         .accesses(20)
         .unwrap()
         .try_collect::<Vec<_>>()

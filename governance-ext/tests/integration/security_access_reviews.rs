@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use okta_governance::reviews::ReviewError;
+use okta_governance::security_access_reviews::SecurityAccessReviewError;
 use okta_governance::{Config, Error, Governance};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
@@ -74,7 +74,7 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
         .await;
     let okta = client(&org);
     let launched = okta
-        .reviews()
+        .security_access_reviews()
         .launch(
             "00ucpjbi6JMmDvdN40g4",
             "Security access review for Test user",
@@ -93,7 +93,7 @@ async fn launch_sends_the_documented_body_and_waits_for_active() {
         .collect();
     insta::assert_json_snapshot!("review_launch_body", sent);
     let active = okta
-        .review(launched.id.as_str())
+        .security_access_review(launched.id.as_str())
         .wait_until_active(Duration::from_secs(10))
         .await
         .unwrap();
@@ -114,12 +114,12 @@ async fn an_error_review_is_a_typed_error_and_a_deadline_stops_polling() {
         .mount(&org)
         .await;
     let error = client(&org)
-        .review(ID)
+        .security_access_review(ID)
         .wait_until_active(Duration::from_secs(5))
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::Review(ReviewError::Failed { id }) if id == ID),
+        matches!(&error, Error::SecurityAccessReview(SecurityAccessReviewError::Failed { id }) if id == ID),
         "{error:?}"
     );
 
@@ -129,12 +129,12 @@ async fn an_error_review_is_a_typed_error_and_a_deadline_stops_polling() {
         .mount(&pending)
         .await;
     let error = client(&pending)
-        .review(ID)
+        .security_access_review(ID)
         .wait_until_active(Duration::from_millis(1500))
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::Review(ReviewError::NotActiveYet { id, status, .. }) if id == ID && status == "PENDING"),
+        matches!(&error, Error::SecurityAccessReview(SecurityAccessReviewError::NotActiveYet { id, status, .. }) if id == ID && status == "PENDING"),
         "{error:?}"
     );
     assert_eq!(
@@ -148,7 +148,7 @@ async fn an_error_review_is_a_typed_error_and_a_deadline_stops_polling() {
 async fn the_seed_request_never_leaves_the_client() {
     let org = MockServer::start().await;
     let error = client(&org)
-        .reviews()
+        .security_access_reviews()
         .launch(
             "00ucpjbi6JMmDvdN40g4",
             "Security access review for Test user",
@@ -183,7 +183,7 @@ async fn close_and_restore_send_their_actions() {
         .mount(&org)
         .await;
     let okta = client(&org);
-    let review = okta.review(ID);
+    let review = okta.security_access_review(ID);
     review.close().await.unwrap();
     review.restore_all_access().await.unwrap();
 }
@@ -259,7 +259,7 @@ async fn acting_on_selected_accesses_refuses_unsupported_actions_before_sending(
         .mount(&org)
         .await;
     let okta = client(&org);
-    let review = okta.review(ID);
+    let review = okta.security_access_review(ID);
     // Every high-severity access: Salesforce can be revoked, Slack cannot (refused, not sent),
     // Zoom is not selected.
     let mut outcomes = review
@@ -278,7 +278,7 @@ async fn acting_on_selected_accesses_refuses_unsupported_actions_before_sending(
         ));
         if let Err(error) = &outcome.result {
             assert!(
-                matches!(&**error, Error::Review(ReviewError::ActionNotSupported { access_id, supported, .. })
+                matches!(&**error, Error::SecurityAccessReview(SecurityAccessReviewError::ActionNotSupported { access_id, supported, .. })
                     if access_id == SLACK && supported == &["FLAG_FOR_MANUAL_REMEDIATION"]),
                 "{error:?}"
             );
@@ -303,7 +303,7 @@ async fn acting_on_selected_accesses_refuses_unsupported_actions_before_sending(
         .unwrap_err();
     assert!(matches!(
         refused,
-        Error::Review(ReviewError::ActionNotSupported { .. })
+        Error::SecurityAccessReview(SecurityAccessReviewError::ActionNotSupported { .. })
     ));
     let posts = requests_with(&org, "POST").await;
     assert_eq!(posts, 1, "only the supported action was sent");
@@ -329,7 +329,7 @@ async fn waiting_for_remediation_reports_manual_and_finished_accesses() {
     let okta = client(&org);
     let ids = [SALESFORCE, SLACK, "0oa1gone000000000004"].map(String::from);
     let report = okta
-        .review(ID)
+        .security_access_review(ID)
         .wait_for_remediation(&ids, Duration::from_secs(10))
         .await
         .unwrap();
@@ -349,12 +349,12 @@ async fn waiting_for_remediation_reports_manual_and_finished_accesses() {
         .mount(&stuck)
         .await;
     let error = client(&stuck)
-        .review(ID)
+        .security_access_review(ID)
         .wait_for_remediation(&ids[..1], Duration::from_millis(500))
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::Review(ReviewError::RemediationPending { in_progress, .. }) if in_progress == &[SALESFORCE]),
+        matches!(&error, Error::SecurityAccessReview(SecurityAccessReviewError::RemediationPending { in_progress, .. }) if in_progress == &[SALESFORCE]),
         "{error:?}"
     );
 }
@@ -373,7 +373,7 @@ async fn comments_are_checked_against_the_spec_limit() {
         .mount(&org)
         .await;
     let review = client(&org);
-    let review = review.review(ID);
+    let review = review.security_access_review(ID);
     review
         .comment("Revoked Salesforce: no longer on the team")
         .await
@@ -401,6 +401,10 @@ async fn the_review_level_actions_are_listed() {
         )
         .mount(&org)
         .await;
-    let actions = client(&org).review(ID).actions().await.unwrap();
+    let actions = client(&org)
+        .security_access_review(ID)
+        .actions()
+        .await
+        .unwrap();
     assert_eq!(actions, [Action::CloseReview]);
 }

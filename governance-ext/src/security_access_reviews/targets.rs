@@ -1,0 +1,66 @@
+//! What an access action is taken on, and which actions it takes.
+
+use okta_governance_client::types;
+
+use crate::error::{Error, SecurityAccessReviewError};
+
+/// An action on one access of a review (the spec's `supportedActions`).
+pub type AccessAction = types::SecurityAccessReviewAccessItemSupportedAction;
+
+pub(super) fn check_supported<T: AccessTarget + ?Sized>(
+    access: &T,
+    action: &AccessAction,
+) -> Result<(), Error> {
+    let supported = access.supported_actions();
+    if supported.contains(action) {
+        return Ok(());
+    }
+    Err(SecurityAccessReviewError::ActionNotSupported {
+        access_id: access.target_id().to_string(),
+        access: access.target_name().to_string(),
+        action: action.to_string(),
+        supported: supported.iter().map(ToString::to_string).collect(),
+    }
+    .into())
+}
+
+/// What an access action can be taken on: an access of a review, or one of its sub-accesses.
+/// Implemented for the two generated types; sealed.
+pub trait AccessTarget: sealed::Sealed {
+    /// The id the action is sent to (`securityAccessReviewTargetId`).
+    fn target_id(&self) -> &str;
+    /// Its name, for reports.
+    fn target_name(&self) -> &str;
+    /// The actions the server says it supports.
+    fn supported_actions(&self) -> &[AccessAction];
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::types::SecurityAccessReviewAccessItem {}
+    impl Sealed for super::types::SecurityAccessReviewSubAccessItem {}
+}
+
+impl AccessTarget for types::SecurityAccessReviewAccessItem {
+    fn target_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn target_name(&self) -> &str {
+        self.name.as_str()
+    }
+    fn supported_actions(&self) -> &[AccessAction] {
+        &self.supported_actions
+    }
+}
+
+impl AccessTarget for types::SecurityAccessReviewSubAccessItem {
+    fn target_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn target_name(&self) -> &str {
+        self.name.as_str()
+    }
+    fn supported_actions(&self) -> &[AccessAction] {
+        &self.supported_actions
+    }
+}
