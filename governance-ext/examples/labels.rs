@@ -57,22 +57,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  {} ({})", label.name.as_str(), label.label_id.as_str());
 
     println!("\n== assign High to {} resource(s)", orns.len());
-    let mut batches = okta
+    let mut outcomes = okta
         .labels()
         .assign(&orns, std::slice::from_ref(&high))
-        .batches();
+        .outcomes();
     let mut failed = Vec::new();
-    while let Some(batch) = batches.next().await {
-        let progress = batch.progress;
+    while let Some(outcome) = outcomes.next().await {
+        let outcome = outcome?;
+        let progress = outcome.progress;
         eprint!(
             "\r  {}/{} resources, {}/{} calls",
-            progress.resources_done,
-            progress.resources_total,
-            progress.batches_done,
-            progress.batches_total
+            progress.done, progress.total, progress.calls, progress.calls_total
         );
-        if let Err(error) = batch.result {
-            failed.extend(batch.resources.into_iter().map(|orn| (orn, error.clone())));
+        if let Err(error) = outcome.result {
+            failed.extend(outcome.items.into_iter().map(|orn| (orn, error.clone())));
         }
     }
     eprintln!();

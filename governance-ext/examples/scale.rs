@@ -82,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .labels()
         .assign(&orns, std::slice::from_ref(&bulk))
         .send()
-        .await;
+        .await?;
     let wall = started.elapsed().as_secs_f64();
     let after = org.stats();
     let calls = report.calls;
@@ -93,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ((calls.div_ceil(limit as usize) - 1) as f64 * window.as_secs_f64() - phase).max(0.0);
     println!("== label {orn_count} ORNs with one value (limit {limit} per {window:?})");
     println!("   assign calls            {calls}");
-    println!("   errors surfaced         {}", report.failed().len());
+    println!("   errors surfaced         {}", report.failed.len());
     println!(
         "   429s sent by the server {}",
         after.rate_limited - before.rate_limited

@@ -231,15 +231,17 @@ async fn review_and_close(review: &SecurityAccessReviewHandle) -> Result<(), Err
     // Revoke the risky accesses, a few at a time under the rate limit, with progress. Those
     // Okta cannot revoke are refused before sending and flagged for a person instead.
     let mut acted = Vec::new();
+    let selected = risky.clone();
     let mut outcomes = review
-        .act_on(AccessAction::RevokeAccess, |a| {
-            risky.contains(a.id.as_str())
+        .act_on(AccessAction::RevokeAccess, move |a| {
+            selected.contains(a.id.as_str())
         })
-        .outcomes()
-        .await?;
+        .outcomes();
     while let Some(outcome) = outcomes.next().await {
+        let outcome = outcome?;
+        let id = outcome.items[0].to_string();
         match &outcome.result {
-            Ok(()) => acted.push(outcome.access_id.clone()),
+            Ok(()) => acted.push(id.clone()),
             Err(error) => println!("      {error}"),
         }
         let verdict = if outcome.result.is_ok() {
@@ -247,9 +249,13 @@ async fn review_and_close(review: &SecurityAccessReviewHandle) -> Result<(), Err
         } else {
             "refused"
         };
+        let name = accesses
+            .iter()
+            .find(|a| a.id.as_str() == id)
+            .map_or(id.as_str(), |a| a.name.as_str());
         println!(
-            "  [{}/{}] {}: {verdict}",
-            outcome.done, outcome.total, outcome.name
+            "  [{}/{}] {name}: {verdict}",
+            outcome.progress.done, outcome.progress.total
         );
     }
     for access in accesses.iter().filter(|a| risky.contains(a.id.as_str())) {

@@ -22,18 +22,18 @@
 //!     .await?;
 //! let high = label.values.iter().find(|v| v.name.as_str() == "High").unwrap();
 //! let app: Orn = "orn:okta:idp:00o11edPwGqbUrsDm0g4:apps:oidc:0oafxqCAJWWGELFTYASJ".parse().unwrap();
-//! let report = okta.labels().assign(&[app], &[high.label_value_id.clone()]).send().await;
-//! assert!(report.failed().is_empty());
+//! let report = okta.labels().assign(&[app], &[high.label_value_id.clone()]).send().await?;
+//! assert!(report.is_success());
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
+use crate::bulk::{check_concurrency, Outcome, Outcomes, Report, Tracker, DEFAULT_CONCURRENCY};
 use crate::dedup::unique;
 pub use crate::error::LabelError;
 use crate::error::{built, Error};
@@ -50,10 +50,6 @@ pub const MAX_CUSTOM_KEYS: usize = 10;
 pub const MAX_VALUES: usize = 10;
 /// Resources and label values per assign or unassign call.
 pub const MAX_BATCH: usize = 10;
-/// Assign calls in flight at once by default (under the client's throttle).
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// The most assign calls in flight at once that [`Bulk::concurrency`] accepts.
-pub const MAX_CONCURRENCY: usize = 16;
 
 /// The background colours a label value may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -222,14 +218,14 @@ impl Labels {
     pub async fn delete_unassigning_first(
         &self,
         label: &types::Label,
-    ) -> Result<BulkReport, Error> {
+    ) -> Result<Report<Orn>, Error> {
         if is_predefined(label) {
             return Err(LabelError::Predefined {
                 label_id: label.label_id.to_string(),
             }
             .into());
         }
-        let mut report = BulkReport::default();
+        let mut report = Report::default();
         for value in &label.values {
             let holders: Vec<types::ResourceLabel> = self
                 .resources_with_value(&value.label_value_id, crate::paginate::MAX_LIMIT)?
@@ -242,8 +238,8 @@ impl Labels {
             let part = self
                 .unassign(&orns, std::slice::from_ref(&value.label_value_id))
                 .send()
-                .await;
-            if let Some(error) = part.first_error() {
+                .await?;
+            if let Some(error) = first_error(&part) {
                 return Err(error);
             }
             report.merge(part);
@@ -254,7 +250,7 @@ impl Labels {
 
     /// Gives every resource every label value, in batches of at most 10 × 10, a few calls at a
     /// time under the client's throttle. Assigning again is harmless. Send it for a
-    /// [`BulkReport`], or stream its batches for progress ([`Bulk::batches`]).
+    /// [`Report`], or stream its [`outcomes`](Bulk::outcomes) for progress.
     pub fn assign(&self, orns: &[Orn], value_ids: &[types::LabelValueId]) -> Bulk {
         Bulk::new(self.okta.clone(), orns, value_ids, Direction::Assign)
     }
@@ -588,57 +584,32 @@ enum Direction {
     Unassign,
 }
 
-/// An assign or unassign of label values to many resources: [`send`](Self::send) it for the
-/// whole [`BulkReport`], or stream its [`batches`](Self::batches) to show progress.
+/// An assign or unassign of label values to many resources, in batches of at most 10
+/// resources × 10 values (one call each): [`send`](Self::send) it for the whole
+/// [`Report`], or stream its [`outcomes`](Self::outcomes) to show progress (see
+/// [`bulk`](crate::bulk), the shape every flow's bulk work shares).
 ///
 /// ```no_run
 /// # use okta_governance::prelude::*;
 /// # use okta_governance::orn::Orn;
 /// # use okta_governance::client::types::LabelValueId;
-/// # async fn run(okta: Governance, orns: Vec<Orn>, value: LabelValueId) {
+/// # async fn run(okta: Governance, orns: Vec<Orn>, value: LabelValueId) -> Result<(), Error> {
 /// use futures_util::StreamExt;
-/// let mut batches = okta.labels().assign(&orns, &[value]).batches();
-/// while let Some(batch) = batches.next().await {
-///     eprint!("\r{}/{} resources", batch.progress.resources_done, batch.progress.resources_total);
+/// let mut outcomes = okta.labels().assign(&orns, &[value]).outcomes();
+/// while let Some(outcome) = outcomes.next().await {
+///     let progress = outcome?.progress;
+///     eprint!("\r{}/{} resources", progress.done, progress.total);
 /// }
-/// # }
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
-#[must_use = "nothing happens until `send` is awaited or `batches` is polled"]
+#[must_use = "nothing happens until `send` is awaited or `outcomes` is polled"]
 pub struct Bulk {
     okta: Governance,
     resources: Vec<Orn>,
     values: Vec<types::LabelValueId>,
     direction: Direction,
     concurrency: usize,
-}
-
-/// How far a [`Bulk`] call has come, after one of its batches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Progress {
-    /// Batches (calls) finished, this one included.
-    pub batches_done: usize,
-    /// Batches in all.
-    pub batches_total: usize,
-    /// Resources whose every batch has finished.
-    pub resources_done: usize,
-    /// Resources in all (repeats dropped).
-    pub resources_total: usize,
-}
-
-/// The outcome of one batch (one call) of a [`Bulk`].
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Batch {
-    /// The batch's resources.
-    pub resources: Vec<Orn>,
-    /// The batch's label values.
-    pub values: Vec<types::LabelValueId>,
-    /// What the call did.
-    pub result: Result<(), Arc<Error>>,
-    /// How far the whole call has come.
-    pub progress: Progress,
 }
 
 impl Bulk {
@@ -661,15 +632,19 @@ impl Bulk {
         }
     }
 
-    /// Calls in flight at once (1 to [`MAX_CONCURRENCY`]; default [`DEFAULT_CONCURRENCY`]),
-    /// all under the client's throttle. Out-of-range values are clamped.
+    /// Calls in flight at once: 1 to [`MAX_CONCURRENCY`](crate::bulk::MAX_CONCURRENCY)
+    /// (default [`DEFAULT_CONCURRENCY`]),
+    /// all under the client's throttle. Another value is refused when the work starts
+    /// ([`Error::InvalidInput`] naming `concurrency`).
     pub fn concurrency(mut self, calls: usize) -> Self {
-        self.concurrency = calls.clamp(1, MAX_CONCURRENCY);
+        self.concurrency = calls;
         self
     }
 
-    /// The batches' outcomes as they finish (not in order), each with the progress so far.
-    pub fn batches(self) -> BoxStream<'static, Batch> {
+    /// One [`Outcome`] per call (batch) as it finishes (not in order), covering the batch's
+    /// resources, with the progress so far; a resource is done when every batch of its values
+    /// is.
+    pub fn outcomes(self) -> Outcomes<Orn> {
         let Bulk {
             okta,
             resources,
@@ -677,21 +652,24 @@ impl Bulk {
             direction,
             concurrency,
         } = self;
+        let concurrency = match check_concurrency(concurrency) {
+            Ok(concurrency) => concurrency,
+            Err(error) => return crate::bulk::refused(error),
+        };
         let mut plan = Vec::new();
-        for resource_chunk in resources.chunks(MAX_BATCH) {
+        let value_batches = values.len().div_ceil(MAX_BATCH);
+        for (group, resource_chunk) in resources.chunks(MAX_BATCH).enumerate() {
             for value_chunk in values.chunks(MAX_BATCH) {
-                plan.push((resource_chunk.to_vec(), value_chunk.to_vec()));
+                plan.push((group, resource_chunk.to_vec(), value_chunk.to_vec()));
             }
         }
-        let batches_total = plan.len();
-        let resources_total = resources.len();
-        let value_batches = values.len().div_ceil(MAX_BATCH);
-        // Batches left per resource chunk: a resource is done when its chunk's are.
-        let mut left: Vec<usize> = vec![value_batches; resources.len().div_ceil(MAX_BATCH)];
-        let mut batches_done = 0usize;
-        let mut resources_done = 0usize;
-        stream::iter(plan.into_iter().enumerate())
-            .map(move |(index, (resources, values))| {
+        let mut tracker = Tracker::new(
+            resources
+                .chunks(MAX_BATCH)
+                .map(|chunk| (value_batches, chunk.len())),
+        );
+        stream::iter(plan)
+            .map(move |(group, resources, values)| {
                 let okta = okta.clone();
                 async move {
                     let body: Result<types::AssignResourceLabels, Error> = built(
@@ -703,7 +681,7 @@ impl Bulk {
                                     .map(|orn| types::ResourceLabelResourceOrn(orn.to_string()))
                                     .collect::<Vec<_>>(),
                             )
-                            .label_value_ids(values.clone()),
+                            .label_value_ids(values),
                     );
                     let result = match (direction, body) {
                         (_, Err(error)) => Err(error),
@@ -720,94 +698,39 @@ impl Bulk {
                             .await
                             .map(drop),
                     };
-                    (index, resources, values, result.map_err(Arc::new))
+                    (group, resources, result.map_err(Arc::new))
                 }
             })
             .buffer_unordered(concurrency)
-            .map(move |(index, resources, values, result)| {
-                batches_done = batches_done.saturating_add(1);
-                let chunk = index.checked_div(value_batches).unwrap_or(0);
-                if let Some(count) = left.get_mut(chunk) {
-                    *count = count.saturating_sub(1);
-                    if *count == 0 {
-                        resources_done = resources_done.saturating_add(resources.len());
-                    }
-                }
-                Batch {
-                    resources,
-                    values,
+            .map(move |(group, items, result)| {
+                let progress = tracker.record(group, result.is_ok());
+                Ok(Outcome {
+                    items,
                     result,
-                    progress: Progress {
-                        batches_done,
-                        batches_total,
-                        resources_done,
-                        resources_total,
-                    },
-                }
+                    progress,
+                })
             })
             .boxed()
     }
 
-    /// Runs every batch; what happened to each resource.
-    pub async fn send(self) -> BulkReport {
-        let mut report = BulkReport::default();
-        for resource in &self.resources {
-            report.results.insert(resource.to_string(), Ok(()));
-        }
-        let mut batches = self.batches();
-        while let Some(batch) = batches.next().await {
-            report.calls = report.calls.saturating_add(1);
-            if let Err(error) = &batch.result {
-                for resource in &batch.resources {
-                    report
-                        .results
-                        .insert(resource.to_string(), Err(error.clone()));
-                }
-            }
-        }
-        report
+    /// Runs every batch: which resources succeeded and which failed, with why.
+    pub async fn send(self) -> Result<Report<Orn>, Error> {
+        let resources = self.resources.clone();
+        crate::bulk::report(&resources, self.outcomes()).await
     }
 }
 
-/// What happened to each resource of an assign or unassign.
-#[derive(Debug, Default)]
-#[non_exhaustive]
-pub struct BulkReport {
-    /// Resource ORN -> `Ok(())` or the error of (one of) its failed batches, shared by the
-    /// batch's resources.
-    pub results: BTreeMap<String, Result<(), Arc<Error>>>,
-    /// Calls made.
-    pub calls: usize,
-}
-
-impl BulkReport {
-    /// The resources that failed, with why.
-    pub fn failed(&self) -> Vec<(&str, &Error)> {
-        self.results
-            .iter()
-            .filter_map(|(orn, result)| result.as_ref().err().map(|e| (orn.as_str(), &**e)))
-            .collect()
-    }
-
-    /// The first failed resource's error, for flows that stop on a failed batch.
-    fn first_error(&self) -> Option<Error> {
-        let failed = self.failed().len();
-        let (orn, result) = self.results.iter().find(|(_, r)| r.is_err())?;
-        let source = Arc::clone(result.as_ref().err()?);
-        Some(
-            LabelError::BatchFailed {
-                resource: orn.clone(),
-                failed,
-                source,
-            }
-            .into(),
-        )
-    }
-
-    fn merge(&mut self, other: BulkReport) {
-        self.calls = self.calls.saturating_add(other.calls);
-        self.results.extend(other.results);
-    }
+/// The first failed resource of `report` as the error of a flow that stops on a failed batch.
+fn first_error(report: &Report<Orn>) -> Option<Error> {
+    let (orn, source) = report.failed.first()?;
+    Some(
+        LabelError::BatchFailed {
+            resource: orn.to_string(),
+            failed: report.failed.len(),
+            source: Arc::clone(source),
+        }
+        .into(),
+    )
 }
 
 #[cfg(test)]

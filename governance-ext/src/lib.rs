@@ -4,6 +4,12 @@
 
 pub mod auth;
 mod body;
+#[cfg(any(
+    feature = "labels",
+    feature = "security-access-reviews",
+    feature = "my-security-access-reviews"
+))]
+pub mod bulk;
 pub mod config;
 #[cfg(any(feature = "labels", feature = "security-access-reviews"))]
 mod dedup;

@@ -356,6 +356,14 @@ pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
 
 /// The page stream of a flow: `fetch(cursor, limit)` requests one page (with
 /// [`fetch_page`]) from a client it owns, so the stream is `'static`.
+#[cfg_attr(
+    not(any(
+        feature = "labels",
+        feature = "security-access-reviews",
+        feature = "my-security-access-reviews"
+    )),
+    allow(dead_code, reason = "the flows call it; a build without them has none")
+)]
 pub(crate) fn owned_items<T, F, Fut>(
     limit: u32,
     bounds: PageBounds,

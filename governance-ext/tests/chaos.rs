@@ -451,10 +451,12 @@ async fn call(
                     })
                     .collect();
                 let value: types::LabelValueId = "lbl12h191hy4H2f711d7".parse().unwrap();
-                let report = okta.labels().assign(&orns, &[value]).send().await;
-                Ok(match report.failed().first() {
-                    None => Outcome::Value,
-                    Some((_, error)) => Outcome::Error(kind(error)),
+                Ok(match okta.labels().assign(&orns, &[value]).send().await {
+                    Ok(report) => match report.failed.first() {
+                        None => Outcome::Value,
+                        Some((_, error)) => Outcome::Error(kind(error)),
+                    },
+                    Err(error) => Outcome::Error(kind(&error)),
                 })
             }
             Work::Token => Ok(match okta.authenticate().await {

@@ -284,12 +284,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .labels()
         .assign(&targets, std::slice::from_ref(&high_id))
         .send()
-        .await;
-    for (orn, result) in &report.results {
-        match result {
-            Ok(()) => println!("      {} {orn}", style.green("✓")),
-            Err(error) => println!("      {} {orn}: {error}", style.paint("31", "✗")),
-        }
+        .await?;
+    for orn in &report.succeeded {
+        println!("      {} {orn}", style.green("✓"));
+    }
+    for (orn, error) in &report.failed {
+        println!("      {} {orn}: {error}", style.paint("31", "✗"));
     }
 
     // 5. What carries it.

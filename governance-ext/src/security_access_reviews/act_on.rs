@@ -1,19 +1,15 @@
-//! Acting on many accesses of a review at once, with per-access outcomes.
+//! Acting on many accesses of a review at once, in the shape all bulk work shares
+//! ([`bulk`](crate::bulk)).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use okta_governance_client::types;
 
 use super::handle::SecurityAccessReviewHandle;
 use super::targets::{check_supported, AccessAction};
-use crate::error::Error;
+use crate::bulk::{check_concurrency, Outcome, Outcomes, Report, Tracker};
 
-/// Access actions in flight at once by default (under the client's throttle).
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// The most access actions in flight at once that [`ActOn::concurrency`] accepts.
-pub const MAX_CONCURRENCY: usize = 16;
+/// An access's id, as reports and outcomes key accesses.
+pub type AccessId = types::SecurityAccessReviewAccessItemId;
 
 /// The builder of [`SecurityAccessReviewHandle::act_on`].
 #[must_use = "nothing happens until `send` is awaited or `outcomes` is polled"]
@@ -34,111 +30,86 @@ impl<F> std::fmt::Debug for ActOn<F> {
     }
 }
 
-/// What happened to one access of an [`ActOn`], with the progress so far.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct AccessOutcome {
-    /// The access's id.
-    pub access_id: String,
-    /// The access's name (the app's, for application accesses).
-    pub name: String,
-    /// `Ok` when the action was accepted; [`SecurityAccessReviewError::ActionNotSupported`](crate::error::SecurityAccessReviewError::ActionNotSupported) when it was
-    /// refused before sending; the server's or the transport's error otherwise.
-    pub result: Result<(), Arc<Error>>,
-    /// Accesses finished, this one included.
-    pub done: usize,
-    /// Accesses selected.
-    pub total: usize,
-}
-
-/// What an [`ActOn`] did to each selected access.
-#[derive(Debug, Default)]
-#[non_exhaustive]
-pub struct ActionReport {
-    /// Access id -> `Ok(())` or why not.
-    pub results: BTreeMap<String, Result<(), Arc<Error>>>,
-}
-
-impl ActionReport {
-    /// The accesses acted on.
-    pub fn done(&self) -> Vec<&str> {
-        self.results
-            .iter()
-            .filter(|(_, r)| r.is_ok())
-            .map(|(id, _)| id.as_str())
-            .collect()
-    }
-
-    /// The accesses refused or failed, with why.
-    pub fn failed(&self) -> Vec<(&str, &Error)> {
-        self.results
-            .iter()
-            .filter_map(|(id, r)| r.as_ref().err().map(|e| (id.as_str(), &**e)))
-            .collect()
-    }
-}
-
 impl<F> ActOn<F>
 where
-    F: FnMut(&types::SecurityAccessReviewAccessItem) -> bool + Send,
+    F: FnMut(&types::SecurityAccessReviewAccessItem) -> bool + Send + 'static,
 {
-    /// Requests in flight at once (1 to 16, default 4), all under the client's throttle.
+    /// Requests in flight at once: 1 to [`MAX_CONCURRENCY`](crate::bulk::MAX_CONCURRENCY)
+    /// (default [`DEFAULT_CONCURRENCY`](crate::bulk::DEFAULT_CONCURRENCY)), all under the
+    /// client's throttle. Another value is refused when the work starts
+    /// ([`Error::InvalidInput`](crate::Error::InvalidInput) naming `concurrency`).
     pub fn concurrency(mut self, requests: usize) -> Self {
-        self.concurrency = requests.clamp(1, MAX_CONCURRENCY);
+        self.concurrency = requests;
         self
     }
 
-    /// Reads every access of the review (all pages), selects, and streams one outcome per
-    /// selected access as it finishes.
-    pub async fn outcomes(mut self) -> Result<BoxStream<'static, AccessOutcome>, Error> {
+    /// Reads every access of the review (all pages), selects, and streams one [`Outcome`] per
+    /// selected access as its action finishes. An action the access does not support is
+    /// refused without a request
+    /// ([`SecurityAccessReviewError::ActionNotSupported`](crate::error::SecurityAccessReviewError::ActionNotSupported)).
+    pub fn outcomes(self) -> Outcomes<AccessId> {
+        let concurrency = match check_concurrency(self.concurrency) {
+            Ok(concurrency) => concurrency,
+            Err(error) => return crate::bulk::refused(error),
+        };
+        let (review, action) = (self.review.clone(), self.action.clone());
+        stream::once(self.select())
+            .map_ok(move |chosen| act(review.clone(), action.clone(), chosen, concurrency))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Acts on every selected access: which succeeded and which failed, with why. The
+    /// succeeded ids go straight to
+    /// [`wait_for_remediation`](SecurityAccessReviewHandle::wait_for_remediation).
+    pub async fn send(self) -> Result<Report<AccessId>, crate::Error> {
+        let concurrency = check_concurrency(self.concurrency)?;
+        let (review, action) = (self.review.clone(), self.action.clone());
+        let chosen = self.select().await?;
+        let ids: Vec<AccessId> = chosen.iter().map(|a| a.id.clone()).collect();
+        crate::bulk::report(&ids, act(review, action, chosen, concurrency)).await
+    }
+
+    /// Every access of the review that `select` picks.
+    async fn select(self) -> Result<Vec<types::SecurityAccessReviewAccessItem>, crate::Error> {
+        let mut select = self.select;
         let accesses: Vec<types::SecurityAccessReviewAccessItem> = self
             .review
             .accesses(crate::paginate::MAX_LIMIT)?
             .try_collect()
             .await?;
-        let selected: Vec<types::SecurityAccessReviewAccessItem> =
-            accesses.into_iter().filter(|a| (self.select)(a)).collect();
-        let total = selected.len();
-        let review = self.review;
-        let action = self.action;
-        let mut done = 0usize;
-        Ok(stream::iter(selected)
-            .map(move |access| {
-                let review = review.clone();
-                let action = action.clone();
-                async move {
-                    let result = match check_supported(&access, &action) {
-                        Ok(()) => review.send_access_action(access.id.as_str(), action).await,
-                        Err(refused) => Err(refused),
-                    };
-                    (
-                        access.id.to_string(),
-                        access.name.to_string(),
-                        result.map_err(Arc::new),
-                    )
-                }
-            })
-            .buffer_unordered(self.concurrency)
-            .map(move |(access_id, name, result)| {
-                done = done.saturating_add(1);
-                AccessOutcome {
-                    access_id,
-                    name,
-                    result,
-                    done,
-                    total,
-                }
-            })
-            .boxed())
+        Ok(accesses.into_iter().filter(|a| select(a)).collect())
     }
+}
 
-    /// Acts on every selected access; what happened to each.
-    pub async fn send(self) -> Result<ActionReport, Error> {
-        let mut outcomes = self.outcomes().await?;
-        let mut report = ActionReport::default();
-        while let Some(outcome) = outcomes.next().await {
-            report.results.insert(outcome.access_id, outcome.result);
-        }
-        Ok(report)
-    }
+/// One request per chosen access, `concurrency` at a time.
+fn act(
+    review: SecurityAccessReviewHandle,
+    action: AccessAction,
+    chosen: Vec<types::SecurityAccessReviewAccessItem>,
+    concurrency: usize,
+) -> Outcomes<AccessId> {
+    let mut tracker = Tracker::new(chosen.iter().map(|_| (1, 1)));
+    stream::iter(chosen.into_iter().enumerate())
+        .map(move |(index, access)| {
+            let review = review.clone();
+            let action = action.clone();
+            async move {
+                let result = match check_supported(&access, &action) {
+                    Ok(()) => review.send_access_action(access.id.as_str(), action).await,
+                    Err(refused) => Err(refused),
+                };
+                (index, access.id, result.map_err(std::sync::Arc::new))
+            }
+        })
+        .buffer_unordered(concurrency)
+        .map(move |(index, id, result)| {
+            let progress = tracker.record(index, result.is_ok());
+            Ok(Outcome {
+                items: vec![id],
+                result,
+                progress,
+            })
+        })
+        .boxed()
 }

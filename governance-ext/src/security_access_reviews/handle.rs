@@ -7,11 +7,12 @@ use futures_util::TryStreamExt;
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
-use super::act_on::{ActOn, DEFAULT_CONCURRENCY};
+use super::act_on::ActOn;
 use super::polling::{poll, poll_until_active, Polled};
 use super::remediation::{RemediationReport, Status};
-use super::targets::{check_supported, AccessAction, AccessTarget};
+use super::targets::{check_supported, AccessAction, AccessIdLike, AccessTarget};
 use super::Side;
+use crate::bulk::DEFAULT_CONCURRENCY;
 use crate::error::{typed, Error, SecurityAccessReviewError};
 use crate::governance::Governance;
 use crate::paginate::{Items, PageBounds};
@@ -205,11 +206,12 @@ impl SecurityAccessReviewHandle {
 
     /// Acts on every access that `select` picks (say, every access with an anomaly, or of high
     /// severity): one request per access, as the API requires, a few at a time under the
-    /// client's throttle. Send it for an [`ActionReport`](super::ActionReport), or stream its
+    /// client's throttle, in the shape all bulk work shares ([`bulk`](crate::bulk)). Send it
+    /// for a [`Report`](crate::bulk::Report), or stream its
     /// [`outcomes`](ActOn::outcomes) to show progress.
     pub fn act_on<F>(&self, action: AccessAction, select: F) -> ActOn<F>
     where
-        F: FnMut(&types::SecurityAccessReviewAccessItem) -> bool + Send,
+        F: FnMut(&types::SecurityAccessReviewAccessItem) -> bool + Send + 'static,
     {
         ActOn {
             review: self.clone(),
@@ -225,7 +227,25 @@ impl SecurityAccessReviewHandle {
     /// passes ([`SecurityAccessReviewError::RemediationPending`], naming the ones still in progress). The
     /// report says which were remediated and which wait for a person
     /// (`PENDING_MANUAL_REMEDIATION`, `PENDING_MANUAL_RESTORATION`).
-    pub async fn wait_for_remediation(
+    ///
+    /// `access_ids` takes a bulk report's ids as they are (`&report.succeeded`), or strings.
+    pub fn wait_for_remediation<I>(
+        &self,
+        access_ids: I,
+        deadline: Duration,
+    ) -> impl std::future::Future<Output = Result<RemediationReport, Error>> + Send + '_
+    where
+        I: IntoIterator,
+        I::Item: AccessIdLike,
+    {
+        let access_ids: Vec<String> = access_ids
+            .into_iter()
+            .map(|id| id.id_str().to_owned())
+            .collect();
+        async move { self.remediation_settled(&access_ids, deadline).await }
+    }
+
+    async fn remediation_settled(
         &self,
         access_ids: &[String],
         deadline: Duration,

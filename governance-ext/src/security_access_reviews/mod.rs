@@ -101,12 +101,12 @@ mod polling;
 mod remediation;
 mod targets;
 
-pub use act_on::{AccessOutcome, ActOn, ActionReport, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
+pub use act_on::{AccessId, ActOn};
 pub use handle::SecurityAccessReviewHandle;
 #[cfg(feature = "security-access-reviews")]
 pub use launch::{Launch, MAX_REVIEWERS};
 pub use remediation::RemediationReport;
-pub use targets::{AccessAction, AccessTarget};
+pub use targets::{AccessAction, AccessIdLike, AccessTarget};
 
 /// The security-access-review calls of a client: `okta.security_access_reviews()`.
 ///

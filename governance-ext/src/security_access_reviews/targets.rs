@@ -39,6 +39,52 @@ mod sealed {
     pub trait Sealed {}
     impl Sealed for super::types::SecurityAccessReviewAccessItem {}
     impl Sealed for super::types::SecurityAccessReviewSubAccessItem {}
+
+    pub trait SealedId {}
+    impl SealedId for super::types::SecurityAccessReviewAccessItemId {}
+    impl SealedId for super::types::SecurityAccessReviewSubAccessItemId {}
+    impl SealedId for String {}
+    impl SealedId for str {}
+    impl<T: SealedId + ?Sized> SealedId for &T {}
+}
+
+/// The id of an access or a sub-access, as
+/// [`wait_for_remediation`](super::SecurityAccessReviewHandle::wait_for_remediation) takes
+/// them: the generated ids (so a bulk [`Report`](crate::bulk::Report)'s `succeeded` goes in
+/// as it is), `String` or `&str`. Sealed.
+pub trait AccessIdLike: sealed::SealedId {
+    /// The id's text.
+    fn id_str(&self) -> &str;
+}
+
+impl AccessIdLike for types::SecurityAccessReviewAccessItemId {
+    fn id_str(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AccessIdLike for types::SecurityAccessReviewSubAccessItemId {
+    fn id_str(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AccessIdLike for String {
+    fn id_str(&self) -> &str {
+        self
+    }
+}
+
+impl AccessIdLike for str {
+    fn id_str(&self) -> &str {
+        self
+    }
+}
+
+impl<T: AccessIdLike + ?Sized> AccessIdLike for &T {
+    fn id_str(&self) -> &str {
+        (**self).id_str()
+    }
 }
 
 impl AccessTarget for types::SecurityAccessReviewAccessItem {

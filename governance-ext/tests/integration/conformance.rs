@@ -190,14 +190,16 @@ async fn the_flows_send_conforming_requests() {
             &["lbl12h191hy4H2f711d7".parse().unwrap()],
         )
         .send()
-        .await;
-    assert!(report.failed().is_empty(), "{:?}", report.failed());
+        .await
+        .unwrap();
+    assert!(report.is_success(), "{:?}", report.failed);
     let report = okta
         .labels()
         .unassign(&[app], &["lbl12h191hy4H2f711d7".parse().unwrap()])
         .send()
-        .await;
-    assert!(report.failed().is_empty(), "{:?}", report.failed());
+        .await
+        .unwrap();
+    assert!(report.is_success(), "{:?}", report.failed);
     okta.labels()
         .update(&label)
         .add_value("Medium", Color::Yellow)

@@ -265,15 +265,14 @@ async fn acting_on_selected_accesses_refuses_unsupported_actions_before_sending(
     let mut outcomes = review
         .act_on(Action::RevokeAccess, |a| a.severity == Severity::High)
         .concurrency(2)
-        .outcomes()
-        .await
-        .unwrap();
+        .outcomes();
     let mut seen = Vec::new();
     while let Some(outcome) = outcomes.next().await {
-        assert_eq!(outcome.total, 2);
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.progress.total, 2);
         seen.push((
-            outcome.done,
-            outcome.access_id.clone(),
+            outcome.progress.done,
+            outcome.items[0].to_string(),
             outcome.result.is_ok(),
         ));
         if let Err(error) = &outcome.result {

@@ -45,7 +45,7 @@ fn every_public_future_and_stream_is_send(
     send(labels.delete_unassigning_first(label));
     send(labels.ensure("Sensitivity").value("High", None).send());
     send(labels.update(label).rename("Tier").send());
-    send(labels.assign(&[], &[]).batches());
+    send(labels.assign(&[], &[]).outcomes());
     send(labels.assign(&[], &[]).send());
 
     // Security access reviews.
@@ -64,7 +64,7 @@ fn every_public_future_and_stream_is_send(
     send(review.close());
     send(review.restore_all_access());
     send(review.act(access, AccessAction::RevokeAccess));
-    send(review.wait_for_remediation(&[], Duration::from_secs(1)));
+    send(review.wait_for_remediation(&[] as &[String], Duration::from_secs(1)));
     send(review.comment("ok"));
     send(
         review
@@ -98,7 +98,7 @@ fn handles_builders_and_streams_own_what_they_need(okta: &Governance) {
     owned(okta.labels());
     owned(okta.labels().ensure("Sensitivity"));
     owned(okta.labels().assign(&[], &[]));
-    owned(okta.labels().assign(&[], &[]).batches());
+    owned(okta.labels().assign(&[], &[]).outcomes());
     owned(okta.labels().assign(&[], &[]).send());
     owned(okta.security_access_reviews());
     owned(okta.security_access_reviews().launch("00u1", "Quarterly"));

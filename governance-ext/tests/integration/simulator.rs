@@ -82,8 +82,9 @@ async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
         .labels()
         .assign(&[app, group], std::slice::from_ref(&high))
         .send()
-        .await;
-    assert!(report.failed().is_empty(), "{:?}", report.failed());
+        .await
+        .unwrap();
+    assert!(report.is_success(), "{:?}", report.failed);
 
     let holders: Vec<types::ResourceLabel> = okta
         .labels()
@@ -319,8 +320,8 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
         .assign(std::slice::from_ref(&app), std::slice::from_ref(&value))
         .send()
         .await
-        .failed()
-        .is_empty());
+        .unwrap()
+        .is_success());
     let error = okta.labels().delete(&label).await.unwrap_err();
     assert!(
         matches!(
@@ -365,16 +366,17 @@ async fn a_resource_carries_at_most_ten_values() {
         .assign(std::slice::from_ref(&app), &ids)
         .send()
         .await
-        .failed()
-        .is_empty());
+        .unwrap()
+        .is_success());
     let all = okta.labels().list().await.unwrap();
     let eleventh = all[0].values[0].label_value_id.clone();
     let report = okta
         .labels()
         .assign(std::slice::from_ref(&app), &[eleventh])
         .send()
-        .await;
-    let failed = report.failed();
+        .await
+        .unwrap();
+    let failed = &report.failed;
     assert_eq!(failed.len(), 1);
     let message = failed[0].1.to_string();
     assert!(message.contains("at most 10"), "{message}");
@@ -564,35 +566,46 @@ async fn bulk_assigns_report_progress_batch_by_batch() {
     let mut orns = groups(&org, "00gprog", 25);
     // Repeats are dropped, not counted twice.
     orns.push(orns[0].clone());
-    let batches: Vec<labels::Batch> = okta
+    let outcomes: Vec<_> = okta
         .labels()
         .assign(&orns, std::slice::from_ref(&value))
         .concurrency(2)
-        .batches()
+        .outcomes()
         .collect()
         .await;
-    assert_eq!(batches.len(), 3, "25 resources in batches of 10");
-    let done: Vec<(usize, usize)> = batches
+    let outcomes: Vec<okta_governance::bulk::Outcome<_>> =
+        outcomes.into_iter().map(Result::unwrap).collect();
+    assert_eq!(outcomes.len(), 3, "25 resources in batches of 10");
+    let done: Vec<(usize, usize)> = outcomes
         .iter()
-        .map(|b| (b.progress.batches_done, b.progress.resources_done))
+        .map(|o| (o.progress.calls, o.progress.done))
         .collect();
     assert!(
         done.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
         "{done:?}"
     );
-    let last = batches.last().unwrap().progress;
-    assert_eq!((last.batches_done, last.batches_total), (3, 3));
-    assert_eq!((last.resources_done, last.resources_total), (25, 25));
-    assert!(batches.iter().all(|b| b.result.is_ok()));
-    // A concurrency of 0 is clamped to 1, not a stall.
-    let report = okta
+    let last = outcomes.last().unwrap().progress;
+    assert_eq!((last.calls, last.calls_total), (3, 3));
+    assert_eq!((last.done, last.total, last.succeeded), (25, 25, 25));
+    assert!(outcomes.iter().all(|o| o.result.is_ok()));
+    // A concurrency of 0 is refused naming the setting, as an out-of-range page size is.
+    let refused = okta
         .labels()
         .unassign(&orns, std::slice::from_ref(&value))
         .concurrency(0)
         .send()
-        .await;
-    assert_eq!((report.calls, report.results.len()), (3, 25));
-    assert!(report.failed().is_empty());
+        .await
+        .unwrap_err();
+    assert_eq!(refused.invalid_field(), Some("concurrency"));
+    let report = okta
+        .labels()
+        .unassign(&orns, std::slice::from_ref(&value))
+        .concurrency(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((report.calls, report.succeeded.len()), (3, 25));
+    assert!(report.is_success());
 }
 
 #[tokio::test]
@@ -626,15 +639,14 @@ async fn a_review_from_launch_to_close_revokes_remediates_and_closes() {
     let mut outcomes = review
         .act_on(AccessAction::RevokeAccess, |_| true)
         .concurrency(3)
-        .outcomes()
-        .await
-        .unwrap();
+        .outcomes();
     let mut report = Vec::new();
     while let Some(outcome) = futures_util::StreamExt::next(&mut outcomes).await {
+        let outcome = outcome.unwrap();
         report.push((
-            outcome.done,
-            outcome.total,
-            outcome.name.clone(),
+            outcome.progress.done,
+            outcome.progress.total,
+            outcome.items[0].to_string(),
             outcome.result,
         ));
     }
@@ -779,10 +791,10 @@ async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(report.done().len(), 2, "{:?}", report.failed());
-    let done: Vec<String> = report.done().into_iter().map(String::from).collect();
+    assert_eq!(report.succeeded.len(), 2, "{:?}", report.failed);
+    // The report's ids go straight into the wait.
     let remediation = review
-        .wait_for_remediation(&done, Duration::from_secs(10))
+        .wait_for_remediation(&report.succeeded, Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(remediation.finished.len(), 2);
