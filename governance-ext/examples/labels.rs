@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("org: {}", okta.org().as_str());
 
     println!("\n== labels");
-    for label in okta.labels().list().await? {
+    for label in okta.labels().list().collect().await? {
         let values: Vec<&str> = label.values.iter().map(|v| v.name.as_str()).collect();
         let kind = if labels::is_predefined(&label) {
             " (predefined)"
@@ -79,7 +79,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n== resources carrying High");
-    let mut holders = okta.labels().resources_with_value(&high, 200)?;
+    let mut holders = okta
+        .labels()
+        .resources_with_value(&high)
+        .page_size(200)
+        .stream();
     while let Some(resource) = holders.try_next().await? {
         println!(
             "  {}",

@@ -116,7 +116,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut samples = Vec::new();
     let started = Instant::now();
     let requests_before = org.stats().requests;
-    let mut stream = okta.labels().resources_with_value(&value, 200)?;
+    let mut stream = okta
+        .labels()
+        .resources_with_value(&value)
+        .page_size(200)
+        .stream();
     let mut count = 0usize;
     while let Some(item) = stream.next().await {
         item?;

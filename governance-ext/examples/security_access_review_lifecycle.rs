@@ -159,7 +159,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 3. The security team reads what happened.
     let history: Vec<types::SecurityAccessReviewHistoryItem> = admin
         .security_access_review(&id)
-        .history(50)?
+        .history()
+        .page_size(50)
+        .stream()
         .try_collect()
         .await?;
     println!("history:");
@@ -185,8 +187,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// The reviewer's part, written once for both sides.
 async fn review_and_close(review: &SecurityAccessReviewHandle) -> Result<(), Error> {
     // Every access, with its sub-accesses and why it may be risky.
-    let accesses: Vec<types::SecurityAccessReviewAccessItem> =
-        review.accesses(200)?.try_collect().await?;
+    let accesses: Vec<types::SecurityAccessReviewAccessItem> = review
+        .accesses()
+        .page_size(200)
+        .stream()
+        .try_collect()
+        .await?;
     let mut risky = HashSet::new();
     let mut risky_subs = Vec::new();
     for access in &accesses {
@@ -211,7 +217,9 @@ async fn review_and_close(review: &SecurityAccessReviewHandle) -> Result<(), Err
         // Keep the app; revoke the groups and entitlements that come with it unless low.
         if !access.sub_access_types.is_empty() {
             let subs: Vec<types::SecurityAccessReviewSubAccessItem> = review
-                .sub_accesses(access.id.as_str(), 200)?
+                .sub_accesses(access.id.as_str())
+                .page_size(200)
+                .stream()
                 .try_collect()
                 .await?;
             for sub in subs {

@@ -10,7 +10,7 @@
 //! assert_eq!(LabelFilter::name_starts_with("SOD").to_string(), r#"values.name sw "SOD""#);
 //! assert_eq!(ResourceLabelFilter::label_value_id("lbl12h191hy4H2f711d7").to_string(), r#"labelValueId eq "lbl12h191hy4H2f711d7""#);
 //! let since = chrono::DateTime::parse_from_rfc3339("2025-08-01T00:00:00Z").unwrap().to_utc();
-//! assert_eq!(SecurityAccessReviewFilter::created_after(since).and(SecurityAccessReviewFilter::status("ACTIVE")).to_string(),
+//! assert_eq!(SecurityAccessReviewFilter::created_after(since).and(SecurityAccessReviewFilter::status(okta_governance::client::types::SecurityAccessReviewStatus::Active)).to_string(),
 //!            r#"created gt "2025-08-01T00:00:00.000Z" and status eq "ACTIVE""#);
 //! ```
 
@@ -136,9 +136,13 @@ impl SecurityAccessReviewFilter {
         Self::term(format!("created lt {}", timestamp(at)))
     }
 
-    /// SecurityAccessReviews in a status (`status eq "ACTIVE"`).
-    pub fn status(status: &str) -> Self {
-        Self::term(format!("status eq {}", quote(status)))
+    /// Security access reviews in a status (`status eq "ACTIVE"`).
+    #[cfg(any(
+        feature = "security-access-reviews",
+        feature = "my-security-access-reviews"
+    ))]
+    pub fn status(status: okta_governance_client::types::SecurityAccessReviewStatus) -> Self {
+        Self::term(format!("status eq {}", quote(&status.to_string())))
     }
 }
 
@@ -163,12 +167,13 @@ mod tests {
 
     #[test]
     fn grouping_follows_the_rust_expression() {
+        use okta_governance_client::types::SecurityAccessReviewStatus as Status;
         let t = chrono::DateTime::parse_from_rfc3339("2025-08-01T00:00:00Z")
             .unwrap()
             .to_utc();
         let filter = SecurityAccessReviewFilter::created_after(t).and(
-            SecurityAccessReviewFilter::status("ACTIVE")
-                .or(SecurityAccessReviewFilter::status("PENDING")),
+            SecurityAccessReviewFilter::status(Status::Active)
+                .or(SecurityAccessReviewFilter::status(Status::Pending)),
         );
         assert_eq!(
             filter.to_string(),

@@ -37,10 +37,10 @@ use crate::bulk::{check_concurrency, Outcome, Outcomes, Report, Tracker, DEFAULT
 use crate::dedup::unique;
 pub use crate::error::LabelError;
 use crate::error::{built, Error};
-use crate::filter::ResourceLabelFilter;
+use crate::filter::{LabelFilter, ResourceLabelFilter};
 use crate::governance::Governance;
 use crate::orn::Orn;
-use crate::paginate::{Items, PageBounds};
+use crate::paginate::List;
 
 /// The keys Okta creates in every OIG org (each with one value of the same name).
 pub const PREDEFINED: &[&str] = &["Crown Jewel", "Privileged"];
@@ -152,14 +152,26 @@ impl Governance {
 }
 
 impl Labels {
-    /// Every label of the org (the endpoint does not page).
-    pub async fn list(&self) -> Result<Vec<types::Label>, Error> {
-        Ok(self.okta.list_labels().send().await?.into_inner().data)
+    /// The org's labels (those `filter` matches, if given): the endpoint answers one page.
+    pub fn list(&self) -> List<types::Label, LabelFilter> {
+        let okta = self.okta.clone();
+        List::new(None, move |filter, _cursor, _limit| {
+            let okta = okta.clone();
+            async move {
+                let builder = okta.list_labels();
+                let builder = match filter {
+                    Some(filter) => builder.filter(types::ScimFilter(filter)),
+                    None => builder,
+                };
+                let labels = builder.send().await?.into_inner().data;
+                Ok(crate::paginate::single_page(labels))
+            }
+        })
     }
 
     /// The label whose key is `name` (case-insensitive, as the server compares), if any.
     pub async fn find(&self, name: &str) -> Result<Option<types::Label>, Error> {
-        Ok(find_in(&self.list().await?, name).cloned())
+        Ok(find_in(&self.list().collect().await?, name).cloned())
     }
 
     /// The label `key` with at least the values given to the builder: created when missing,
@@ -194,7 +206,9 @@ impl Labels {
         }
         for value in &label.values {
             if self
-                .resources_with_value(&value.label_value_id, 1)?
+                .resources_with_value(&value.label_value_id)
+                .page_size(1)
+                .stream()
                 .try_next()
                 .await?
                 .is_some()
@@ -228,8 +242,8 @@ impl Labels {
         let mut report = Report::default();
         for value in &label.values {
             let holders: Vec<types::ResourceLabel> = self
-                .resources_with_value(&value.label_value_id, crate::paginate::MAX_LIMIT)?
-                .try_collect()
+                .resources_with_value(&value.label_value_id)
+                .collect()
                 .await?;
             let orns: Vec<Orn> = holders
                 .iter()
@@ -260,46 +274,42 @@ impl Labels {
         Bulk::new(self.okta.clone(), orns, value_ids, Direction::Unassign)
     }
 
-    /// The resources carrying a label value, streamed page by page (`limit` 1-200 per page).
+    /// The resources carrying a label value.
     pub fn resources_with_value(
         &self,
         value_id: &types::LabelValueId,
-        limit: u32,
-    ) -> Result<Items<types::ResourceLabel>, Error> {
-        self.resources(
-            ResourceLabelFilter::label_value_id(value_id.as_str()),
-            limit,
-        )
+    ) -> List<types::ResourceLabel> {
+        self.resource_list(Some(ResourceLabelFilter::label_value_id(value_id.as_str())))
     }
 
-    /// The labels of one resource, streamed.
-    pub fn of_resource(&self, orn: &Orn, limit: u32) -> Result<Items<types::ResourceLabel>, Error> {
-        self.resources(ResourceLabelFilter::orn(orn), limit)
+    /// The labels of one resource.
+    pub fn of_resource(&self, orn: &Orn) -> List<types::ResourceLabel> {
+        self.resource_list(Some(ResourceLabelFilter::orn(orn)))
     }
 
-    /// The labelled resources of a type (`apps`, `groups`, …), streamed.
-    pub fn resources_of_type(
+    /// The labelled resources of a type (`apps`, `groups`, …).
+    pub fn resources_of_type(&self, resource_type: &str) -> List<types::ResourceLabel> {
+        self.resource_list(Some(ResourceLabelFilter::resource_type(resource_type)))
+    }
+
+    /// The labelled resources (those the list's filter matches).
+    pub fn resources(&self) -> List<types::ResourceLabel, ResourceLabelFilter> {
+        self.resource_list(None)
+    }
+
+    fn resource_list<F>(
         &self,
-        resource_type: &str,
-        limit: u32,
-    ) -> Result<Items<types::ResourceLabel>, Error> {
-        self.resources(ResourceLabelFilter::resource_type(resource_type), limit)
-    }
-
-    /// The labelled resources matching `filter`, streamed.
-    pub fn resources(
-        &self,
-        filter: ResourceLabelFilter,
-        limit: u32,
-    ) -> Result<Items<types::ResourceLabel>, Error> {
+        filter: Option<ResourceLabelFilter>,
+    ) -> List<types::ResourceLabel, F> {
         let okta = self.okta.clone();
-        let filter = String::from(filter);
-        crate::paginate::owned_items(limit, PageBounds::default(), move |cursor, limit| {
-            let (okta, filter) = (okta.clone(), filter.clone());
+        List::new(filter.map(String::from), move |filter, cursor, limit| {
+            let okta = okta.clone();
             async move {
-                let builder = okta
-                    .list_label_resources()
-                    .filter(types::ScimFilter(filter));
+                let builder = okta.list_label_resources();
+                let builder = match filter {
+                    Some(filter) => builder.filter(types::ScimFilter(filter)),
+                    None => builder,
+                };
                 crate::paginate::fetch_page(builder, cursor, limit).await
             }
         })
@@ -357,7 +367,7 @@ impl Ensure {
     pub async fn send(self) -> Result<types::Label, Error> {
         let body = self.validate()?;
         let labels = self.okta.labels();
-        let all = labels.list().await?;
+        let all = labels.list().collect().await?;
         let label = match find_in(&all, &self.key) {
             Some(label) => label.clone(),
             None => {
@@ -370,7 +380,7 @@ impl Ensure {
                     Err(error) => {
                         // Another caller may have created it meanwhile: use theirs.
 
-                        match find_in(&labels.list().await?, &self.key) {
+                        match find_in(&labels.list().collect().await?, &self.key) {
                             Some(label) => label.clone(),
                             None => return Err(error),
                         }

@@ -32,6 +32,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -354,33 +355,6 @@ pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
     }
 }
 
-/// The page stream of a flow: `fetch(cursor, limit)` requests one page (with
-/// [`fetch_page`]) from a client it owns, so the stream is `'static`.
-#[cfg_attr(
-    not(any(
-        feature = "labels",
-        feature = "security-access-reviews",
-        feature = "my-security-access-reviews"
-    )),
-    allow(dead_code, reason = "the flows call it; a build without them has none")
-)]
-pub(crate) fn owned_items<T, F, Fut>(
-    limit: u32,
-    bounds: PageBounds,
-    fetch: F,
-) -> Result<Items<T>, Error>
-where
-    T: Send + 'static,
-    F: Fn(Option<String>, NonZeroU64) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<Fetched<T>, Error>> + Send + 'static,
-{
-    let limit = check_limit(limit)?;
-    bounds.check()?;
-    Ok(items_of(page_stream(bounds, move |cursor| {
-        fetch(cursor, limit)
-    })))
-}
-
 fn items_of<'a, T: Send + 'a>(pages: RawPages<'a, T>) -> RawItems<'a, T> {
     pages
         .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
@@ -486,6 +460,153 @@ where
         }
     })
     .boxed()
+}
+
+/// A flow's request for one page: (filter, cursor, page size) to the page's contents.
+type PageFetcher<T> = Arc<
+    dyn Fn(
+            Option<String>,
+            Option<String>,
+            NonZeroU64,
+        ) -> futures_util::future::BoxFuture<'static, Result<Fetched<T>, Error>>
+        + Send
+        + Sync,
+>;
+
+/// The filter type of a list that takes none (it cannot be built: such a [`List`] has no
+/// `filter` method).
+#[derive(Debug, Clone, Copy)]
+pub enum NoFilter {}
+
+/// A list of a flow, in one shape for every flow: set a filter (where the API has one, in the
+/// flow's filter type `F`), a page size and the [`PageBounds`], then [`stream`](Self::stream)
+/// its items, [`pages`](Self::pages) it, or [`collect`](Self::collect) it. The list owns a
+/// clone of the client, as its streams do.
+///
+/// ```no_run
+/// # use okta_governance::prelude::*;
+/// # use futures_util::TryStreamExt;
+/// # async fn run(okta: Governance) -> Result<(), Error> {
+/// use okta_governance::filter::SecurityAccessReviewFilter;
+/// let active = SecurityAccessReviewFilter::status(types::SecurityAccessReviewStatus::Active);
+/// let mut reviews = okta.security_access_reviews().list().filter(active).page_size(50).stream();
+/// while let Some(review) = reviews.try_next().await? {
+///     println!("{}", review.name.as_str());
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "a list does nothing until it is streamed or collected"]
+pub struct List<T, F = NoFilter> {
+    fetch: PageFetcher<T>,
+    filter: Option<String>,
+    page_size: u32,
+    bounds: PageBounds,
+    filter_type: std::marker::PhantomData<fn(F)>,
+}
+
+impl<T, F> std::fmt::Debug for List<T, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("List")
+            .field("filter", &self.filter)
+            .field("page_size", &self.page_size)
+            .field("bounds", &self.bounds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, F> Clone for List<T, F> {
+    fn clone(&self) -> Self {
+        Self {
+            fetch: self.fetch.clone(),
+            filter: self.filter.clone(),
+            page_size: self.page_size,
+            bounds: self.bounds,
+            filter_type: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: Send + 'static, F> List<T, F> {
+    /// A list whose pages `fetch(filter, cursor, page_size)` requests (with [`fetch_page`]),
+    /// from a client it owns; `filter` is a fixed filter, if any.
+    #[cfg_attr(
+        not(any(
+            feature = "labels",
+            feature = "security-access-reviews",
+            feature = "my-security-access-reviews"
+        )),
+        allow(dead_code, reason = "the flows call it; a build without them has none")
+    )]
+    pub(crate) fn new<Fut>(
+        filter: Option<String>,
+        fetch: impl Fn(Option<String>, Option<String>, NonZeroU64) -> Fut + Send + Sync + 'static,
+    ) -> Self
+    where
+        Fut: std::future::Future<Output = Result<Fetched<T>, Error>> + Send + 'static,
+    {
+        Self {
+            fetch: Arc::new(move |filter, cursor, limit| Box::pin(fetch(filter, cursor, limit))),
+            filter,
+            page_size: MAX_LIMIT,
+            bounds: PageBounds::default(),
+            filter_type: std::marker::PhantomData,
+        }
+    }
+
+    /// Items per page: 1 to 200 (the default, Okta's largest). Another value is refused when
+    /// the list is read ([`Error::InvalidInput`] naming `limit`).
+    pub fn page_size(mut self, items: u32) -> Self {
+        self.page_size = items;
+        self
+    }
+
+    /// The bounds on pages, empty pages and time that end a stream (default
+    /// [`PageBounds::default`]).
+    pub fn bounds(mut self, bounds: PageBounds) -> Self {
+        self.bounds = bounds;
+        self
+    }
+
+    /// The pages, fetched one at a time as the stream is polled. An invalid setting is the
+    /// stream's only item.
+    pub fn pages(self) -> Pages<T> {
+        let (limit, bounds) = match (check_limit(self.page_size), self.bounds.check()) {
+            (Ok(limit), Ok(())) => (limit, self.bounds),
+            (Err(error), _) | (_, Err(error)) => {
+                return stream::once(async move { Err(error) }).boxed()
+            }
+        };
+        let (fetch, filter) = (self.fetch, self.filter);
+        page_stream(bounds, move |cursor| fetch(filter.clone(), cursor, limit))
+    }
+
+    /// The items of every page, in order.
+    pub fn stream(self) -> Items<T> {
+        items_of(self.pages())
+    }
+
+    /// Every item, read to the end.
+    pub async fn collect(self) -> Result<Vec<T>, Error> {
+        self.stream().try_collect().await
+    }
+}
+
+impl<T: Send + 'static, F: Into<String>> List<T, F> {
+    /// Only the items `filter` matches (in the flow's filter type, see [`filter`](crate::filter)).
+    pub fn filter(mut self, filter: F) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+}
+
+/// The one page of an operation that does not page.
+#[cfg(feature = "labels")]
+pub(crate) fn single_page<T>(items: Vec<T>) -> Fetched<T> {
+    Fetched {
+        items,
+        from_header: Ok(None),
+        from_body: None,
+    }
 }
 
 /// Streams of pages and items for every paginated builder of the raw client. They borrow the

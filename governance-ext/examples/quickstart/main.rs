@@ -182,7 +182,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "List the labels",
         "Crown Jewel and Privileged are predefined in every OIG org",
     );
-    let all = okta.labels().list().await?;
+    let all = okta.labels().list().collect().await?;
     for label in &all {
         let values: Vec<String> = label
             .values
@@ -301,7 +301,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     let holders: Vec<types::ResourceLabel> = okta
         .labels()
-        .resources_with_value(&high_id, 200)?
+        .resources_with_value(&high_id)
+        .page_size(200)
+        .stream()
         .try_collect()
         .await?;
     for resource in &holders {

@@ -73,11 +73,8 @@ where
     /// Every access of the review that `select` picks.
     async fn select(self) -> Result<Vec<types::SecurityAccessReviewAccessItem>, crate::Error> {
         let mut select = self.select;
-        let accesses: Vec<types::SecurityAccessReviewAccessItem> = self
-            .review
-            .accesses(crate::paginate::MAX_LIMIT)?
-            .try_collect()
-            .await?;
+        let accesses: Vec<types::SecurityAccessReviewAccessItem> =
+            self.review.accesses().collect().await?;
         Ok(accesses.into_iter().filter(|a| select(a)).collect())
     }
 }

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
@@ -15,7 +14,7 @@ use super::Side;
 use crate::bulk::DEFAULT_CONCURRENCY;
 use crate::error::{typed, Error, SecurityAccessReviewError};
 use crate::governance::Governance;
-use crate::paginate::{Items, PageBounds};
+use crate::paginate::List;
 
 /// The longest review comment the spec accepts.
 const MAX_COMMENT: usize = 1000;
@@ -75,13 +74,9 @@ impl SecurityAccessReviewHandle {
     }
 
     /// The accesses under review, streamed (`limit` 1-200 per page).
-    pub fn accesses(
-        &self,
-        limit: u32,
-    ) -> Result<Items<types::SecurityAccessReviewAccessItem>, Error> {
+    pub fn accesses(&self) -> List<types::SecurityAccessReviewAccessItem> {
         owned_list!(
             self,
-            limit,
             list_security_access_review_accesses,
             list_my_security_access_review_accesses,
             [id = self.id.clone()],
@@ -90,13 +85,9 @@ impl SecurityAccessReviewHandle {
     }
 
     /// The review's history, streamed.
-    pub fn history(
-        &self,
-        limit: u32,
-    ) -> Result<Items<types::SecurityAccessReviewHistoryItem>, Error> {
+    pub fn history(&self) -> List<types::SecurityAccessReviewHistoryItem> {
         owned_list!(
             self,
-            limit,
             list_security_access_review_history,
             list_my_security_access_review_history,
             [id = self.id.clone()],
@@ -151,14 +142,9 @@ impl SecurityAccessReviewHandle {
     }
 
     /// The sub-accesses of one access (its groups, entitlements, …), streamed.
-    pub fn sub_accesses(
-        &self,
-        access_id: &str,
-        limit: u32,
-    ) -> Result<Items<types::SecurityAccessReviewSubAccessItem>, Error> {
+    pub fn sub_accesses(&self, access_id: &str) -> List<types::SecurityAccessReviewSubAccessItem> {
         owned_list!(
             self,
-            limit,
             list_security_access_review_sub_accesses,
             list_my_security_access_review_sub_accesses,
             [id = self.id.clone(), access = access_id.to_string()],
@@ -253,10 +239,8 @@ impl SecurityAccessReviewHandle {
         poll(
             deadline,
             || async {
-                let accesses: Vec<types::SecurityAccessReviewAccessItem> = self
-                    .accesses(crate::paginate::MAX_LIMIT)?
-                    .try_collect()
-                    .await?;
+                let accesses: Vec<types::SecurityAccessReviewAccessItem> =
+                    self.accesses().collect().await?;
                 let mut statuses: Vec<(String, Option<Status>)> = accesses
                     .iter()
                     .map(|a| (a.id.to_string(), a.remediation_status.clone()))
@@ -266,10 +250,8 @@ impl SecurityAccessReviewHandle {
                 let known = |id: &String| statuses.iter().any(|(known, _)| known == id);
                 if !access_ids.iter().all(known) {
                     for access in accesses.iter().filter(|a| !a.sub_access_types.is_empty()) {
-                        let subs: Vec<types::SecurityAccessReviewSubAccessItem> = self
-                            .sub_accesses(access.id.as_str(), crate::paginate::MAX_LIMIT)?
-                            .try_collect()
-                            .await?;
+                        let subs: Vec<types::SecurityAccessReviewSubAccessItem> =
+                            self.sub_accesses(access.id.as_str()).collect().await?;
                         statuses.extend(
                             subs.into_iter()
                                 .map(|s| (s.id.to_string(), s.remediation_status)),

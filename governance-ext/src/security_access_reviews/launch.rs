@@ -8,7 +8,7 @@ use super::SecurityAccessReviews;
 use crate::error::{built, typed, Error};
 use crate::filter::SecurityAccessReviewFilter;
 use crate::governance::Governance;
-use crate::paginate::{Items, PageBounds};
+use crate::paginate::List;
 
 /// Field names as the API spells them, for errors.
 const PRINCIPAL: &str = "principalId";
@@ -30,17 +30,11 @@ impl SecurityAccessReviews {
         }
     }
 
-    /// The org's reviews (those matching `filter`, if given), streamed (`limit` 1-200 per
-    /// page).
-    pub fn list(
-        &self,
-        filter: Option<SecurityAccessReviewFilter>,
-        limit: u32,
-    ) -> Result<Items<types::SecurityAccessReviewSparse>, Error> {
+    /// The org's security access reviews (those the list's filter matches).
+    pub fn list(&self) -> List<types::SecurityAccessReviewSparse, SecurityAccessReviewFilter> {
         let okta = self.okta.clone();
-        let filter = filter.map(String::from);
-        crate::paginate::owned_items(limit, PageBounds::default(), move |cursor, limit| {
-            let (okta, filter) = (okta.clone(), filter.clone());
+        List::new(None, move |filter, cursor, limit| {
+            let okta = okta.clone();
             async move {
                 let builder = okta.list_security_access_reviews();
                 let builder = match filter {

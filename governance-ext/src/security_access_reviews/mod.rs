@@ -35,11 +35,14 @@
 use okta_governance_client::prelude::*;
 use okta_governance_client::types;
 
+#[cfg(feature = "security-access-reviews")]
 use crate::error::Error;
 pub use crate::error::SecurityAccessReviewError;
+#[cfg(feature = "my-security-access-reviews")]
+use crate::filter::SecurityAccessReviewFilter;
 use crate::governance::Governance;
 #[cfg(feature = "my-security-access-reviews")]
-use crate::paginate::{Items, PageBounds};
+use crate::paginate::List;
 
 /// Which side of a review a handle acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +80,11 @@ macro_rules! on_side {
 /// A list of the review on the handle's side as an owned stream: the client, the side and the
 /// `captures` are moved into the stream, and `$build` makes the request for each page.
 macro_rules! owned_list {
-    ($review:expr, $limit:expr, $admin:ident, $mine:ident, [$($v:ident = $init:expr),*], |$b:ident| $build:expr) => {{
+    ($review:expr, $admin:ident, $mine:ident, [$($v:ident = $init:expr),*], |$b:ident| $build:expr) => {{
         let okta = $review.okta.clone();
         let side = $review.side;
         $(let $v = $init;)*
-        crate::paginate::owned_items($limit, PageBounds::default(), move |cursor, limit| {
+        crate::paginate::List::new(None, move |_filter, cursor, limit| {
             let okta = okta.clone();
             $(let $v = $v.clone();)*
             async move {
@@ -155,13 +158,17 @@ impl SecurityAccessReviews {
     /// The reviews assigned to the signed-in user (`/my/security-access-reviews`), streamed.
     #[cfg(feature = "my-security-access-reviews")]
     #[cfg_attr(docsrs, doc(cfg(feature = "my-security-access-reviews")))]
-    pub fn mine(&self, limit: u32) -> Result<Items<types::SecurityAccessReviewSparse>, Error> {
+    pub fn mine(&self) -> List<types::SecurityAccessReviewSparse, SecurityAccessReviewFilter> {
         let okta = self.okta.clone();
-        crate::paginate::owned_items(limit, PageBounds::default(), move |cursor, limit| {
+        List::new(None, move |filter, cursor, limit| {
             let okta = okta.clone();
             async move {
-                crate::paginate::fetch_page(okta.list_my_security_access_reviews(), cursor, limit)
-                    .await
+                let builder = okta.list_my_security_access_reviews();
+                let builder = match filter {
+                    Some(filter) => builder.filter(filter),
+                    None => builder,
+                };
+                crate::paginate::fetch_page(builder, cursor, limit).await
             }
         })
     }

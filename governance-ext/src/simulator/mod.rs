@@ -6,7 +6,7 @@
 //! use okta_governance::simulator::Simulator;
 //! let org = Simulator::start().await?;          // random port, predefined labels present
 //! let okta = org.governance()?;                  // private_key_jwt, like a service app
-//! let all = okta.labels().list().await?;
+//! let all = okta.labels().list().collect().await?;
 //! assert!(all.iter().any(|l| l.name.as_str() == "Crown Jewel"));
 //! # Ok(()) }
 //! ```

@@ -75,7 +75,12 @@ async fn ensure_creates_a_missing_label_once() {
         .await
         .unwrap();
     assert_eq!(created.values.len(), 2);
-    let listed = default_client(&org).labels().list().await.unwrap();
+    let listed = default_client(&org)
+        .labels()
+        .list()
+        .collect()
+        .await
+        .unwrap();
     assert!(listed.iter().all(labels::is_predefined));
 }
 

@@ -46,7 +46,13 @@ async fn launched(org: &Simulator, okta: &Governance) -> String {
 async fn accesses(
     review: &SecurityAccessReviewHandle,
 ) -> Vec<types::SecurityAccessReviewAccessItem> {
-    review.accesses(200).unwrap().try_collect().await.unwrap()
+    review
+        .accesses()
+        .page_size(200)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap()
 }
 
 async fn subs(
@@ -54,8 +60,9 @@ async fn subs(
     access: &str,
 ) -> Vec<types::SecurityAccessReviewSubAccessItem> {
     review
-        .sub_accesses(access, 200)
-        .unwrap()
+        .sub_accesses(access)
+        .page_size(200)
+        .stream()
         .try_collect()
         .await
         .unwrap()
@@ -209,8 +216,13 @@ async fn one_entitlement_is_revoked_and_the_app_stays_then_everything_is_restore
         review.actions().await.unwrap(),
         [types::SecurityAccessReviewActionType::RestoreAllAccess]
     );
-    let history: Vec<types::SecurityAccessReviewHistoryItem> =
-        review.history(2).unwrap().try_collect().await.unwrap();
+    let history: Vec<types::SecurityAccessReviewHistoryItem> = review
+        .history()
+        .page_size(2)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
     let messages: Vec<String> = history.iter().map(|h| h.message.to_string()).collect();
     assert_eq!(messages.len(), 5, "{messages:?}");
     assert!(messages[0].starts_with("Launched"), "{messages:?}");
@@ -320,8 +332,13 @@ async fn a_reviewer_signs_in_with_pkce_and_reviews_and_a_stranger_gets_403() {
     let anomalies = review.anomalies(app.id.as_str()).await.unwrap().data;
     assert!(!anomalies.is_empty(), "the reviewer sees why it is risky");
     review.comment("Revoked the admin profile").await.unwrap();
-    let history: Vec<types::SecurityAccessReviewHistoryItem> =
-        review.history(20).unwrap().try_collect().await.unwrap();
+    let history: Vec<types::SecurityAccessReviewHistoryItem> = review
+        .history()
+        .page_size(20)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
     let last = history.last().unwrap();
     assert_eq!(
         last.principal_profile.as_ref().map(|p| p.id.to_string()),
@@ -333,8 +350,9 @@ async fn a_reviewer_signs_in_with_pkce_and_reviews_and_a_stranger_gets_403() {
     let stranger = sign_in(&org, &users[2].id).await;
     let error = stranger
         .my_security_access_review(&id)
-        .accesses(20)
-        .unwrap()
+        .accesses()
+        .page_size(20)
+        .stream()
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();

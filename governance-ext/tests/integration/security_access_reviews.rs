@@ -292,7 +292,7 @@ async fn acting_on_selected_accesses_refuses_unsupported_actions_before_sending(
 
     // One access at a time: refused before sending as well.
     let all: Vec<okta_governance::client::types::SecurityAccessReviewAccessItem> =
-        futures_util::TryStreamExt::try_collect(review.accesses(200).unwrap())
+        futures_util::TryStreamExt::try_collect(review.accesses().page_size(200).stream())
             .await
             .unwrap();
     let zoom = all.iter().find(|a| a.id.as_str() == ZOOM).unwrap();

@@ -108,9 +108,15 @@ fn handles_builders_and_streams_own_what_they_need(okta: &Governance) {
             .send(),
     );
     owned(okta.security_access_review("r1"));
-    owned(okta.security_access_review("r1").accesses(50));
-    owned(okta.security_access_review("r1").history(50));
-    owned(okta.security_access_review("r1").sub_accesses("a1", 50));
+    owned(okta.security_access_review("r1").accesses());
+    owned(okta.security_access_review("r1").accesses().stream());
+    owned(okta.security_access_review("r1").history().pages());
+    owned(
+        okta.security_access_review("r1")
+            .sub_accesses("a1")
+            .collect(),
+    );
+    owned(okta.labels().resources().stream());
     let act_on = okta
         .security_access_review("r1")
         .act_on(AccessAction::RevokeAccess, |a| {
@@ -140,7 +146,7 @@ fn a_spawned_wait_for_remediation(
 fn a_stream_from_a_function_that_built_the_client(
 ) -> Result<okta_governance::paginate::Items<types::SecurityAccessReviewSparse>, Error> {
     let okta = Governance::from_env()?;
-    okta.security_access_reviews().list(None, 200)
+    Ok(okta.security_access_reviews().list().stream())
 }
 
 #[test]

@@ -51,7 +51,7 @@ async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
         .unwrap();
     let okta = org.governance().unwrap();
 
-    let all = okta.labels().list().await.unwrap();
+    let all = okta.labels().list().collect().await.unwrap();
     let predefined: Vec<&str> = all
         .iter()
         .filter(|l| labels::is_predefined(l))
@@ -88,8 +88,9 @@ async fn the_seed_guide_flow_runs_end_to_end_with_private_key_jwt() {
 
     let holders: Vec<types::ResourceLabel> = okta
         .labels()
-        .resources_with_value(&high, 1)
-        .unwrap()
+        .resources_with_value(&high)
+        .page_size(1)
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -149,7 +150,7 @@ async fn dpop_is_discovered_and_bound_tokens_need_proofs() {
         .await
         .unwrap();
     let okta = org.governance().unwrap();
-    assert_eq!(okta.labels().list().await.unwrap().len(), 2);
+    assert_eq!(okta.labels().list().collect().await.unwrap().len(), 2);
     // Auto mode: one exchange refused for want of a proof, then one with DPoP (the nonce
     // challenge is answered inside it).
     assert_eq!(okta.token_requests(), 2);
@@ -162,7 +163,7 @@ async fn dpop_is_discovered_and_bound_tokens_need_proofs() {
         .map(okta_governance::Governance::new)
         .unwrap()
         .unwrap();
-    let error = off.labels().list().await.unwrap_err();
+    let error = off.labels().list().collect().await.unwrap_err();
     assert!(
         matches!(&error, Error::Auth(AuthError::TokenEndpoint { error, .. }) if error == "invalid_dpop_proof"),
         "{error}"
@@ -177,7 +178,7 @@ async fn scopes_are_checked_at_the_token_endpoint_and_per_operation() {
         .await
         .unwrap();
     let greedy = org.governance().unwrap();
-    let error = greedy.labels().list().await.unwrap_err();
+    let error = greedy.labels().list().collect().await.unwrap_err();
     assert!(
         matches!(&error, Error::Auth(AuthError::TokenEndpoint { error, description, .. })
             if error == "invalid_scope" && description.as_deref().unwrap_or_default().contains("okta.governance.labels.manage")),
@@ -191,7 +192,7 @@ async fn scopes_are_checked_at_the_token_endpoint_and_per_operation() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(reader.labels().list().await.unwrap().len(), 2);
+    assert_eq!(reader.labels().list().collect().await.unwrap().len(), 2);
     let error = reader
         .labels()
         .ensure("Tier")
@@ -220,7 +221,7 @@ async fn a_foreign_key_is_refused_as_invalid_client() {
             .unwrap(),
     )
     .unwrap();
-    let error = stranger.labels().list().await.unwrap_err();
+    let error = stranger.labels().list().collect().await.unwrap_err();
     assert!(
         matches!(&error, Error::Auth(AuthError::TokenEndpoint { status: 401, error, .. }) if error == "invalid_client"),
         "{error}"
@@ -238,7 +239,7 @@ async fn api_tokens_work_except_for_oauth_only_operations() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(ssws.labels().list().await.unwrap().len(), 2);
+    assert_eq!(ssws.labels().list().collect().await.unwrap().len(), 2);
     let error = ssws
         .list_security_access_reviews()
         .send()
@@ -296,6 +297,7 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
     let crown = okta
         .labels()
         .list()
+        .collect()
         .await
         .unwrap()
         .into_iter()
@@ -311,7 +313,7 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
     assert!(api_error(error).error_causes[0].contains("predefined"));
 
     // A label in use cannot be deleted; unassigning first makes it deletable.
-    let all = okta.labels().list().await.unwrap();
+    let all = okta.labels().list().collect().await.unwrap();
     let label = labels::find_in(&all, "Key 0").unwrap().clone();
     let (app, _) = orns(&org);
     let value = label.values[0].label_value_id.clone();
@@ -337,6 +339,7 @@ async fn okta_limits_come_back_as_typed_errors_naming_the_limit() {
     assert!(okta
         .labels()
         .list()
+        .collect()
         .await
         .unwrap()
         .iter()
@@ -368,7 +371,7 @@ async fn a_resource_carries_at_most_ten_values() {
         .await
         .unwrap()
         .is_success());
-    let all = okta.labels().list().await.unwrap();
+    let all = okta.labels().list().collect().await.unwrap();
     let eleventh = all[0].values[0].label_value_id.clone();
     let report = okta
         .labels()
@@ -398,8 +401,9 @@ async fn lists_page_through_admin_links_without_leaving_the_org() {
     org.label_resources(value.as_str(), &seeded).unwrap();
     let streamed: Vec<types::ResourceLabel> = okta
         .labels()
-        .resources_with_value(&value, 20)
-        .unwrap()
+        .resources_with_value(&value)
+        .page_size(20)
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -471,7 +475,7 @@ async fn rate_limits_answer_429_with_headers_and_the_sdk_stays_under_them() {
 
     let okta = org.governance().unwrap();
     for _ in 0..8 {
-        okta.labels().list().await.unwrap();
+        okta.labels().list().collect().await.unwrap();
     }
     assert!(
         org.stats().rate_limited - refused_before <= 1,
@@ -524,9 +528,9 @@ async fn expired_tokens_are_refreshed_once() {
         org.config().refresh_margin(Duration::ZERO).build().unwrap(),
     )
     .unwrap();
-    okta.labels().list().await.unwrap();
+    okta.labels().list().collect().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    okta.labels().list().await.unwrap();
+    okta.labels().list().collect().await.unwrap();
     assert_eq!(org.stats().tokens_issued, 2);
 }
 
@@ -675,8 +679,13 @@ async fn a_review_from_launch_to_close_revokes_remediates_and_closes() {
     );
 
     // Remediation finishes after the delay; the manual one is flagged instead.
-    let accesses: Vec<types::SecurityAccessReviewAccessItem> =
-        review.accesses(200).unwrap().try_collect().await.unwrap();
+    let accesses: Vec<types::SecurityAccessReviewAccessItem> = review
+        .accesses()
+        .page_size(200)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
     let revoked: Vec<String> = accesses
         .iter()
         .filter(|a| a.supported_actions.contains(&AccessAction::RevokeAccess))
@@ -773,8 +782,9 @@ async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
     let reviewer = signed_in(&users[1].id);
     let mine: Vec<types::SecurityAccessReviewSparse> = reviewer
         .security_access_reviews()
-        .mine(20)
-        .unwrap()
+        .mine()
+        .page_size(20)
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -814,8 +824,9 @@ async fn a_reviewer_acts_through_the_my_operations_and_a_stranger_is_refused() {
     );
     assert!(stranger
         .security_access_reviews()
-        .mine(20)
-        .unwrap()
+        .mine()
+        .page_size(20)
+        .stream()
         .try_collect::<Vec<_>>()
         .await
         .unwrap()
