@@ -11,7 +11,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it does the way Okta does it (see `api-facts` in the project docs):
+//! What it does the way Okta does it:
 //!
 //! | area | behaviour |
 //! |---|---|
