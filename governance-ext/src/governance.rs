@@ -39,23 +39,77 @@ impl std::fmt::Debug for Governance {
     }
 }
 
+/// How a [`Governance`] is put together: `Governance::builder(config)`, then options, then
+/// [`build`](Self::build).
+#[derive(Debug)]
+#[must_use = "nothing is built until `build` is called"]
+pub struct GovernanceBuilder {
+    config: Config,
+    http: Option<reqwest::Client>,
+}
+
+impl GovernanceBuilder {
+    /// Sends every request (API and token endpoint) with `client`: your proxies, private root
+    /// certificates, TLS settings and connection pool.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`. The SDK follows redirects
+    /// itself, only within the org and with fresh credentials per hop; a client that followed
+    /// one on its own would carry a request (and a DPoP proof) somewhere the SDK did not check,
+    /// so a response that comes from another URL than the one sent is refused with
+    /// [`ConfigError::Invalid`](crate::ConfigError::Invalid) naming `http_client`. The SDK sets
+    /// each attempt's timeout itself (`request_timeout`, or what is left of the deadline).
+    ///
+    /// ```no_run
+    /// # fn run(config: okta_governance::Config) -> Result<(), Box<dyn std::error::Error>> {
+    /// let http = reqwest::Client::builder()
+    ///     .proxy(reqwest::Proxy::https("http://proxy.corp.example:3128")?)
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .build()?;
+    /// let okta = okta_governance::Governance::builder(config).http_client(http).build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<Governance, Error> {
+        Governance::assemble(self.config, self.http)
+    }
+}
+
 impl Governance {
-    /// A client for `config`.
+    /// A client for `config`, with an HTTP client of its own (rustls, no redirects followed).
     pub fn new(config: Config) -> Result<Self, Error> {
+        Self::assemble(config, None)
+    }
+
+    /// A client for `config` with options: your own `reqwest::Client`
+    /// ([`GovernanceBuilder::http_client`]).
+    pub fn builder(config: Config) -> GovernanceBuilder {
+        GovernanceBuilder { config, http: None }
+    }
+
+    fn assemble(config: Config, http: Option<reqwest::Client>) -> Result<Self, Error> {
         config.check()?;
         let org = config.org.clone();
         let retry = config.retry;
         let request_timeout = config.request_timeout;
         let max_body = config.max_body;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
-            .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout)
-            // The stack follows redirects itself (within the org only, each hop with its own
-            // credentials and DPoP proof); the HTTP client follows none, token requests included.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(crate::error::transport)?;
+        let http = match http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
+                .timeout(config.request_timeout)
+                .connect_timeout(config.request_timeout)
+                // The stack follows redirects itself (within the org only, each hop with its
+                // own credentials and DPoP proof); the HTTP client follows none, token
+                // requests included.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(crate::error::transport)?,
+        };
         // One throttle for API and token requests alike.
         let throttle = Arc::new(Throttle::default());
         let auth = Arc::new(Authenticator::new(config, http.clone(), throttle.clone()));

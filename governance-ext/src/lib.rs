@@ -50,7 +50,7 @@ pub use auth::{AssertionSigner, Authenticated, Credentials, DpopMode, PrivateKey
 pub use body::BodyLimits;
 pub use config::{Config, ConfigBuilder};
 pub use error::{ApiError, AuthError, ConfigError, Error};
-pub use governance::Governance;
+pub use governance::{Governance, GovernanceBuilder};
 #[cfg(feature = "labels")]
 pub use labels::Labels;
 pub use okta_governance_client as client;

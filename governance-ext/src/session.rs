@@ -450,6 +450,7 @@ impl Authenticator {
                     };
                     token::exchange(
                         &self.http,
+                        self.config.request_timeout,
                         &endpoint,
                         &form,
                         key.as_deref(),

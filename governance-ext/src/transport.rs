@@ -389,10 +389,8 @@ impl StackTransport {
                 .headers_mut()
                 .insert(RETRY_COUNT, HeaderValue::from(call.retries));
         }
-        if left < self.request_timeout {
-            // Otherwise the client's own timeout (the same limit) applies.
-            *attempt.timeout_mut() = Some(left);
-        }
+        // Set on every attempt: a caller's HTTP client may have no timeout of its own.
+        *attempt.timeout_mut() = Some(left.min(self.request_timeout));
         Ok((client.execute(attempt), headers.token))
     }
 
@@ -432,6 +430,9 @@ impl StackTransport {
             Err(other) => return Next::Done(Err(other.into_error())),
             Ok(response) => response,
         };
+        if response.response.url() != url {
+            return Next::Done(Err(redirected_by_the_http_client()));
+        }
         let seen = Seen::read(response.response.headers());
         let limit = self.throttle.observe(&call.bucket, seen.rate);
         if call.first_request_id.is_none() {
@@ -536,6 +537,19 @@ impl StackTransport {
             _ => Next::Done(Ok(response.into_response())),
         }
     }
+}
+
+/// A response came from another URL than the one sent: the HTTP client (a caller's) followed a
+/// redirect on its own.
+pub(crate) fn redirected_by_the_http_client() -> Error {
+    crate::ConfigError::Invalid {
+        field: "http_client",
+        reason: "the HTTP client followed a redirect on its own; build it with \
+                 `.redirect(reqwest::redirect::Policy::none())` (the SDK follows redirects \
+                 itself, within the org)"
+            .into(),
+    }
+    .into()
 }
 
 /// Points the kept request at a redirect's target. The next attempt goes through the whole

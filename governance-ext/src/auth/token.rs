@@ -107,6 +107,7 @@ pub(crate) const TOKEN_BUCKET: &str = "POST /oauth2/v1/token";
 /// single-use) and follows the DPoP nonce challenge.
 pub(crate) async fn exchange(
     http: &reqwest::Client,
+    timeout: std::time::Duration,
     endpoint: &Url,
     form: &(dyn Fn() -> Result<Vec<(&'static str, Secret)>, AuthError> + Send + Sync),
     dpop: Option<&DpopKey>,
@@ -131,8 +132,10 @@ pub(crate) async fn exchange(
                 source: crate::error::cause(e),
             })
         })?;
+        // Set here as well as on the SDK's own HTTP client: a caller's may have no timeout.
         let mut request = http
             .post(endpoint.clone())
+            .timeout(timeout)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "application/json")
             .body(body);
@@ -148,6 +151,14 @@ pub(crate) async fn exchange(
                 source: crate::error::cause(e.without_url()),
             })
         })?;
+        if response.url() != endpoint {
+            return Err(Failure::Other(AuthError::Unreachable {
+                source: crate::error::cause(
+                    "the HTTP client followed a redirect from the token endpoint on its own; \
+                     build it with `.redirect(reqwest::redirect::Policy::none())`",
+                ),
+            }));
+        }
         throttle.observe(TOKEN_BUCKET, RateLimitHeaders::from_map(response.headers()));
         let status = response.status().as_u16();
         let new_nonce = response

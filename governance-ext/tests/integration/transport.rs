@@ -370,3 +370,110 @@ async fn token_requests_follow_no_redirect() {
         .collect();
     assert!(!paths.iter().any(|p| p == elsewhere_in_org), "{paths:?}");
 }
+
+/// A caller's HTTP client that marks its requests, follows no redirect and has no timeout.
+fn corporate_client(follow_redirects: bool) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-corp-proxy-tag", "tagged".parse().unwrap());
+    let policy = if follow_redirects {
+        reqwest::redirect::Policy::limited(5)
+    } else {
+        reqwest::redirect::Policy::none()
+    };
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(policy)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_callers_http_client_carries_api_and_token_requests() {
+    let org = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .and(header("x-corp-proxy-tag", "tagged"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "access_token": "at-1", "expires_in": 3600,
+            "scope": "okta.governance.labels.read"
+        })))
+        .expect(1)
+        .mount(&org)
+        .await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .and(header("x-corp-proxy-tag", "tagged"))
+        .and(header("authorization", "Bearer at-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(labels()))
+        .expect(1)
+        .mount(&org)
+        .await;
+    let config = Config::builder()
+        .org_url(org.uri())
+        .private_key(
+            "0oa1",
+            okta_governance::auth::SigningKey::generate_es256().unwrap(),
+        )
+        .dpop(okta_governance::DpopMode::Never)
+        .build()
+        .unwrap();
+    let okta = Governance::builder(config)
+        .http_client(corporate_client(false))
+        .build()
+        .unwrap();
+    okta.list_labels().send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_callers_client_that_follows_redirects_itself_is_refused() {
+    let org = MockServer::start().await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", "/moved/labels"))
+        .mount(&org)
+        .await;
+    Mock::given(path("/moved/labels"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(labels()))
+        .mount(&org)
+        .await;
+    let config = Config::builder()
+        .org_url(org.uri())
+        .ssws_token("00ssws-token")
+        .build()
+        .unwrap();
+    let okta = Governance::builder(config)
+        .http_client(corporate_client(true))
+        .build()
+        .unwrap();
+    let error = okta.list_labels().send().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Config(okta_governance::ConfigError::Invalid { field, .. }) if *field == "http_client"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_callers_client_without_a_timeout_still_gets_one_per_attempt() {
+    let org = MockServer::start().await;
+    Mock::given(path("/governance/api/v1/labels"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(labels())
+                .set_delay(std::time::Duration::from_secs(30)),
+        )
+        .mount(&org)
+        .await;
+    let config = Config::builder()
+        .org_url(org.uri())
+        .ssws_token("00ssws-token")
+        .request_timeout(std::time::Duration::from_millis(300))
+        .retry(okta_governance::RetryConfig::default().max_retries(0))
+        .build()
+        .unwrap();
+    let okta = Governance::builder(config)
+        .http_client(corporate_client(false))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = okta.list_labels().send().await.unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
