@@ -245,10 +245,14 @@ impl Labels {
                 .resources_with_value(&value.label_value_id)
                 .collect()
                 .await?;
-            let orns: Vec<Orn> = holders
-                .iter()
-                .filter_map(|r| r.orn.as_ref().and_then(|orn| orn.as_str().parse().ok()))
-                .collect();
+            // An ORN the org sends that does not parse stops the flow, naming it: skipping it
+            // would leave the value assigned and the delete refused later, unexplained.
+            let mut orns: Vec<Orn> = Vec::new();
+            for holder in &holders {
+                if let Some(orn) = &holder.orn {
+                    orns.push(orn.as_str().parse()?);
+                }
+            }
             let part = self
                 .unassign(&orns, std::slice::from_ref(&value.label_value_id))
                 .send()

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::Zeroize;
 
 use crate::error::AuthError;
 
@@ -22,8 +22,14 @@ pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), AuthError> {
 /// A secret string (API token, access token, client assertion, private key PEM).
 ///
 /// `Debug` and `Display` print `***`; the memory is overwritten when the value is dropped.
-#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl Secret {
     /// Wraps a secret value.

@@ -21,6 +21,32 @@ enum Material {
     Der(Zeroizing<Vec<u8>>),
 }
 
+/// The JWS algorithm of a [`SigningKey`]: the two Okta accepts for `private_key_jwt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SigningAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (an RSA key of at least 2048 bits).
+    Rs256,
+    /// ECDSA with P-256 and SHA-256.
+    Es256,
+}
+
+impl SigningAlgorithm {
+    /// The JWS name (`RS256`, `ES256`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rs256 => "RS256",
+            Self::Es256 => "ES256",
+        }
+    }
+}
+
+impl std::fmt::Display for SigningAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A private signing key and its JWS algorithm.
 #[derive(Clone)]
 pub struct SigningKey {
@@ -168,9 +194,14 @@ impl SigningKey {
         Ok(key)
     }
 
-    /// The public half as a JWK (`kty`, `alg`, `use: sig`, `kid` when given, and `n`/`e` or
-    /// `crv`/`x`/`y`): what the service app's JWKS in Okta must hold.
-    pub fn public_jwk(&self, kid: Option<&str>) -> Result<jsonwebtoken::jwk::Jwk, ConfigError> {
+    /// The public half as a JWK in JSON (`kty`, `alg`, `use: sig`, `kid` when given, and
+    /// `n`/`e` or `crv`/`x`/`y`): what the service app's JWKS in Okta must hold.
+    pub fn public_jwk(&self, kid: Option<&str>) -> Result<String, ConfigError> {
+        let jwk = self.jwk(kid)?;
+        serde_json::to_string(&jwk).map_err(|e| invalid(format!("cannot write the JWK: {e}")))
+    }
+
+    pub(crate) fn jwk(&self, kid: Option<&str>) -> Result<jsonwebtoken::jwk::Jwk, ConfigError> {
         let key = self.encoding_key().map_err(|e| invalid(e.to_string()))?;
         let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, self.alg)
             .map_err(|e| invalid(format!("cannot derive the public key: {e}")))?;
@@ -179,8 +210,16 @@ impl SigningKey {
         Ok(jwk)
     }
 
-    /// The JWS algorithm (`RS256` or `ES256`).
-    pub fn algorithm(&self) -> Algorithm {
+    /// The JWS algorithm.
+    pub fn algorithm(&self) -> SigningAlgorithm {
+        match self.alg {
+            Algorithm::RS256 => SigningAlgorithm::Rs256,
+            _ => SigningAlgorithm::Es256,
+        }
+    }
+
+    /// The JWS algorithm as `jsonwebtoken` names it.
+    pub(crate) fn jws_algorithm(&self) -> Algorithm {
         self.alg
     }
 
@@ -395,16 +434,17 @@ pub(crate) mod tests {
     #[test]
     fn ec_pem_keys_sign_es256() {
         let key = SigningKey::from_pem(&ec_pem()).unwrap();
-        assert_eq!(key.algorithm(), Algorithm::ES256);
+        assert_eq!(key.algorithm(), SigningAlgorithm::Es256);
+        assert_eq!(key.algorithm().as_str(), "ES256");
         assert_eq!(format!("{key:?}"), "SigningKey(ES256, ***)");
     }
 
     #[test]
     fn generated_keys_publish_a_jwk_that_verifies_their_signatures() {
         let key = SigningKey::generate_es256().unwrap();
-        let jwk = key.public_jwk(Some("k1")).unwrap();
+        let text = key.public_jwk(Some("k1")).unwrap();
+        let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_str(&text).unwrap();
         assert_eq!(jwk.common.key_id.as_deref(), Some("k1"));
-        let text = serde_json::to_string(&jwk).unwrap();
         assert!(
             !text.contains("\"d\""),
             "a public JWK has no private member: {text}"

@@ -25,7 +25,7 @@ use jsonwebtoken::Header;
 use serde::Serialize;
 use url::Url;
 
-pub use keys::SigningKey;
+pub use keys::{SigningAlgorithm, SigningKey};
 
 use crate::error::AuthError;
 use crate::scopes::Scopes;
@@ -69,7 +69,7 @@ impl PrivateKeyJwt {
             jti: String,
         }
         let now = dpop::now_secs();
-        let mut header = Header::new(self.key.algorithm());
+        let mut header = Header::new(self.key.jws_algorithm());
         header.kid = self.key_id.clone();
         let claims = Claims {
             iss: &self.client_id,

@@ -343,7 +343,7 @@ impl SimulatorBuilder {
         let url = format!("http://{address}");
         let key = SigningKey::generate_es256()?;
         let key_id = "sim-key-1".to_string();
-        let jwk = key.public_jwk(Some(&key_id))?;
+        let jwk = key.jwk(Some(&key_id))?;
         let client_id = sim_id("0oa", 900);
         let user_app_id = sim_id("0oa", 901);
         let api_token = Secret::new(format!("00{}", wire::random_chars(40)?));
