@@ -438,6 +438,12 @@ pub enum AuthError {
     /// A user-based flow cannot go on (no refresh token, state mismatch, ...).
     #[error("user sign-in: {0}")]
     User(String),
+    /// A condition the SDK should never reach: a bug. Please report it with the message.
+    #[error("internal error of the SDK: {what} (please report it)")]
+    Internal {
+        /// What went wrong.
+        what: &'static str,
+    },
     /// Code of the caller's that the SDK runs for a token request (an assertion signer, a
     /// refresh-token callback) panicked. The panic was caught: the token request ended with
     /// this error, and the next call starts a new one.

@@ -282,6 +282,22 @@ impl Config {
                 reason: reason.to_string(),
             })
         };
+        // A token is sent as a header: refuse here, naming the setting, what no header can
+        // carry (the value itself is not shown).
+        let token = match &self.credentials {
+            Credentials::Ssws(token) => Some(("token", token)),
+            Credentials::Bearer(token) => Some(("bearer token", token)),
+            _ => None,
+        };
+        if let Some((field, token)) = token {
+            let bytes = token.expose().as_bytes();
+            if bytes.is_empty() || !bytes.iter().all(|b| b.is_ascii_graphic()) {
+                return invalid(
+                    field,
+                    "must be non-empty visible ASCII without spaces (it is sent as a header)",
+                );
+            }
+        }
         let retry = &self.retry;
         if retry.deadline.is_zero() || retry.deadline > MAX_WAIT {
             return invalid("retry.deadline", "must be more than 0 and at most 24 h");
@@ -487,6 +503,42 @@ mod tests {
             let _ = crate::SigningKey::from_text_or_path(&key);
             let _ = OrgUrl::parse(&key);
         }
+    }
+
+    #[test]
+    fn tokens_no_header_can_carry_are_refused_naming_the_setting_without_the_value() {
+        for bad in ["", "has space", "line\nbreak", "tab\t", "naïve"] {
+            let refused = Config::builder()
+                .org_url("https://acme.okta.com")
+                .ssws_token(bad)
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(&refused, ConfigError::Invalid { field: "token", .. }),
+                "{bad:?}: {refused:?}"
+            );
+            let refused = Config::builder()
+                .org_url("https://acme.okta.com")
+                .bearer_token(bad)
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(
+                    &refused,
+                    ConfigError::Invalid {
+                        field: "bearer token",
+                        ..
+                    }
+                ),
+                "{bad:?}: {refused:?}"
+            );
+        }
+        let refused = Config::builder()
+            .org_url("https://acme.okta.com")
+            .ssws_token("00secret value")
+            .build()
+            .unwrap_err();
+        assert!(!format!("{refused} {refused:?}").contains("secret"));
     }
 
     #[test]

@@ -97,8 +97,8 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 /// A header value marked sensitive (printed as `Sensitive`, kept out of HTTP/2 indexing).
 fn sensitive(value: &str) -> Result<HeaderValue, AuthError> {
-    let mut value = HeaderValue::from_str(value).map_err(|_| {
-        AuthError::Unauthorized("the credential is not a valid header value".into())
+    let mut value = HeaderValue::from_str(value).map_err(|_| AuthError::Internal {
+        what: "a credential that the configuration accepted is not a valid header value",
     })?;
     value.set_sensitive(true);
     Ok(value)
@@ -183,8 +183,8 @@ impl Authenticator {
 
     /// The headers of SSWS and bearer credentials, which need no token.
     pub fn fixed_headers(&self) -> Result<AuthHeaders, AuthError> {
-        let authorization = self.static_header.clone().ok_or_else(|| {
-            AuthError::Unauthorized("the credential is not a valid header value".into())
+        let authorization = self.static_header.clone().ok_or(AuthError::Internal {
+            what: "a credential that the configuration accepted is not a valid header value",
         })?;
         Ok(AuthHeaders {
             authorization,
@@ -436,9 +436,9 @@ impl Authenticator {
                             }
                             Ok(assertion.clone())
                         }
-                        _ => Err(AuthError::User(
-                            "these credentials sign no client assertion".into(),
-                        )),
+                        _ => Err(AuthError::Internal {
+                            what: "a client assertion was asked of credentials that sign none",
+                        }),
                     };
                     let form = || {
                         Ok(vec![
@@ -461,17 +461,17 @@ impl Authenticator {
                 }
                 Credentials::User(_) => {
                     let mut user = self.user.lock().await;
-                    let tokens = user
-                        .as_mut()
-                        .ok_or_else(|| AuthError::User("no user tokens".into()))?;
+                    let tokens = user.as_mut().ok_or(AuthError::Internal {
+                        what: "user credentials without user tokens",
+                    })?;
                     tokens
                         .refresh(self.http.clone(), key.clone(), self.token_nonce.clone())
                         .await
                 }
                 Credentials::Ssws(_) | Credentials::Bearer(_) => {
-                    return Err(AuthError::User(
-                        "static credentials have no token endpoint".into(),
-                    ))
+                    return Err(AuthError::Internal {
+                        what: "a token was asked of static credentials",
+                    })
                 }
             };
             match result {
