@@ -71,7 +71,8 @@ impl Respond for Limited {
 /// sending the same request the generated client sends (same headers on the wire), so that the
 /// difference is the stack alone.
 fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder()
+    okta_governance::Governance::http_client_builder()
+        .unwrap()
         .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
         .timeout(Duration::from_secs(30))
         .build()

@@ -43,10 +43,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1).cloned())
     };
-    let configured = std::env::var("OKTA_CLIENT_ORGURL").is_ok_and(|v| !v.is_empty())
-        || okta_governance::config::config_files()
-            .iter()
-            .any(|f| f.exists());
+    let configured = !okta_governance::ConfigBuilder::from_sources()?
+        .sources()
+        .is_empty();
     let scopes = Scopes::new([
         "okta.governance.securityAccessReviews.endUser.read",
         "okta.governance.securityAccessReviews.endUser.manage",
@@ -310,7 +309,7 @@ fn join(actions: &[AccessAction]) -> String {
 async fn follow_redirect(
     request: &AuthorizeRequest,
 ) -> Result<(String, String), Box<dyn std::error::Error>> {
-    let browser = reqwest::Client::builder()
+    let browser = okta_governance::Governance::http_client_builder()?
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let response = browser.get(request.url.clone()).send().await?;

@@ -22,31 +22,23 @@ use std::time::Duration;
 
 use crate::auth::{Credentials, DpopMode, PrivateKeyJwt, SigningKey};
 use crate::error::ConfigError;
-use crate::org::OrgUrl;
+use crate::org::{IntoOrgUrl, OrgUrl};
 use crate::retry::RetryConfig;
 use crate::scopes::Scopes;
 use crate::secret::Secret;
 
-/// Everything the client needs to reach an org.
+/// Everything the client needs to reach an org, checked: made only by [`ConfigBuilder::build`]
+/// (or [`Config::from_env`]), read through its accessors.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct Config {
-    /// The org.
-    pub org: OrgUrl,
-    /// How requests are authenticated.
-    pub credentials: Credentials,
-    /// Scopes requested for OAuth 2.0 access tokens.
-    pub scopes: Scopes,
-    /// Whether OAuth 2.0 tokens are DPoP-bound.
-    pub dpop: DpopMode,
-    /// Refresh an access token this long before it expires.
-    pub refresh_margin: Duration,
-    /// Timeout of one HTTP request.
-    pub request_timeout: Duration,
-    /// Retries, backoff and the deadline of one call.
-    pub retry: RetryConfig,
-    /// The largest response bodies read.
-    pub max_body: crate::BodyLimits,
+    pub(crate) org: OrgUrl,
+    pub(crate) credentials: Credentials,
+    pub(crate) scopes: Scopes,
+    pub(crate) dpop: DpopMode,
+    pub(crate) refresh_margin: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry: RetryConfig,
+    pub(crate) max_body: crate::BodyLimits,
 }
 
 impl Config {
@@ -59,6 +51,65 @@ impl Config {
     /// docs for precedence).
     pub fn from_env() -> Result<Self, ConfigError> {
         ConfigBuilder::from_sources()?.build()
+    }
+
+    /// The org.
+    pub fn org(&self) -> &OrgUrl {
+        &self.org
+    }
+
+    /// How requests are authenticated.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Scopes requested for OAuth 2.0 access tokens.
+    pub fn scopes(&self) -> &Scopes {
+        &self.scopes
+    }
+
+    /// Whether OAuth 2.0 tokens are DPoP-bound.
+    pub fn dpop(&self) -> DpopMode {
+        self.dpop
+    }
+
+    /// How long before expiry an access token is refreshed.
+    pub fn refresh_margin(&self) -> Duration {
+        self.refresh_margin
+    }
+
+    /// The timeout of one attempt of an HTTP request.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// Retries, backoff and the deadline of one call.
+    pub fn retry(&self) -> RetryConfig {
+        self.retry
+    }
+
+    /// The largest response bodies read.
+    pub fn max_body(&self) -> crate::BodyLimits {
+        self.max_body
+    }
+}
+
+/// Where a [`ConfigBuilder::from_sources`] setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigSource {
+    /// An `okta.yaml` file that exists (`~/.okta/okta.yaml`, then `./okta.yaml`).
+    File(PathBuf),
+    /// At least one `OKTA_CLIENT_*` environment variable.
+    Environment,
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => write!(f, "{}", path.display()),
+            Self::Environment => f.write_str("OKTA_CLIENT_* environment variables"),
+        }
     }
 }
 
@@ -79,6 +130,7 @@ pub struct ConfigBuilder {
     request_timeout: Option<Duration>,
     retry: Option<RetryConfig>,
     max_body: Option<crate::BodyLimits>,
+    sources: Vec<ConfigSource>,
 }
 
 /// The raw settings of one source.
@@ -87,7 +139,7 @@ type Settings = BTreeMap<String, String>;
 /// The `okta.yaml` files [`ConfigBuilder::from_sources`] reads, lowest precedence first:
 /// `~/.okta/okta.yaml` (when `HOME` is set), then `./okta.yaml`. Listed whether or not they
 /// exist.
-pub fn config_files() -> Vec<PathBuf> {
+fn config_files() -> Vec<PathBuf> {
     let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".okta/okta.yaml"));
     home.into_iter()
         .chain([PathBuf::from("okta.yaml")])
@@ -95,18 +147,25 @@ pub fn config_files() -> Vec<PathBuf> {
 }
 
 impl ConfigBuilder {
-    /// A builder pre-filled from `~/.okta/okta.yaml`, `./okta.yaml` and the environment.
+    /// A builder pre-filled from `~/.okta/okta.yaml`, `./okta.yaml` and the environment;
+    /// [`sources`](Self::sources) says which of them were there.
     pub fn from_sources() -> Result<Self, ConfigError> {
         let mut builder = Self::default();
         for file in config_files() {
-            builder.apply_file(&file)?;
+            builder = builder.apply_file(&file)?;
         }
-        builder.apply(env_settings(std::env::vars()));
+        let settings = env_settings(std::env::vars());
+        if !settings.is_empty() {
+            builder.sources.push(ConfigSource::Environment);
+        }
+        builder.apply(settings);
         Ok(builder)
     }
 
-    /// Applies an `okta.yaml` file if it exists.
-    pub fn apply_file(&mut self, path: &Path) -> Result<&mut Self, ConfigError> {
+    /// Applies an `okta.yaml` file if it exists (over what is set already); a file that
+    /// exists but cannot be read or parsed is an error naming it.
+    pub fn apply_file(mut self, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 let settings = yaml_settings(&text).map_err(|reason| ConfigError::File {
@@ -114,6 +173,7 @@ impl ConfigBuilder {
                     reason,
                     source: None,
                 })?;
+                self.sources.push(ConfigSource::File(path.to_path_buf()));
                 self.apply(settings);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -126,6 +186,12 @@ impl ConfigBuilder {
             }
         }
         Ok(self)
+    }
+
+    /// The files and the environment that contributed settings, lowest precedence first: empty
+    /// when nothing is configured (the examples then run against the simulated org).
+    pub fn sources(&self) -> &[ConfigSource] {
+        &self.sources
     }
 
     fn apply(&mut self, settings: Settings) {
@@ -144,9 +210,11 @@ impl ConfigBuilder {
         }
     }
 
-    /// The org URL (`https://{org}.okta.com`).
-    pub fn org_url(mut self, url: impl Into<String>) -> Self {
-        self.org_url = Some(url.into());
+    /// The org URL (`https://{org}.okta.com`), as text (checked by [`build`](Self::build)) or
+    /// as an [`OrgUrl`] already parsed: the same inputs
+    /// [`UserSignIn::new`](crate::auth::user::UserSignIn::new) takes.
+    pub fn org_url(mut self, url: impl IntoOrgUrl) -> Self {
+        self.org_url = Some(url.into_text());
         self
     }
 
@@ -162,21 +230,17 @@ impl ConfigBuilder {
         self
     }
 
-    /// Authenticate as a service app with `private_key_jwt`.
-    pub fn private_key(mut self, client_id: impl Into<String>, key: SigningKey) -> Self {
-        self.credentials = Some(Credentials::PrivateKey(PrivateKeyJwt::new(client_id, key)));
+    /// Authenticate as a service app with `private_key_jwt`: the app's client id and key, and
+    /// the key's `kid` when the app has several
+    /// (`PrivateKeyJwt::new(client_id, key).with_key_id(kid)`).
+    pub fn private_key(mut self, credentials: PrivateKeyJwt) -> Self {
+        self.credentials = Some(Credentials::PrivateKey(credentials));
         self
     }
 
     /// Any credentials, including the user-based ones of [`crate::auth::user`].
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
-        self
-    }
-
-    /// The `kid` of the private key (required when the app has several keys).
-    pub fn key_id(mut self, kid: impl Into<String>) -> Self {
-        self.private_key_id = Some(kid.into());
         self
     }
 
@@ -231,15 +295,10 @@ impl ConfigBuilder {
             field: "orgUrl (OKTA_CLIENT_ORGURL)",
         })?;
         let org = OrgUrl::parse(&org_url)?;
+        // Credentials set in code are used as they are: a file's `privateKeyId` belongs to the
+        // file's key and is never grafted onto another.
         let credentials = match self.credentials {
-            Some(mut credentials) => {
-                if let (Credentials::PrivateKey(jwt), Some(kid)) =
-                    (&mut credentials, &self.private_key_id)
-                {
-                    jwt.key_id = Some(kid.clone());
-                }
-                credentials
-            }
+            Some(credentials) => credentials,
             None => credentials_from_settings(
                 self.mode.as_deref(),
                 self.client_id,
@@ -272,10 +331,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
 const MAX_RETRIES: u32 = 100;
 
 impl Config {
-    /// Checks the durations and counts against their limits (done by [`ConfigBuilder::build`]
-    /// and again by `Governance::new`, as the fields are public): every wait the client takes
-    /// is bounded, and no time arithmetic can overflow.
-    pub fn check(&self) -> Result<(), ConfigError> {
+    /// Checks the durations and counts against their limits (done once, by
+    /// [`ConfigBuilder::build`]): every wait the client takes is bounded, and no time
+    /// arithmetic can overflow.
+    fn check(&self) -> Result<(), ConfigError> {
         let invalid = |field: &'static str, reason: &str| {
             Err(ConfigError::Invalid {
                 field,
@@ -412,9 +471,11 @@ fn credentials_from_settings(
                 field: "privateKey (OKTA_CLIENT_PRIVATEKEY)",
             })?;
             let key = SigningKey::from_text_or_path(key.expose())?;
-            let mut jwt = PrivateKeyJwt::new(client_id()?, key);
-            jwt.key_id = private_key_id;
-            Ok(Credentials::PrivateKey(jwt))
+            let jwt = PrivateKeyJwt::new(client_id()?, key);
+            Ok(Credentials::PrivateKey(match private_key_id {
+                Some(kid) => jwt.with_key_id(kid),
+                None => jwt,
+            }))
         }
         "jwt" => Ok(Credentials::ClientAssertion {
             client_id: client_id()?,
@@ -679,6 +740,63 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(explicit.org.as_str(), "https://explicit.okta.com");
+    }
+
+    #[test]
+    fn files_are_applied_by_value_and_recorded_as_sources() {
+        let dir = std::env::temp_dir().join(format!("oig-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("okta.yaml");
+        let key = crate::auth::keys::tests::ec_pem().replace('\n', "\n        ");
+        std::fs::write(
+            &file,
+            format!(
+                "okta:\n  client:\n    orgUrl: https://file.okta.com\n    clientId: 0oafile\n    privateKeyId: file-kid\n    privateKey: |\n        {key}\n"
+            ),
+        )
+        .unwrap();
+        let builder = ConfigBuilder::default()
+            .apply_file(&file)
+            .unwrap()
+            .apply_file(dir.join("absent.yaml"))
+            .unwrap();
+        // Only the file that exists is a source.
+        assert_eq!(builder.sources(), [ConfigSource::File(file.clone())]);
+        assert_eq!(builder.sources()[0].to_string(), file.display().to_string());
+        // The file's kid goes with the file's key...
+        let from_file = builder.clone().build().unwrap();
+        let Credentials::PrivateKey(jwt) = from_file.credentials() else {
+            panic!("not a private key")
+        };
+        assert_eq!(
+            (jwt.client_id(), jwt.key_id()),
+            ("0oafile", Some("file-kid"))
+        );
+        // ...and never onto a key set in code.
+        let own = PrivateKeyJwt::new("0oacode", SigningKey::generate_es256().unwrap());
+        let config = builder.private_key(own).build().unwrap();
+        let Credentials::PrivateKey(jwt) = config.credentials() else {
+            panic!("not a private key")
+        };
+        assert_eq!((jwt.client_id(), jwt.key_id()), ("0oacode", None));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn org_urls_are_taken_as_text_or_parsed() {
+        let org = OrgUrl::parse("https://acme.okta.com").unwrap();
+        for config in [
+            Config::builder().org_url("https://acme.okta.com"),
+            Config::builder().org_url(String::from("https://acme.okta.com")),
+            Config::builder().org_url(&org),
+            Config::builder().org_url(org.clone()),
+        ] {
+            assert_eq!(config.ssws_token("00x").build().unwrap().org(), &org);
+        }
+        assert!(crate::auth::user::UserSignIn::new(&org, "0oa", "http://localhost:1/cb").is_ok());
+        assert!(
+            crate::auth::user::UserSignIn::new("ftp://x", "0oa", "http://localhost:1/cb").is_err()
+        );
     }
 
     #[test]

@@ -61,9 +61,9 @@ impl GovernanceBuilder {
     ///
     /// ```no_run
     /// # fn run(config: okta_governance::Config) -> Result<(), Box<dyn std::error::Error>> {
-    /// let http = reqwest::Client::builder()
+    /// // The SDK's own settings (TLS from its features, no redirects), plus a proxy.
+    /// let http = okta_governance::Governance::http_client_builder()?
     ///     .proxy(reqwest::Proxy::https("http://proxy.corp.example:3128")?)
-    ///     .redirect(reqwest::redirect::Policy::none())
     ///     .build()?;
     /// let okta = okta_governance::Governance::builder(config).http_client(http).build()?;
     /// # Ok(()) }
@@ -80,9 +80,34 @@ impl GovernanceBuilder {
 }
 
 impl Governance {
-    /// A client for `config`, with an HTTP client of its own (rustls, no redirects followed).
+    /// A client for `config`, with an HTTP client of its own
+    /// ([`http_client_builder`](Self::http_client_builder)'s settings).
+    ///
+    /// A build without a TLS feature (`rustls-ring`, `rustls-aws-lc-rs`) has no TLS of its
+    /// own: for an `https` org this is refused with [`ConfigError::Invalid`](crate::ConfigError)
+    /// naming `http_client`; pass your own client with [`Governance::builder`].
     pub fn new(config: Config) -> Result<Self, Error> {
         Self::assemble(config, None)
+    }
+
+    /// The settings of the SDK's own HTTP client, to start yours from: TLS as the crate's
+    /// features choose (rustls with the *ring* or aws-lc-rs provider and the operating
+    /// system's certificate verifier, so private root certificates in the system's store are
+    /// trusted), no redirects followed (the SDK follows them itself), and the SDK's
+    /// `User-Agent`. Add a proxy, extra root certificates or a connection pool size, build it
+    /// and pass it to [`GovernanceBuilder::http_client`]. The SDK sets each attempt's timeout
+    /// itself.
+    ///
+    /// Without a TLS feature the builder has no TLS configured: add your own (for example
+    /// reqwest's `native-tls` feature and `tls_backend_native`).
+    pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
+        let builder = reqwest::Client::builder()
+            .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
+            // The stack follows redirects itself (within the org only, each hop with its own
+            // credentials and DPoP proof); the HTTP client follows none, token requests
+            // included.
+            .redirect(reqwest::redirect::Policy::none());
+        Ok(crate::tls::configure(builder)?)
     }
 
     /// A client for `config` with options: your own `reqwest::Client`
@@ -92,24 +117,36 @@ impl Governance {
     }
 
     fn assemble(config: Config, http: Option<reqwest::Client>) -> Result<Self, Error> {
-        config.check()?;
+        // The configuration was checked when it was built (it can be made no other way).
         let org = config.org.clone();
         let retry = config.retry;
         let request_timeout = config.request_timeout;
         let max_body = config.max_body;
         let http = match http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
-                .timeout(config.request_timeout)
-                .connect_timeout(config.request_timeout)
-                // The stack follows redirects itself (within the org only, each hop with its
-                // own credentials and DPoP proof); the HTTP client follows none, token
-                // requests included.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(crate::error::transport)?,
+            None => {
+                if crate::tls::STACK.is_none() && org.as_str().starts_with("https:") {
+                    return Err(crate::ConfigError::Invalid {
+                        field: "http_client",
+                        reason: "this build has no TLS of its own (neither the `rustls-ring` \
+                                 nor the `rustls-aws-lc-rs` feature): pass a reqwest::Client \
+                                 with Governance::builder(config).http_client(..)"
+                            .into(),
+                    }
+                    .into());
+                }
+                Self::http_client_builder()?
+                    .timeout(config.request_timeout)
+                    .connect_timeout(config.request_timeout)
+                    .build()
+                    .map_err(crate::error::transport)?
+            }
         };
+        tracing::debug!(
+            crypto = crate::crypto::BACKEND,
+            tls = crate::tls::STACK.unwrap_or("the caller's"),
+            "client assembled"
+        );
         // One throttle for API and token requests alike.
         let throttle = Arc::new(Throttle::default());
         let auth = Arc::new(Authenticator::new(config, http.clone(), throttle.clone()));

@@ -11,6 +11,7 @@ mod body;
 ))]
 pub mod bulk;
 pub mod config;
+mod crypto;
 #[cfg(any(feature = "labels", feature = "security-access-reviews"))]
 mod dedup;
 pub mod error;
@@ -44,17 +45,18 @@ mod session;
 pub mod simulator;
 mod sync;
 mod throttle;
+mod tls;
 mod transport;
 
 pub use auth::{AssertionSigner, Authenticated, Credentials, DpopMode, PrivateKeyJwt, SigningKey};
 pub use body::BodyLimits;
-pub use config::{Config, ConfigBuilder};
+pub use config::{Config, ConfigBuilder, ConfigSource};
 pub use error::{ApiError, AuthError, ConfigError, Error};
 pub use governance::{Governance, GovernanceBuilder};
 #[cfg(feature = "labels")]
 pub use labels::Labels;
 pub use okta_governance_client as client;
-pub use org::OrgUrl;
+pub use org::{IntoOrgUrl, OrgUrl};
 pub use retry::RetryConfig;
 pub use scopes::Scopes;
 pub use secret::Secret;

@@ -9,6 +9,70 @@ use crate::error::ConfigError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgUrl(Url);
 
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for &str {}
+    impl Sealed for String {}
+    impl Sealed for &String {}
+    impl Sealed for super::OrgUrl {}
+    impl Sealed for &super::OrgUrl {}
+}
+
+/// An org URL as text (`&str`, `String`) or already parsed ([`OrgUrl`]): what
+/// [`ConfigBuilder::org_url`](crate::ConfigBuilder::org_url) and
+/// [`UserSignIn::new`](crate::auth::user::UserSignIn::new) take. Sealed.
+pub trait IntoOrgUrl: sealed::Sealed {
+    /// The URL, parsed and validated ([`OrgUrl::parse`]).
+    fn into_org_url(self) -> Result<OrgUrl, ConfigError>;
+    #[doc(hidden)]
+    fn into_text(self) -> String;
+}
+
+impl IntoOrgUrl for &str {
+    fn into_org_url(self) -> Result<OrgUrl, ConfigError> {
+        OrgUrl::parse(self)
+    }
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+
+impl IntoOrgUrl for String {
+    fn into_org_url(self) -> Result<OrgUrl, ConfigError> {
+        OrgUrl::parse(&self)
+    }
+    fn into_text(self) -> String {
+        self
+    }
+}
+
+impl IntoOrgUrl for &String {
+    fn into_org_url(self) -> Result<OrgUrl, ConfigError> {
+        OrgUrl::parse(self)
+    }
+    fn into_text(self) -> String {
+        self.clone()
+    }
+}
+
+impl IntoOrgUrl for OrgUrl {
+    fn into_org_url(self) -> Result<OrgUrl, ConfigError> {
+        Ok(self)
+    }
+    fn into_text(self) -> String {
+        self.as_str().to_string()
+    }
+}
+
+impl IntoOrgUrl for &OrgUrl {
+    fn into_org_url(self) -> Result<OrgUrl, ConfigError> {
+        Ok(self.clone())
+    }
+    fn into_text(self) -> String {
+        self.as_str().to_string()
+    }
+}
+
 impl OrgUrl {
     /// Parses and validates an org URL.
     ///

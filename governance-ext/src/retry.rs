@@ -11,8 +11,6 @@
 
 use std::time::Duration;
 
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-
 /// Retry and deadline settings: `RetryConfig::default().max_retries(2).deadline(..)`.
 ///
 /// `#[non_exhaustive]`: build it from [`Default`] and the setters, so that a later setting
@@ -75,7 +73,8 @@ pub(crate) fn idempotent(method: &str) -> bool {
 /// Up to `max` of random jitter.
 pub(crate) fn jitter(max: Duration) -> Duration {
     let mut bytes = [0u8; 4];
-    let _ = SystemRandom::new().fill(&mut bytes);
+    // A failed random source gives no jitter (zero bytes), never an error.
+    let _ = crate::crypto::random_bytes(&mut bytes);
     let fraction = f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX);
     max.mul_f64(fraction)
 }

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroize;
 
 use crate::error::AuthError;
@@ -11,12 +10,10 @@ use crate::error::AuthError;
 /// value the crate makes (proof and assertion `jti`s; the simulator's tokens and nonces). A
 /// failure is a typed error, never a panic and never a weaker fallback.
 pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), AuthError> {
-    SystemRandom::new()
-        .fill(buf)
-        .map_err(|_| AuthError::Signing {
-            what: "random value",
-            source: crate::error::cause("the system random source is unavailable"),
-        })
+    crate::crypto::random_bytes(buf).map_err(|()| AuthError::Signing {
+        what: "random value",
+        source: crate::error::cause("the system random source is unavailable"),
+    })
 }
 
 /// A secret string (API token, access token, client assertion, private key PEM).

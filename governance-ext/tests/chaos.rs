@@ -509,7 +509,10 @@ async fn chaos_run() {
     let okta = Governance::new(
         Config::builder()
             .org_url(&org.url)
-            .private_key("0oachaos", SigningKey::generate_es256().unwrap())
+            .private_key(okta_governance::PrivateKeyJwt::new(
+                "0oachaos",
+                SigningKey::generate_es256().unwrap(),
+            ))
             .dpop(DpopMode::Never)
             .request_timeout(Duration::from_millis(800))
             .retry(

@@ -72,8 +72,7 @@ async fn the_switch_to_dpop_is_announced_and_no_jwt_is_logged() {
         .scopes(okta_governance::Scopes::new([
             "okta.governance.labels.read",
         ]))
-        .private_key("dpop-client", key)
-        .key_id("dpop-1")
+        .private_key(okta_governance::PrivateKeyJwt::new("dpop-client", key).with_key_id("dpop-1"))
         .build()
         .unwrap();
     Governance::new(config)

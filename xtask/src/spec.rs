@@ -11,6 +11,9 @@ pub use oig_spec::spec::*;
 /// Reads a spec from a local path or an http(s) URL.
 pub fn read_source(source: &str) -> Result<Vec<u8>> {
     if source.starts_with("https://") || source.starts_with("http://") {
+        // reqwest's rustls without a provider of its own (the SDK's choice, shared by the
+        // workspace): this process uses ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let response = reqwest::blocking::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .build()?

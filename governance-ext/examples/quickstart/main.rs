@@ -83,19 +83,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Whether any Okta configuration source is present.
-fn configured() -> Option<String> {
-    if std::env::var("OKTA_CLIENT_ORGURL").is_ok_and(|v| !v.is_empty()) {
-        return Some("OKTA_CLIENT_* environment variables".into());
-    }
-    // The file that wins is the last one present.
-    okta_governance::config::config_files()
-        .into_iter()
-        .rev()
-        .find(|file| file.exists())
-        .map(|file| file.display().to_string())
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let subscriber = tracing_subscriber::registry().with(WireLog);
@@ -118,10 +105,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         style.bold("Okta Identity Governance · Rust SDK quickstart")
     );
 
-    let (target, builder): (Target, ConfigBuilder) = match configured() {
+    let sources = ConfigBuilder::from_sources()?;
+    // The source that wins is the last one present.
+    let (target, builder): (Target, ConfigBuilder) = match sources.sources().last() {
         Some(source) => {
             println!("Okta configuration found in {source}: running against that org.");
-            (Target::Org, ConfigBuilder::from_sources()?)
+            (Target::Org, sources)
         }
         None => {
             let org = Simulator::builder()
@@ -151,8 +140,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "OAuth 2.0 client credentials with a private_key_jwt client assertion",
     );
     let endpoint = okta.org().token_endpoint();
-    if let okta_governance::Credentials::PrivateKey(jwt) = &config.credentials {
-        print_assertion(jwt, &endpoint, &config.scopes)?;
+    if let okta_governance::Credentials::PrivateKey(jwt) = config.credentials() {
+        print_assertion(jwt, &endpoint, config.scopes())?;
     }
     let started = Instant::now();
     let auth = okta.authenticate().await?;

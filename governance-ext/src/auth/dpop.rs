@@ -3,27 +3,28 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::jwk::{
-    AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
-    EllipticCurveKeyType, Jwk,
-};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use url::Url;
-use zeroize::Zeroizing;
 
+use crate::auth::keys::PublicJwk;
+use crate::crypto::Signer;
 use crate::error::AuthError;
 use crate::secret::Secret;
 
 /// The client's DPoP key pair (generated in memory, never leaves the process).
 pub struct DpopKey {
-    pkcs8: Zeroizing<Vec<u8>>,
-    jwk: Jwk,
+    signer: Signer,
+    jwk: PublicJwk,
+}
+
+/// A proof's JOSE header: `typ`, `alg` and the public key.
+#[derive(Serialize)]
+struct ProofHeader<'a> {
+    typ: &'static str,
+    alg: &'static str,
+    jwk: &'a PublicJwk,
 }
 
 impl fmt::Debug for DpopKey {
@@ -76,29 +77,11 @@ pub(crate) fn htu(url: &Url) -> String {
 impl DpopKey {
     /// A new random P-256 key.
     pub fn generate() -> Result<Self, AuthError> {
-        let rng = SystemRandom::new();
-        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .map_err(signing_error)?;
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref())
-            .map_err(signing_error)?;
-        // Uncompressed point: 0x04 || x (32 bytes) || y (32 bytes).
-        let point = pair.public_key().as_ref();
-        if point.len() != 65 {
-            return Err(signing_error("unexpected public key encoding"));
-        }
-        let jwk = Jwk {
-            common: CommonParameters::default(),
-            algorithm: AlgorithmParameters::EllipticCurve(EllipticCurveKeyParameters {
-                key_type: EllipticCurveKeyType::EC,
-                curve: EllipticCurve::P256,
-                x: URL_SAFE_NO_PAD.encode(&point[1..33]),
-                y: URL_SAFE_NO_PAD.encode(&point[33..65]),
-            }),
-        };
-        Ok(Self {
-            pkcs8: Zeroizing::new(doc.as_ref().to_vec()),
-            jwk,
-        })
+        let (signer, _pkcs8) =
+            Signer::generate_ec().map_err(|e| signing_error(format!("{e:?}")))?;
+        // The proof's header carries the bare public key (`kty`, `crv`, `x`, `y`).
+        let jwk = PublicJwk::of(&signer.public_parts(), None, None);
+        Ok(Self { signer, jwk })
     }
 
     /// A proof for one request: `htm`, `htu` (no query), `iat`, `jti`, `ath` when an access
@@ -110,19 +93,21 @@ impl DpopKey {
         access_token: Option<&str>,
         nonce: Option<&str>,
     ) -> Result<Secret, AuthError> {
-        let mut header = Header::new(Algorithm::ES256);
-        header.typ = Some("dpop+jwt".into());
-        header.jwk = Some(self.jwk.clone());
+        let header = ProofHeader {
+            typ: "dpop+jwt",
+            alg: self.signer.algorithm(),
+            jwk: &self.jwk,
+        };
         let claims = ProofClaims {
             jti: random_id()?,
             htm: method,
             htu: htu(url),
             iat: now_secs(),
-            ath: access_token.map(|token| URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))),
+            ath: access_token
+                .map(|token| URL_SAFE_NO_PAD.encode(crate::crypto::sha256(token.as_bytes()))),
             nonce,
         };
-        let key = EncodingKey::from_ec_der(&self.pkcs8);
-        jsonwebtoken::encode(&header, &claims, &key)
+        crate::crypto::sign_jws(&header, &claims, &self.signer)
             .map(Secret::new)
             .map_err(signing_error)
     }
@@ -131,10 +116,11 @@ impl DpopKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{DecodingKey, Validation};
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
     #[test]
     fn proofs_verify_with_the_embedded_key_and_carry_the_claims() {
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
         let key = DpopKey::generate().unwrap();
         let url = Url::parse("https://acme.okta.com/governance/api/v1/labels?after=x#f").unwrap();
         let proof = key
@@ -161,7 +147,7 @@ mod tests {
         assert_eq!(claims["nonce"], "n0nce");
         assert_eq!(
             claims["ath"],
-            URL_SAFE_NO_PAD.encode(Sha256::digest(b"token-value"))
+            URL_SAFE_NO_PAD.encode(crate::crypto::sha256(b"token-value"))
         );
         let other = key.proof("GET", &url, None, None).unwrap();
         let other = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(other.expose())

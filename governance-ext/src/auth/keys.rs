@@ -1,25 +1,19 @@
 //! Private keys for `private_key_jwt`: RSA (RS256) and EC P-256 (ES256), from PEM (PKCS#1,
 //! PKCS#8, SEC1) or from a private JWK.
 //!
-//! The key material is kept in zeroizing buffers; a `jsonwebtoken::EncodingKey` is built from
-//! it for each signature and dropped right after.
+//! A key is parsed once, by the crypto backend the crate was built with (`ring` or
+//! `aws-lc-rs`), which holds the private material from then on; the text it came from is kept
+//! in zeroizing buffers while it is read.
 
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::{Algorithm, EncodingKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::crypto::{KeyError, PublicParts, Signer};
 use crate::error::ConfigError;
-
-#[derive(Clone)]
-enum Material {
-    Pem(Zeroizing<String>),
-    /// PKCS#1 (RSA) or PKCS#8 (EC) DER.
-    Der(Zeroizing<Vec<u8>>),
-}
 
 /// The JWS algorithm of a [`SigningKey`]: the two Okta accepts for `private_key_jwt`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,16 +41,15 @@ impl std::fmt::Display for SigningAlgorithm {
     }
 }
 
-/// A private signing key and its JWS algorithm.
+/// A private signing key and its JWS algorithm. Cheap to clone (the key is shared).
 #[derive(Clone)]
 pub struct SigningKey {
-    alg: Algorithm,
-    material: Material,
+    signer: Signer,
 }
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SigningKey({:?}, ***)", self.alg)
+        write!(f, "SigningKey({}, ***)", self.algorithm())
     }
 }
 
@@ -67,7 +60,23 @@ fn invalid(reason: impl Into<String>) -> ConfigError {
     }
 }
 
+fn refused(e: KeyError) -> ConfigError {
+    match e {
+        KeyError::TooSmall => invalid(format!(
+            "the RSA key is shorter than {MIN_RSA_BITS} bits; Okta requires at least {MIN_RSA_BITS}"
+        )),
+        KeyError::Invalid(reason) => invalid(reason),
+        KeyError::Random => invalid("the system random source failed to generate a key"),
+    }
+}
+
 impl SigningKey {
+    fn checked(signer: Signer) -> Result<Self, ConfigError> {
+        let key = Self { signer };
+        key.check()?;
+        Ok(key)
+    }
+
     /// A PEM private key: RSA (`BEGIN RSA PRIVATE KEY` or PKCS#8) or EC P-256 (PKCS#8 or
     /// `BEGIN EC PRIVATE KEY`).
     pub fn from_pem(pem: &str) -> Result<Self, ConfigError> {
@@ -75,40 +84,31 @@ impl SigningKey {
         if !pem.contains("PRIVATE KEY") {
             return Err(invalid("not a PEM private key (no `PRIVATE KEY` block)"));
         }
-        if pem.contains("BEGIN EC PRIVATE KEY") {
-            return Self::from_sec1_pem(&pem);
-        }
-        for alg in [Algorithm::RS256, Algorithm::ES256] {
-            let key = Self {
-                alg,
-                material: Material::Pem(pem.clone()),
-            };
-            if key.encoding_key().is_ok() {
+        // pem's message names the problem (a missing line, bad base64), never the content.
+        let block = pem::parse(pem.as_bytes()).map_err(|e| invalid(format!("bad PEM: {e}")))?;
+        let der = Zeroizing::new(block.contents().to_vec());
+        let signer = match block.tag() {
+            "RSA PRIVATE KEY" => Signer::rsa_pkcs1(&der).map_err(refused)?,
+            "EC PRIVATE KEY" => Signer::ec_sec1(&der).map_err(refused)?,
+            "PRIVATE KEY" => match Signer::rsa_pkcs8(&der) {
+                Ok(signer) => signer,
                 // An RSA key that reads but is refused (too short) says why.
-                return key.check().map(|()| key);
+                Err(KeyError::TooSmall) => return Err(refused(KeyError::TooSmall)),
+                Err(_) => Signer::ec_pkcs8(&der).map_err(|_| {
+                    invalid(
+                        "the PEM key is neither an RSA key nor an EC P-256 key usable for signing",
+                    )
+                })?,
+            },
+            other => {
+                return Err(invalid(format!(
+                    "a PEM `{}` block is not a supported private key (RSA PRIVATE KEY, EC \
+                     PRIVATE KEY or PRIVATE KEY; an encrypted key must be decrypted first)",
+                    okta_governance_client::error::redacted(other)
+                )))
             }
-        }
-        Err(invalid(
-            "the PEM key is neither an RSA key nor an EC P-256 key usable for signing",
-        ))
-    }
-
-    /// SEC1 (`BEGIN EC PRIVATE KEY`), re-encoded as PKCS#8.
-    fn from_sec1_pem(pem: &str) -> Result<Self, ConfigError> {
-        use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-        let block = pem::parse(pem).map_err(|e| invalid(format!("bad PEM: {e}")))?;
-        let der = Zeroizing::new(block.into_contents());
-        let pair = EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
-            .map_err(|_| invalid("the EC PRIVATE KEY is not a P-256 key"))?;
-        let doc = pair
-            .to_pkcs8v1()
-            .map_err(|_| invalid("cannot encode the EC key"))?;
-        let key = Self {
-            alg: Algorithm::ES256,
-            material: Material::Der(Zeroizing::new(doc.as_ref().to_vec())),
         };
-        key.check()?;
-        Ok(key)
+        Self::checked(signer)
     }
 
     /// A private JWK (`{"kty":"RSA","n","e","d","p","q","dp","dq","qi"}` or
@@ -123,24 +123,36 @@ impl SigningKey {
                     e.column()
                 ))
             })?;
-        let key = match jwk.kty.as_str() {
-            "RSA" => Self {
-                alg: Algorithm::RS256,
-                material: Material::Der(rsa_pkcs1_der(&jwk)?),
-            },
+        let signer = match jwk.kty.as_str() {
+            "RSA" => {
+                let members = [
+                    member(&jwk.n, "n")?,
+                    member(&jwk.e, "e")?,
+                    member(&jwk.d, "d")?,
+                    member(&jwk.p, "p")?,
+                    member(&jwk.q, "q")?,
+                    member(&jwk.dp, "dp")?,
+                    member(&jwk.dq, "dq")?,
+                    member(&jwk.qi, "qi")?,
+                ];
+                Signer::rsa_parts(members.each_ref().map(|m| m.as_slice())).map_err(refused)?
+            }
             "EC" => {
                 if jwk.crv.as_deref() != Some("P-256") {
                     return Err(invalid("only EC keys on curve P-256 (ES256) are supported"));
                 }
-                Self {
-                    alg: Algorithm::ES256,
-                    material: Material::Der(ec_pkcs8_der(&jwk)?),
-                }
+                let d = member(&jwk.d, "d")?;
+                let (x, y) = (member(&jwk.x, "x")?, member(&jwk.y, "y")?);
+                Signer::ec_parts(&d, &x, &y).map_err(refused)?
             }
-            other => return Err(invalid(format!("JWK key type `{other}` is not RSA or EC"))),
+            other => {
+                return Err(invalid(format!(
+                    "JWK key type `{}` is not RSA or EC",
+                    okta_governance_client::error::redacted(other)
+                )))
+            }
         };
-        key.check()?;
-        Ok(key)
+        Self::checked(signer)
     }
 
     /// PEM or JWK text, or the path of a file holding one (the Okta SDKs' `privateKey` setting).
@@ -181,75 +193,113 @@ impl SigningKey {
     /// A new random EC P-256 (ES256) key, generated in memory. Register its
     /// [`public_jwk`](Self::public_jwk) with the service app; the simulated org does that itself.
     pub fn generate_es256() -> Result<Self, ConfigError> {
-        use aws_lc_rs::rand::SystemRandom;
-        use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-        let doc =
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-                .map_err(|_| invalid("the system random source failed to generate a key"))?;
-        let key = Self {
-            alg: Algorithm::ES256,
-            material: Material::Der(Zeroizing::new(doc.as_ref().to_vec())),
-        };
-        key.check()?;
-        Ok(key)
+        let (signer, _pkcs8) = Signer::generate_ec().map_err(refused)?;
+        Self::checked(signer)
     }
 
     /// The public half as a JWK in JSON (`kty`, `alg`, `use: sig`, `kid` when given, and
     /// `n`/`e` or `crv`/`x`/`y`): what the service app's JWKS in Okta must hold.
     pub fn public_jwk(&self, kid: Option<&str>) -> Result<String, ConfigError> {
-        let jwk = self.jwk(kid)?;
-        serde_json::to_string(&jwk).map_err(|e| invalid(format!("cannot write the JWK: {e}")))
+        serde_json::to_string(&self.jwk(kid))
+            .map_err(|e| invalid(format!("cannot write the JWK: {e}")))
     }
 
-    pub(crate) fn jwk(&self, kid: Option<&str>) -> Result<jsonwebtoken::jwk::Jwk, ConfigError> {
-        let key = self.encoding_key().map_err(|e| invalid(e.to_string()))?;
-        let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, self.alg)
-            .map_err(|e| invalid(format!("cannot derive the public key: {e}")))?;
-        jwk.common.key_id = kid.map(str::to_string);
-        jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
-        Ok(jwk)
+    /// The public JWK as a value (for the simulated org's key registry and JWS headers).
+    pub(crate) fn jwk(&self, kid: Option<&str>) -> PublicJwk {
+        PublicJwk::of(&self.signer.public_parts(), Some(self.algorithm()), kid)
     }
 
     /// The JWS algorithm.
     pub fn algorithm(&self) -> SigningAlgorithm {
-        match self.alg {
-            Algorithm::RS256 => SigningAlgorithm::Rs256,
-            _ => SigningAlgorithm::Es256,
+        match self.signer {
+            Signer::Rsa(_) => SigningAlgorithm::Rs256,
+            Signer::Ec(_) => SigningAlgorithm::Es256,
         }
     }
 
-    /// The JWS algorithm as `jsonwebtoken` names it.
-    pub(crate) fn jws_algorithm(&self) -> Algorithm {
-        self.alg
+    /// The backend's key.
+    pub(crate) fn signer(&self) -> &Signer {
+        &self.signer
     }
 
-    pub(crate) fn encoding_key(&self) -> Result<EncodingKey, jsonwebtoken::errors::Error> {
-        match (&self.material, self.alg) {
-            (Material::Pem(pem), Algorithm::RS256) => EncodingKey::from_rsa_pem(pem.as_bytes()),
-            (Material::Pem(pem), _) => EncodingKey::from_ec_pem(pem.as_bytes()),
-            (Material::Der(der), Algorithm::RS256) => Ok(EncodingKey::from_rsa_der(der)),
-            (Material::Der(der), _) => Ok(EncodingKey::from_ec_der(der)),
-        }
-    }
-
-    /// Signs a throw-away token so that a bad key fails at configuration time.
+    /// Checks the RSA size Okta requires and signs a throw-away token, so that a bad key fails
+    /// at configuration time.
     fn check(&self) -> Result<(), ConfigError> {
-        let key = self.encoding_key().map_err(|e| invalid(e.to_string()))?;
-        if self.alg == Algorithm::RS256 {
-            let bits = self.rsa_bits(&key)?;
+        if let Some(bits) = self.signer.rsa_bits() {
             if bits < MIN_RSA_BITS {
                 return Err(invalid(format!(
                     "the RSA key has {bits} bits; Okta requires at least {MIN_RSA_BITS}"
                 )));
             }
         }
-        jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(self.alg),
-            &serde_json::json!({}),
-            &key,
-        )
-        .map(drop)
-        .map_err(|e| invalid(format!("the key cannot sign {:?}: {e}", self.alg)))
+        self.signer
+            .sign(b"check")
+            .map(drop)
+            .map_err(|()| invalid(format!("the key cannot sign {}", self.algorithm())))
+    }
+}
+
+/// A public JWK: what a JWKS holds and what a DPoP proof's header carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PublicJwk {
+    pub(crate) kty: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) crv: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) x: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) y: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) n: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) e: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) alg: Option<String>,
+    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
+    pub(crate) use_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) kid: Option<String>,
+}
+
+impl PublicJwk {
+    /// The JWK of `parts`; with `alg`, also `alg` and `use: sig` (a JWKS entry), without them
+    /// the bare key (a DPoP header's `jwk`).
+    pub(crate) fn of(
+        parts: &PublicParts,
+        alg: Option<SigningAlgorithm>,
+        kid: Option<&str>,
+    ) -> Self {
+        let b64 = |bytes: &[u8]| Some(URL_SAFE_NO_PAD.encode(bytes));
+        let mut jwk = match parts {
+            PublicParts::Rsa { n, e } => Self {
+                kty: "RSA".into(),
+                crv: None,
+                x: None,
+                y: None,
+                n: b64(n),
+                e: b64(e),
+                alg: None,
+                use_: None,
+                kid: None,
+            },
+            PublicParts::Ec { x, y } => Self {
+                kty: "EC".into(),
+                crv: Some("P-256".into()),
+                x: b64(x),
+                y: b64(y),
+                n: None,
+                e: None,
+                alg: None,
+                use_: None,
+                kid: None,
+            },
+        };
+        if let Some(alg) = alg {
+            jwk.alg = Some(alg.as_str().into());
+            jwk.use_ = Some("sig".into());
+        }
+        jwk.kid = kid.map(str::to_string);
+        jwk
     }
 }
 
@@ -281,37 +331,6 @@ fn plausible_path(value: &str) -> bool {
 /// The smallest RSA modulus Okta accepts for `private_key_jwt`.
 pub const MIN_RSA_BITS: usize = 2048;
 
-impl SigningKey {
-    /// The size of an RSA key's modulus, in bits.
-    fn rsa_bits(&self, key: &EncodingKey) -> Result<usize, ConfigError> {
-        let jwk = match jsonwebtoken::jwk::Jwk::from_encoding_key(key, self.alg) {
-            Ok(jwk) => jwk,
-            // aws-lc refuses to load RSA keys under 2048 bits (though it signs with them).
-            Err(e) if format!("{e:?}").contains("TooSmall") => {
-                return Err(invalid(format!(
-                    "the RSA key is shorter than {MIN_RSA_BITS} bits; Okta requires at least {MIN_RSA_BITS}"
-                )))
-            }
-            Err(e) => return Err(invalid(format!("cannot derive the public key: {e}"))),
-        };
-        let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
-            return Err(invalid("an RS256 key that is not RSA"));
-        };
-        let n = URL_SAFE_NO_PAD
-            .decode(rsa.n.trim_end_matches('='))
-            .map_err(|_| invalid("the RSA modulus is not base64url"))?;
-        let n = n
-            .iter()
-            .skip_while(|b| **b == 0)
-            .copied()
-            .collect::<Vec<u8>>();
-        Ok(match n.first() {
-            Some(first) => (n.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
-            None => 0,
-        })
-    }
-}
-
 #[derive(Deserialize)]
 struct PrivateJwk {
     kty: String,
@@ -340,61 +359,14 @@ fn member(value: &Option<String>, name: &str) -> Result<Zeroizing<Vec<u8>>, Conf
         .map_err(|e| invalid(format!("JWK member `{name}` is not base64url: {e}")))
 }
 
-/// RSAPrivateKey (PKCS#1) DER from the JWK members.
-fn rsa_pkcs1_der(jwk: &PrivateJwk) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
-    use num_bigint::{BigInt, Sign};
-    use simple_asn1::ASN1Block;
-    let int = |value: &Option<String>, name: &str| -> Result<ASN1Block, ConfigError> {
-        let bytes = member(value, name)?;
-        Ok(ASN1Block::Integer(
-            0,
-            BigInt::from_bytes_be(Sign::Plus, &bytes),
-        ))
-    };
-    let blocks = vec![
-        ASN1Block::Integer(0, BigInt::from(0)),
-        int(&jwk.n, "n")?,
-        int(&jwk.e, "e")?,
-        int(&jwk.d, "d")?,
-        int(&jwk.p, "p")?,
-        int(&jwk.q, "q")?,
-        int(&jwk.dp, "dp")?,
-        int(&jwk.dq, "dq")?,
-        int(&jwk.qi, "qi")?,
-    ];
-    simple_asn1::to_der(&ASN1Block::Sequence(0, blocks))
-        .map(Zeroizing::new)
-        .map_err(|e| invalid(format!("cannot encode the RSA key: {e}")))
-}
-
-/// PKCS#8 DER of a P-256 key from the JWK members.
-fn ec_pkcs8_der(jwk: &PrivateJwk) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
-    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-    let d = member(&jwk.d, "d")?;
-    let mut point = vec![4u8];
-    point.extend_from_slice(&member(&jwk.x, "x")?);
-    point.extend_from_slice(&member(&jwk.y, "y")?);
-    let pair =
-        EcdsaKeyPair::from_private_key_and_public_key(&ECDSA_P256_SHA256_FIXED_SIGNING, &d, &point)
-            .map_err(|_| invalid("the EC JWK's d, x and y do not form a P-256 key pair"))?;
-    let doc = pair
-        .to_pkcs8v1()
-        .map_err(|_| invalid("cannot encode the EC key"))?;
-    Ok(Zeroizing::new(doc.as_ref().to_vec()))
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
     /// A freshly generated EC P-256 key as PKCS#8 PEM.
     pub(crate) fn ec_pem() -> String {
-        use aws_lc_rs::rand::SystemRandom;
-        use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-        let doc =
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-                .unwrap();
-        let b64 = base64::engine::general_purpose::STANDARD.encode(doc.as_ref());
+        let (_, doc) = crate::crypto::Signer::generate_ec().unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(doc.as_slice());
         format!("-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n")
     }
 
@@ -449,13 +421,14 @@ pub(crate) mod tests {
             !text.contains("\"d\""),
             "a public JWK has no private member: {text}"
         );
-        let token = jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(Algorithm::ES256),
+        let token = crate::crypto::sign_jws(
+            &serde_json::json!({"alg": "ES256"}),
             &serde_json::json!({"sub": "x"}),
-            &key.encoding_key().unwrap(),
+            key.signer(),
         )
         .unwrap();
-        let mut validation = jsonwebtoken::Validation::new(Algorithm::ES256);
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
         validation.required_spec_claims.clear();
         validation.validate_exp = false;
         jsonwebtoken::decode::<serde_json::Value>(
@@ -464,6 +437,40 @@ pub(crate) mod tests {
             &validation,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn every_pem_and_jwk_form_reads_and_agrees() {
+        let pkcs8 = SigningKey::from_pem(include_str!("testdata/rsa2048.pem")).unwrap();
+        let pkcs1 = SigningKey::from_pem(include_str!("testdata/rsa2048-pkcs1.pem")).unwrap();
+        assert_eq!(pkcs8.algorithm(), SigningAlgorithm::Rs256);
+        assert_eq!(
+            pkcs8.public_jwk(None).unwrap(),
+            pkcs1.public_jwk(None).unwrap()
+        );
+        let sec1 = SigningKey::from_pem(include_str!("testdata/ec-sec1.pem")).unwrap();
+        assert_eq!(sec1.algorithm(), SigningAlgorithm::Es256);
+        // An EC JWK with the private scalar gives the same public key back.
+        let public: serde_json::Value =
+            serde_json::from_str(&sec1.public_jwk(None).unwrap()).unwrap();
+        let block = pem::parse(include_str!("testdata/ec-sec1.pem")).unwrap();
+        let d = &block.contents()[7..39];
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-256", "x": public["x"], "y": public["y"],
+            "d": URL_SAFE_NO_PAD.encode(d),
+        });
+        let from_jwk = SigningKey::from_jwk(&jwk.to_string()).unwrap();
+        assert_eq!(
+            from_jwk.public_jwk(None).unwrap(),
+            sec1.public_jwk(None).unwrap()
+        );
+        // An encrypted or unknown PEM block is refused, naming what it is.
+        let err = SigningKey::from_pem(
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("decrypted first"), "{err}");
     }
 
     #[test]
@@ -486,7 +493,7 @@ pub(crate) mod tests {
         let short = SigningKey::from_pem(include_str!("testdata/rsa1024.pem"))
             .unwrap_err()
             .to_string();
-        assert!(short.contains("shorter than 2048 bits"), "{short}");
+        assert!(short.contains("Okta requires at least 2048"), "{short}");
         let err = SigningKey::from_jwk(r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#)
             .unwrap_err()
             .to_string();

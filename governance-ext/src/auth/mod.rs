@@ -14,14 +14,13 @@
 //! the backoff.
 
 pub(crate) mod dpop;
-mod keys;
+pub(crate) mod keys;
 pub(crate) mod token;
 pub mod user;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use jsonwebtoken::Header;
 use serde::Serialize;
 use url::Url;
 
@@ -40,11 +39,9 @@ const ASSERTION_LIFETIME: u64 = 300;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct PrivateKeyJwt {
-    /// The app's client id (`iss` and `sub` of every assertion).
-    pub client_id: String,
+    client_id: String,
     key: SigningKey,
-    /// `kid` header of the assertions (needed when the app has several keys).
-    pub key_id: Option<String>,
+    key_id: Option<String>,
 }
 
 impl PrivateKeyJwt {
@@ -57,8 +54,36 @@ impl PrivateKeyJwt {
         }
     }
 
+    /// The key's `kid`, sent in every assertion's header: needed when the app has several
+    /// keys.
+    pub fn with_key_id(mut self, kid: impl Into<String>) -> Self {
+        self.key_id = Some(kid.into());
+        self
+    }
+
+    /// The app's client id (`iss` and `sub` of every assertion).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The key's `kid`, if set.
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
+    }
+
+    /// The signing key.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
     /// Signs a fresh client assertion for `audience` (the token endpoint URL, exactly).
     pub fn assertion(&self, audience: &Url) -> Result<Secret, AuthError> {
+        #[derive(Serialize)]
+        struct Header<'a> {
+            alg: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            kid: Option<&'a str>,
+        }
         #[derive(Serialize)]
         struct Claims<'a> {
             iss: &'a str,
@@ -69,24 +94,24 @@ impl PrivateKeyJwt {
             jti: String,
         }
         let now = dpop::now_secs();
-        let mut header = Header::new(self.key.jws_algorithm());
-        header.kid = self.key_id.clone();
+        let header = Header {
+            alg: self.key.algorithm().as_str(),
+            kid: self.key_id.as_deref(),
+        };
         let claims = Claims {
             iss: &self.client_id,
             sub: &self.client_id,
             aud: audience.as_str(),
             iat: now,
-            exp: now + ASSERTION_LIFETIME,
+            exp: now.saturating_add(ASSERTION_LIFETIME),
             jti: dpop::random_id()?,
         };
-        let signing = |reason: jsonwebtoken::errors::Error| AuthError::Signing {
-            what: "client assertion",
-            source: crate::error::cause(reason),
-        };
-        let key = self.key.encoding_key().map_err(signing)?;
-        jsonwebtoken::encode(&header, &claims, &key)
+        crate::crypto::sign_jws(&header, &claims, self.key.signer())
             .map(Secret::new)
-            .map_err(signing)
+            .map_err(|reason| AuthError::Signing {
+                what: "client assertion",
+                source: crate::error::cause(reason),
+            })
     }
 }
 

@@ -57,7 +57,7 @@ use super::dpop::DpopKey;
 use super::token::{demands_dpop, Failure, TokenResponse};
 use super::DpopMode;
 use crate::error::{AuthError, ConfigError};
-use crate::org::OrgUrl;
+use crate::org::{IntoOrgUrl, OrgUrl};
 use crate::scopes::Scopes;
 use crate::secret::Secret;
 
@@ -129,10 +129,11 @@ fn config_error(field: &'static str, e: impl ToString) -> ConfigError {
 impl UserSignIn {
     /// Sign-in with the org authorization server for `client_id`, coming back to `redirect_uri`.
     pub fn new(
-        org: &OrgUrl,
+        org: impl IntoOrgUrl,
         client_id: impl Into<String>,
         redirect_uri: impl Into<String>,
     ) -> Result<Self, ConfigError> {
+        let org = org.into_org_url()?;
         let redirect_uri = redirect_uri.into();
         RedirectUrl::new(redirect_uri.clone()).map_err(|e| config_error("redirect URI", e))?;
         Ok(Self {
@@ -188,8 +189,10 @@ impl UserSignIn {
             .set_redirect_uri(
                 RedirectUrl::new(self.redirect_uri.clone()).expect("validated in new"),
             );
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let http = crate::Governance::http_client_builder()
+            .map_err(|e| AuthError::Unreachable {
+                source: crate::error::cause(e),
+            })?
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| AuthError::Unreachable {

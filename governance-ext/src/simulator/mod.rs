@@ -335,6 +335,9 @@ impl SimulatorBuilder {
     /// Starts the org on `127.0.0.1` (random port) in the current Tokio runtime; it stops when
     /// the returned [`Simulator`] is dropped.
     pub async fn start(self) -> Result<Simulator, Error> {
+        // The org verifies assertions and proofs with `jsonwebtoken`, through its process-wide
+        // provider; a test tool may set it (the SDK itself never does).
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
         self.validate()?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
@@ -343,7 +346,9 @@ impl SimulatorBuilder {
         let url = format!("http://{address}");
         let key = SigningKey::generate_es256()?;
         let key_id = "sim-key-1".to_string();
-        let jwk = key.jwk(Some(&key_id))?;
+        let jwk = serde_json::to_value(key.jwk(Some(&key_id)))
+            .and_then(serde_json::from_value)
+            .map_err(crate::error::transport)?;
         let client_id = sim_id("0oa", 900);
         let user_app_id = sim_id("0oa", 901);
         let api_token = Secret::new(format!("00{}", wire::random_chars(40)?));
@@ -474,10 +479,10 @@ impl Simulator {
     /// A configuration for the service app (private_key_jwt with the app's key and `kid`);
     /// change scopes, DPoP or retries before building.
     pub fn config(&self) -> ConfigBuilder {
-        Config::builder()
-            .org_url(self.url.clone())
-            .private_key(self.client_id.clone(), self.key.clone())
-            .key_id(self.key_id.clone())
+        Config::builder().org_url(self.url.clone()).private_key(
+            crate::PrivateKeyJwt::new(self.client_id.clone(), self.key.clone())
+                .with_key_id(self.key_id.clone()),
+        )
     }
 
     /// A client for the service app with the default configuration.

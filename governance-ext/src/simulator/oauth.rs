@@ -16,7 +16,6 @@ use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use okta_governance_client::Operation;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 use super::state::{lock, CodeRec, RefreshRec, Shared};
@@ -90,7 +89,7 @@ fn verify_proof(
         return Err("iat is too far from the server's clock".into());
     }
     if let Some(token) = access_token {
-        let ath = URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()));
+        let ath = URL_SAFE_NO_PAD.encode(crate::crypto::sha256(token.as_bytes()));
         if text("ath") != Some(ath.as_str()) {
             return Err("ath does not match the access token".into());
         }
@@ -412,7 +411,7 @@ fn user_grant(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, Strin
         }
         let verifier = field("code_verifier");
         if !(43..=128).contains(&verifier.len())
-            || URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != code.challenge
+            || URL_SAFE_NO_PAD.encode(crate::crypto::sha256(verifier.as_bytes())) != code.challenge
         {
             return invalid_grant(
                 "PKCE verification failed: the code_verifier does not match the code_challenge.",

@@ -61,8 +61,7 @@ impl Org {
     fn service(&self, client_id: &str, key: SigningKey, kid: &str) -> Governance {
         Governance::new(
             self.builder()
-                .private_key(client_id, key)
-                .key_id(kid)
+                .private_key(okta_governance::PrivateKeyJwt::new(client_id, key).with_key_id(kid))
                 .build()
                 .unwrap(),
         )
@@ -70,7 +69,10 @@ impl Org {
     }
     /// Revokes the last access token the resource server saw for `client_id`.
     async fn revoke(&self, client_id: &str) {
-        reqwest::Client::new()
+        okta_governance::Governance::http_client_builder()
+            .unwrap()
+            .build()
+            .unwrap()
             .post(format!("{}/test/revoke?client={client_id}", self.url))
             .send()
             .await
@@ -246,7 +248,10 @@ async fn a_pre_signed_assertion_and_a_static_bearer_token_work() {
                 .to_string(),
         ),
     ];
-    let token: Value = reqwest::Client::new()
+    let token: Value = okta_governance::Governance::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap()
         .post(org.token_endpoint())
         .form(&form)
         .send()
@@ -330,8 +335,7 @@ async fn scope_errors_are_typed() {
     // The token endpoint refuses a scope the app was not granted, and says why.
     let config = org
         .builder()
-        .private_key("rsa-client", key())
-        .key_id("rsa-1")
+        .private_key(okta_governance::PrivateKeyJwt::new("rsa-client", key()).with_key_id("rsa-1"))
         .scopes(Scopes::new(["okta.users.manage"]))
         .build()
         .unwrap();
@@ -347,8 +351,9 @@ async fn scope_errors_are_typed() {
     // A token without the operation's scope: 403 insufficient_scope becomes MissingScope.
     let config = org
         .builder()
-        .private_key("scope-client", key())
-        .key_id("rsa-1")
+        .private_key(
+            okta_governance::PrivateKeyJwt::new("scope-client", key()).with_key_id("rsa-1"),
+        )
         .scopes(Scopes::new(["okta.governance.labels.manage"]))
         .build()
         .unwrap();
@@ -386,8 +391,9 @@ async fn dpop_is_detected_and_nonces_are_answered_at_both_ends() {
 
     let config = org
         .builder()
-        .private_key("dpop-client", key())
-        .key_id("dpop-1")
+        .private_key(
+            okta_governance::PrivateKeyJwt::new("dpop-client", key()).with_key_id("dpop-1"),
+        )
         .dpop(DpopMode::Never)
         .build()
         .unwrap();
@@ -443,12 +449,14 @@ async fn secrets_never_show_in_debug_output() {
     let pem = org.pem("rsa", "pkcs8");
     let config = org
         .builder()
-        .private_key("rsa-client", SigningKey::from_pem(&pem).unwrap())
-        .key_id("rsa-1")
+        .private_key(
+            okta_governance::PrivateKeyJwt::new("rsa-client", SigningKey::from_pem(&pem).unwrap())
+                .with_key_id("rsa-1"),
+        )
         .build()
         .unwrap();
     let okta = Governance::new(config.clone()).unwrap();
-    let printed = format!("{config:?} {okta:?} {:?}", config.credentials);
+    let printed = format!("{config:?} {okta:?} {:?}", config.credentials());
     let key_body: String = pem.lines().nth(1).unwrap().chars().take(24).collect();
     assert!(!printed.contains(&key_body), "key material in {printed}");
     assert!(printed.contains("***"));
@@ -463,7 +471,8 @@ async fn secrets_never_show_in_debug_output() {
 /// Drives the provider's sign-in pages like a browser would and returns the callback's
 /// `code` and `state`.
 async fn sign_in_as_a_user(org: &Org, authorize: &url::Url) -> (String, String) {
-    let http = reqwest::Client::builder()
+    let http = okta_governance::Governance::http_client_builder()
+        .unwrap()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -571,10 +580,12 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
     let config = org
         .builder()
         .private_key(
-            "rsa-client",
-            SigningKey::from_pem(&org.pem("rsa", "pkcs8")).unwrap(),
+            okta_governance::PrivateKeyJwt::new(
+                "rsa-client",
+                SigningKey::from_pem(&org.pem("rsa", "pkcs8")).unwrap(),
+            )
+            .with_key_id("rsa-1"),
         )
-        .key_id("rsa-1")
         .refresh_margin(std::time::Duration::from_secs(3597))
         .build()
         .unwrap();

@@ -134,7 +134,10 @@ fn service_app(url: &str, retry: RetryConfig) -> Governance {
     Governance::new(
         Config::builder()
             .org_url(url)
-            .private_key("0oa1", SigningKey::generate_es256().unwrap())
+            .private_key(okta_governance::PrivateKeyJwt::new(
+                "0oa1",
+                SigningKey::generate_es256().unwrap(),
+            ))
             .dpop(DpopMode::Never)
             .retry(retry)
             .build()
@@ -628,7 +631,10 @@ async fn a_failed_early_refresh_keeps_using_the_still_valid_token() {
     let okta = Governance::new(
         Config::builder()
             .org_url(&server.url)
-            .private_key("0oa1", SigningKey::generate_es256().unwrap())
+            .private_key(okta_governance::PrivateKeyJwt::new(
+                "0oa1",
+                SigningKey::generate_es256().unwrap(),
+            ))
             .dpop(DpopMode::Never)
             .refresh_margin(Duration::from_secs(119))
             // A backoff after the failed refresh long enough that the third call surely
@@ -1003,14 +1009,12 @@ fn absurd_durations_are_refused_naming_the_field() {
             .unwrap_err();
         assert!(error.to_string().contains(field), "{error}");
     }
-    // The fields are public: `Governance::new` checks again.
-    let mut config = Config::builder()
+    let error = Config::builder()
         .org_url("https://acme.okta.com")
         .ssws_token("00tok")
+        .request_timeout(Duration::MAX)
         .build()
-        .unwrap();
-    config.request_timeout = Duration::MAX;
-    let error = Governance::new(config).unwrap_err();
+        .unwrap_err();
     assert!(error.to_string().contains("requestTimeout"), "{error}");
 }
 

@@ -104,8 +104,7 @@ proptest! {
             &secret,
             Config::builder()
                 .org_url("https://acme.okta.com")
-                .private_key(value, SigningKey::generate_es256().unwrap())
-                .key_id(value)
+                .private_key(okta_governance::PrivateKeyJwt::new(value, SigningKey::generate_es256().unwrap()).with_key_id(value))
                 .build(),
         );
         check("SigningKey::from_pem", &secret, SigningKey::from_pem(value));

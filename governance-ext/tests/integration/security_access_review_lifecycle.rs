@@ -251,7 +251,8 @@ async fn accesses_by_id(
 
 /// Plays the browser: follows the authorize URL to the redirect and returns its query.
 async fn authorize(url: url::Url) -> Vec<(String, String)> {
-    let browser = reqwest::Client::builder()
+    let browser = okta_governance::Governance::http_client_builder()
+        .unwrap()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -377,7 +378,8 @@ async fn the_authorize_endpoint_and_code_grant_refuse_what_oauth_forbids() {
         .url
         .query_pairs_mut()
         .append_pair("login_hint", &user);
-    let response = reqwest::Client::builder()
+    let response = okta_governance::Governance::http_client_builder()
+        .unwrap()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

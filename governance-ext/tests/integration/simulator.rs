@@ -213,10 +213,12 @@ async fn a_foreign_key_is_refused_as_invalid_client() {
         okta_governance::Config::builder()
             .org_url(org.url())
             .private_key(
-                org.client_id(),
-                okta_governance::SigningKey::generate_es256().unwrap(),
+                okta_governance::PrivateKeyJwt::new(
+                    org.client_id(),
+                    okta_governance::SigningKey::generate_es256().unwrap(),
+                )
+                .with_key_id(org.key_id()),
             )
-            .key_id(org.key_id())
             .build()
             .unwrap(),
     )
@@ -411,7 +413,10 @@ async fn lists_page_through_admin_links_without_leaving_the_org() {
 
     // On the wire: Link and _links.next point at the -admin host, with the cursor.
     let token = org.issue_token(&Scopes::all_governance()).unwrap();
-    let response = reqwest::Client::new()
+    let response = okta_governance::Governance::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap()
         .get(format!(
             "{}/governance/api/v1/resource-labels?limit=20&filter={}",
             org.url(),
@@ -445,7 +450,10 @@ async fn rate_limits_answer_429_with_headers_and_the_sdk_stays_under_them() {
         .await
         .unwrap();
     let token = org.issue_token(&Scopes::all_governance()).unwrap();
-    let http = reqwest::Client::new();
+    let http = okta_governance::Governance::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
     let mut statuses = Vec::new();
     for _ in 0..5 {
         let response = http

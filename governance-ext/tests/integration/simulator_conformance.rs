@@ -174,7 +174,8 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
         return;
     };
     let mut s = Session {
-        http: reqwest::Client::builder()
+        http: okta_governance::Governance::http_client_builder()
+            .unwrap()
             .timeout(Duration::from_secs(20))
             .build()
             .unwrap(),

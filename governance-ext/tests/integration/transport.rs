@@ -244,10 +244,10 @@ async fn dpop_service(org: &MockServer) -> Governance {
     Governance::new(
         Config::builder()
             .org_url(org.uri())
-            .private_key(
+            .private_key(okta_governance::PrivateKeyJwt::new(
                 "0oa1",
                 okta_governance::auth::SigningKey::generate_es256().unwrap(),
-            )
+            ))
             .dpop(okta_governance::DpopMode::Always)
             .build()
             .unwrap(),
@@ -350,10 +350,10 @@ async fn token_requests_follow_no_redirect() {
     let okta = Governance::new(
         Config::builder()
             .org_url(org.uri())
-            .private_key(
+            .private_key(okta_governance::PrivateKeyJwt::new(
                 "0oa1",
                 okta_governance::auth::SigningKey::generate_es256().unwrap(),
-            )
+            ))
             .dpop(okta_governance::DpopMode::Never)
             .retry(okta_governance::RetryConfig::default().max_retries(0))
             .build()
@@ -380,7 +380,8 @@ fn corporate_client(follow_redirects: bool) -> reqwest::Client {
     } else {
         reqwest::redirect::Policy::none()
     };
-    reqwest::Client::builder()
+    okta_governance::Governance::http_client_builder()
+        .unwrap()
         .default_headers(headers)
         .redirect(policy)
         .build()
@@ -409,10 +410,10 @@ async fn a_callers_http_client_carries_api_and_token_requests() {
         .await;
     let config = Config::builder()
         .org_url(org.uri())
-        .private_key(
+        .private_key(okta_governance::PrivateKeyJwt::new(
             "0oa1",
             okta_governance::auth::SigningKey::generate_es256().unwrap(),
-        )
+        ))
         .dpop(okta_governance::DpopMode::Never)
         .build()
         .unwrap();
