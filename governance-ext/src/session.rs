@@ -464,8 +464,16 @@ impl Authenticator {
                     let tokens = user.as_mut().ok_or(AuthError::Internal {
                         what: "user credentials without user tokens",
                     })?;
+                    // The same token-endpoint client as every other token request: its
+                    // throttle, nonce handling, redirect check and limits.
                     tokens
-                        .refresh(self.http.clone(), key.clone(), self.token_nonce.clone())
+                        .refresh(
+                            &self.http,
+                            self.config.request_timeout,
+                            key.as_deref(),
+                            &self.token_nonce,
+                            &self.throttle,
+                        )
                         .await
                 }
                 Credentials::Ssws(_) | Credentials::Bearer(_) => {

@@ -36,8 +36,7 @@ use crate::retry::{idempotent, jitter, RetryConfig};
 use crate::session::{AccessToken, AuthHeaders, Authenticator};
 use crate::throttle::{RateLimitHeaders, Throttle};
 
-/// How often one request is re-sent for a new resource-server DPoP nonce.
-const NONCE_RETRIES: usize = 2;
+use crate::auth::dpop::NONCE_RETRIES;
 /// How many redirects one call follows.
 const MAX_REDIRECTS: usize = 5;
 

@@ -13,6 +13,10 @@ use crate::crypto::Signer;
 use crate::error::AuthError;
 use crate::secret::Secret;
 
+/// How often one request is re-sent for a new DPoP nonce, at the token endpoint (`400
+/// use_dpop_nonce`) and at a resource server (`401` with a `use_dpop_nonce` challenge) alike.
+pub(crate) const NONCE_RETRIES: usize = 2;
+
 /// The client's DPoP key pair (generated in memory, never leaves the process).
 pub struct DpopKey {
     signer: Signer,

@@ -11,8 +11,7 @@ use crate::error::AuthError;
 use crate::secret::Secret;
 use crate::throttle::{RateLimitHeaders, Throttle};
 
-/// How many times a token request is re-sent for a new DPoP nonce.
-const NONCE_RETRIES: usize = 2;
+use super::dpop::NONCE_RETRIES;
 
 /// The longest access-token lifetime believed (Okta's maximum is one day): a larger
 /// `expires_in` is a broken or hostile answer, and is cut to this (and logged) so that no

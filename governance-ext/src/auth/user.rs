@@ -1,11 +1,14 @@
 //! User-based access for OIDC apps: authorization code with PKCE, then refresh tokens.
 //!
-//! The grant plumbing (authorize URL, PKCE, state, code exchange, refresh) is the `oauth2`
-//! crate's; this module supplies its HTTP client (our reqwest 0.13, with a DPoP proof and the
-//! nonce challenge when the tokens are DPoP-bound).
+//! The sign-in protocol (the authorize URL with its S256 PKCE challenge, state and scopes) is
+//! the `oauth2` crate's. The token requests (the code exchange, every refresh) go through the
+//! SDK's one token-endpoint client, as client-credentials requests do: the same DPoP proofs
+//! and nonce challenge, rate-limit pacing, body limits, redirect refusal and OAuth 2.0 errors
+//! with the status the server sent.
 //!
-//! - The code exchange uses an HTTP client of its own that follows no redirect, so the code
-//!   and the PKCE verifier go to the org's token endpoint and nowhere else.
+//! - The code exchange uses an HTTP client that follows no redirect (its own, or
+//!   [`UserSignIn::http_client`]), so the code and the PKCE verifier go to the org's token
+//!   endpoint and nowhere else.
 //! - DPoP: [`UserSignIn::dpop`] (default [`DpopMode::Auto`]: without a proof first, and with
 //!   one when the token endpoint says the app requires it; `Always` sends one with the code,
 //!   for an authorization server that would spend the code before checking for the proof).
@@ -33,33 +36,33 @@
 //!         let _ = new_refresh_token.expose();
 //!     });
 //! let config = Config::builder()
-//!     .org_url(org.as_str())
+//!     .org_url(&org)
 //!     .credentials(okta_governance::auth::Credentials::User(tokens))
 //!     .build()?;
 //! # Ok(()) }
 //! ```
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenType};
+use oauth2::basic::BasicClient;
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, CsrfToken, HttpRequest, HttpResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse as _,
-    TokenUrl,
+    AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
 };
 use url::Url;
 
 use super::dpop::DpopKey;
-use super::token::{demands_dpop, Failure, TokenResponse};
+use super::token::{exchange, Failure, TokenResponse};
 use super::DpopMode;
 use crate::error::{AuthError, ConfigError};
 use crate::org::{IntoOrgUrl, OrgUrl};
 use crate::scopes::Scopes;
 use crate::secret::Secret;
+use crate::throttle::Throttle;
+
+/// The timeout of the code exchange's token request.
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Starts user sign-in for one OIDC app.
 #[derive(Debug, Clone)]
@@ -69,6 +72,7 @@ pub struct UserSignIn {
     authorize: Url,
     token: Url,
     dpop: DpopMode,
+    http: Option<reqwest::Client>,
 }
 
 /// An authorize URL to send the user to, with what the callback must be checked against.
@@ -142,7 +146,16 @@ impl UserSignIn {
             authorize: org.authorize_endpoint(),
             token: org.token_endpoint(),
             dpop: DpopMode::Auto,
+            http: None,
         })
+    }
+
+    /// The HTTP client for the code exchange (default: one with
+    /// [`Governance::http_client_builder`](crate::Governance::http_client_builder)'s
+    /// settings). Build it to follow no redirect, as for `GovernanceBuilder::http_client`.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
     }
 
     /// Whether the tokens are DPoP-bound (default [`DpopMode::Auto`]; see the module docs).
@@ -184,67 +197,70 @@ impl UserSignIn {
                 "the callback's state does not match the request's".into(),
             ));
         }
-        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
-            .set_token_uri(TokenUrl::from_url(self.token.clone()))
-            .set_redirect_uri(
-                RedirectUrl::new(self.redirect_uri.clone()).expect("validated in new"),
-            );
-        let http = crate::Governance::http_client_builder()
-            .map_err(|e| AuthError::Unreachable {
-                source: crate::error::cause(e),
-            })?
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .map_err(|e| AuthError::Unreachable {
-                source: crate::error::cause(e),
-            })?;
-        let nonce: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+        let http = match &self.http {
+            Some(http) => http.clone(),
+            None => crate::Governance::http_client_builder()
+                .and_then(|builder| builder.build().map_err(crate::error::transport))
+                .map_err(|e| AuthError::Unreachable {
+                    source: crate::error::cause(e),
+                })?,
+        };
+        // The code is exchanged before any client exists: this exchange has a throttle and a
+        // nonce of its own, and otherwise goes through the one token-endpoint client.
+        let throttle = Throttle::default();
+        let nonce = std::sync::Mutex::new(None);
         let mut key = match self.dpop {
             DpopMode::Always => Some(Arc::new(DpopKey::generate()?)),
             DpopMode::Auto | DpopMode::Never => None,
         };
-        let verifier = request.verifier.secret().clone();
+        let verifier = Secret::new(request.verifier.secret().clone());
+        let code = Secret::new(code);
+        let form = || {
+            Ok(vec![
+                ("grant_type", Secret::new("authorization_code")),
+                ("code", code.clone()),
+                ("redirect_uri", Secret::new(self.redirect_uri.clone())),
+                ("client_id", Secret::new(self.client_id.clone())),
+                ("code_verifier", verifier.clone()),
+            ])
+        };
         let response = loop {
-            let caller = HttpCaller {
-                http: http.clone(),
-                dpop: key.clone(),
-                nonce: nonce.clone(),
-            };
-            let result = client
-                .exchange_code(AuthorizationCode::new(code.to_string()))
-                .set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()))
-                .request_async(&caller)
-                .await
-                .map_err(token_error);
+            let result = exchange(
+                &http,
+                EXCHANGE_TIMEOUT,
+                &self.token,
+                &form,
+                key.as_deref(),
+                &nonce,
+                &throttle,
+            )
+            .await;
             match result {
                 Ok(response) => break response,
-                Err(error)
-                    if key.is_none() && self.dpop == DpopMode::Auto && demands_dpop(&error) =>
+                Err(Failure::DpopRequired(error))
+                    if key.is_none() && self.dpop == DpopMode::Auto =>
                 {
                     tracing::info!(reason = %error, "the token endpoint requires DPoP for this app; exchanging the code with a DPoP proof");
                     key = Some(Arc::new(DpopKey::generate()?));
                 }
-                Err(error) => return Err(error),
+                Err(Failure::DpopRequired(error) | Failure::Other(error)) => return Err(error),
             }
         };
-        let bound = token_type(response.token_type()).eq_ignore_ascii_case("dpop");
+        let bound = response.token_type.eq_ignore_ascii_case("dpop");
         Ok(UserTokens {
             dpop_key: key.filter(|_| bound),
             on_refresh: None,
             client_id: self.client_id.clone(),
             token_url: self.token.clone(),
             initial: Some((
-                Secret::new(response.access_token().secret().clone()),
-                token_type(response.token_type()),
-                Instant::now() + super::token::lifetime(response.expires_in()),
+                response.access_token,
+                response.token_type,
+                Instant::now() + response.expires_in,
             )),
-            refresh_token: response
-                .refresh_token()
-                .map(|t| Secret::new(t.secret().clone())),
+            refresh_token: response.refresh_token,
         })
     }
 }
-
 impl UserTokens {
     /// Tokens from a refresh token you stored earlier.
     pub fn from_refresh_token(
@@ -289,9 +305,11 @@ impl UserTokens {
     /// The access token from sign-in while it is fresh, else a refreshed one.
     pub(crate) async fn refresh(
         &mut self,
-        http: reqwest::Client,
-        dpop: Option<Arc<DpopKey>>,
-        nonce: Arc<std::sync::Mutex<Option<String>>>,
+        http: &reqwest::Client,
+        timeout: std::time::Duration,
+        dpop: Option<&DpopKey>,
+        nonce: &std::sync::Mutex<Option<String>>,
+        throttle: &Throttle,
     ) -> Result<TokenResponse, Failure> {
         if let Some((token, token_type, expires)) = self.initial.take() {
             if let Some(left) = expires.checked_duration_since(Instant::now()) {
@@ -307,124 +325,13 @@ impl UserTokens {
             .refresh_token
             .clone()
             .ok_or_else(|| Failure::Other(AuthError::User("the access token expired and there is no refresh token (request the offline_access scope)".into())))?;
-        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
-            .set_token_uri(TokenUrl::from_url(self.token_url.clone()));
-        let caller = HttpCaller { http, dpop, nonce };
-        let response = client
-            .exchange_refresh_token(&RefreshToken::new(refresh.expose().to_string()))
-            .request_async(&caller)
-            .await
-            .map_err(|e| {
-                let error = token_error(e);
-                if demands_dpop(&error) {
-                    Failure::DpopRequired(error)
-                } else {
-                    Failure::Other(error)
-                }
-            })?;
-        Ok(TokenResponse {
-            access_token: Secret::new(response.access_token().secret().clone()),
-            token_type: token_type(response.token_type()),
-            expires_in: super::token::lifetime(response.expires_in()),
-            refresh_token: response
-                .refresh_token()
-                .map(|t| Secret::new(t.secret().clone())),
-        })
-    }
-}
-
-fn token_type(t: &BasicTokenType) -> String {
-    match t {
-        BasicTokenType::Bearer => "Bearer".into(),
-        BasicTokenType::Mac => "MAC".into(),
-        BasicTokenType::Extension(other) => other.clone(),
-    }
-}
-
-fn token_error<RE: std::error::Error + Send + Sync + 'static>(
-    e: RequestTokenError<RE, oauth2::StandardErrorResponse<BasicErrorResponseType>>,
-) -> AuthError {
-    match e {
-        RequestTokenError::ServerResponse(body) => AuthError::TokenEndpoint {
-            status: 400,
-            error: body.error().as_ref().to_string(),
-            description: body.error_description().cloned(),
-        },
-        RequestTokenError::Request(e) => AuthError::Unreachable {
-            source: crate::error::cause(e),
-        },
-        RequestTokenError::Parse(e, _) => AuthError::BadTokenResponse {
-            status: 200,
-            reason: e.to_string(),
-        },
-        RequestTokenError::Other(e) => AuthError::BadTokenResponse {
-            status: 0,
-            reason: e,
-        },
-    }
-}
-
-/// The `oauth2` crate's HTTP client: reqwest 0.13, plus DPoP when the tokens are bound.
-struct HttpCaller {
-    http: reqwest::Client,
-    dpop: Option<Arc<DpopKey>>,
-    nonce: Arc<std::sync::Mutex<Option<String>>>,
-}
-
-/// A transport failure of the token request.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct HttpError(String);
-
-impl<'c> oauth2::AsyncHttpClient<'c> for HttpCaller {
-    type Error = HttpError;
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
-
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(async move {
-            let url =
-                Url::parse(&request.uri().to_string()).map_err(|e| HttpError(e.to_string()))?;
-            for _ in 0..3 {
-                let mut builder = self
-                    .http
-                    .request(request.method().clone(), url.clone())
-                    .headers(request.headers().clone())
-                    .body(request.body().clone());
-                if let Some(key) = &self.dpop {
-                    let nonce = crate::sync::lock(&self.nonce).clone();
-                    let proof = key
-                        .proof(request.method().as_str(), &url, None, nonce.as_deref())
-                        .map_err(|e| HttpError(e.to_string()))?;
-                    builder = builder.header("DPoP", proof.expose());
-                }
-                let mut response = builder
-                    .send()
-                    .await
-                    .map_err(|e| HttpError(e.without_url().to_string()))?;
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = crate::body::read_limited(&mut response, crate::body::MAX_TOKEN_BODY)
-                    .await
-                    .map_err(|e| HttpError(e.to_string()))?;
-                if let Some(nonce) = headers.get("dpop-nonce").and_then(|v| v.to_str().ok()) {
-                    *crate::sync::lock(&self.nonce) = super::token::usable_nonce(nonce);
-                    let wants_nonce = status.as_u16() == 400
-                        && String::from_utf8_lossy(&body).contains("use_dpop_nonce");
-                    if wants_nonce && self.dpop.is_some() {
-                        continue;
-                    }
-                }
-                let mut out = http::Response::builder().status(status);
-                for (name, value) in &headers {
-                    out = out.header(name, value);
-                }
-                return out
-                    .body(body.to_vec())
-                    .map_err(|e| HttpError(e.to_string()));
-            }
-            Err(HttpError(
-                "the server kept demanding a new DPoP nonce".into(),
-            ))
-        })
+        let form = || {
+            Ok(vec![
+                ("grant_type", Secret::new("refresh_token")),
+                ("refresh_token", refresh.clone()),
+                ("client_id", Secret::new(self.client_id.clone())),
+            ])
+        };
+        exchange(http, timeout, &self.token_url, &form, dpop, nonce, throttle).await
     }
 }

@@ -79,7 +79,12 @@ impl Org {
             .unwrap();
     }
     async fn token_requests(&self, client_id: &str) -> u64 {
-        let stats: Value = reqwest::get(format!("{}/test/stats", self.url))
+        let stats: Value = okta_governance::Governance::http_client_builder()
+            .unwrap()
+            .build()
+            .unwrap()
+            .get(format!("{}/test/stats", self.url))
+            .send()
             .await
             .unwrap()
             .json()

@@ -1021,6 +1021,91 @@ fn absurd_durations_are_refused_naming_the_field() {
 // ---------------------------------------------------------------------------------------------
 // 5. The code exchange never follows a redirect with the code and the PKCE verifier.
 
+/// A user's refresh goes through the one token-endpoint client: the server's own status in
+/// the typed error (not one made up), and the token endpoint's rate-limit budget honoured.
+#[tokio::test]
+async fn user_refreshes_report_the_servers_status_and_are_paced() {
+    use okta_governance::auth::user::UserTokens;
+    use okta_governance::auth::Credentials;
+    use okta_governance::{AuthError, OrgUrl};
+    let refused = RawServer::start(handler(|_| {
+        response(
+            401,
+            &[],
+            r#"{"error":"invalid_client","error_description":"no such client"}"#,
+        )
+    }))
+    .await;
+    let org = OrgUrl::parse(&refused.url).unwrap();
+    let okta = Governance::new(
+        Config::builder()
+            .org_url(&org)
+            .credentials(Credentials::User(UserTokens::from_refresh_token(
+                &org,
+                "0oa1",
+                "refresh-1",
+            )))
+            .dpop(DpopMode::Never)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let error = okta.authenticate().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Auth(AuthError::TokenEndpoint { status: 401, error, .. }) if error == "invalid_client"),
+        "{error:?}"
+    );
+    let form = &refused.seen()[0];
+    assert!(form.target.ends_with("/oauth2/v1/token"), "{form:?}");
+
+    // A budget of zero left until a reset 2-3 s away: the second refresh waits for it.
+    let now_secs = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let reset = now_secs() + 3;
+    let paced = RawServer::start(handler(move |_| {
+        response(
+            200,
+            &[
+                ("x-rate-limit-limit", "1".into()),
+                ("x-rate-limit-remaining", "0".into()),
+                ("x-rate-limit-reset", reset.to_string()),
+            ],
+            &json!({"token_type": "Bearer", "access_token": "a", "expires_in": 1, "refresh_token": "refresh-2"}).to_string(),
+        )
+    }))
+    .await;
+    let org = OrgUrl::parse(&paced.url).unwrap();
+    let okta = Governance::new(
+        Config::builder()
+            .org_url(&org)
+            .credentials(Credentials::User(UserTokens::from_refresh_token(
+                &org,
+                "0oa1",
+                "refresh-1",
+            )))
+            .dpop(DpopMode::Never)
+            .refresh_margin(Duration::from_secs(5))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    okta.authenticate().await.unwrap();
+    // The token lives 1 s: after it, the next call refreshes, and waits for the window.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    okta.authenticate().await.unwrap();
+    assert_eq!(paced.seen().len(), 2);
+    // Unpaced, the second refresh would be back at most 2 s after `reset` was set, before
+    // the reset's second.
+    assert!(
+        now_secs() >= reset,
+        "the second refresh did not wait for the rate-limit window"
+    );
+}
+
 #[tokio::test]
 async fn the_code_exchange_follows_no_redirect() {
     use okta_governance::auth::user::UserSignIn;
