@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use okta_governance::orn::{Orn, Partition};
 
-use okta_governance::simulator::Simulator;
+use okta_governance_simulator::Simulator;
 
 /// Resident set size in KiB (Linux; `None` elsewhere).
 fn rss_kib() -> Option<u64> {

@@ -28,8 +28,8 @@ use okta_governance::auth::Credentials;
 use okta_governance::client::types::SecurityAccessReviewAccessItemSeverity as Severity;
 use okta_governance::prelude::*;
 use okta_governance::security_access_reviews::{AccessAction, SecurityAccessReviewHandle};
-use okta_governance::simulator::{Simulator, DEFAULT_REDIRECT_URI};
 use okta_governance::Scopes;
+use okta_governance_simulator::{Simulator, DEFAULT_REDIRECT_URI};
 
 #[path = "support/callback.rs"]
 mod callback;

@@ -101,13 +101,7 @@ impl Governance {
     /// Without a TLS feature the builder has no TLS configured: add your own (for example
     /// reqwest's `native-tls` feature and `tls_backend_native`).
     pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
-        let builder = reqwest::Client::builder()
-            .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
-            // The stack follows redirects itself (within the org only, each hop with its own
-            // credentials and DPoP proof); the HTTP client follows none, token requests
-            // included.
-            .redirect(reqwest::redirect::Policy::none());
-        Ok(crate::tls::configure(builder)?)
+        Ok(crate::tls::client_builder()?)
     }
 
     /// A client for `config` with options: your own `reqwest::Client`

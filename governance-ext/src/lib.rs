@@ -40,9 +40,6 @@ pub mod secret;
 )]
 pub mod security_access_reviews;
 mod session;
-#[cfg(feature = "simulator")]
-#[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
-pub mod simulator;
 mod sync;
 mod throttle;
 mod tls;

@@ -17,10 +17,18 @@ pub(crate) const STACK: Option<&str> = if cfg!(feature = "rustls-aws-lc-rs") {
     None
 };
 
+/// The SDK's HTTP client settings: its `User-Agent`, no redirects followed (the stack follows
+/// them itself, within the org only, each hop with its own credentials and DPoP proof; token
+/// requests included), and the compiled-in TLS.
+pub(crate) fn client_builder() -> Result<reqwest::ClientBuilder, ConfigError> {
+    let builder = reqwest::Client::builder()
+        .user_agent(concat!("okta-governance-rust/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none());
+    configure(builder)
+}
+
 /// `builder` with the compiled-in TLS configuration (unchanged without a TLS feature).
-pub(crate) fn configure(
-    builder: reqwest::ClientBuilder,
-) -> Result<reqwest::ClientBuilder, ConfigError> {
+fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, ConfigError> {
     #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc-rs"))]
     {
         use rustls_platform_verifier::BuilderVerifierExt as _;

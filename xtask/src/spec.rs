@@ -92,7 +92,54 @@ fn client_requirement(ext_manifest: &Path) -> Result<String> {
 /// (`MAJOR.MINOR.PATCH`; the client's carries the spec as build metadata) and it requires
 /// exactly that client, so a client release can never meet an ext crate built against another.
 pub fn check_lockstep() -> Result<()> {
-    lockstep_of(&client_manifest(), &ext_manifest())
+    lockstep_of(&client_manifest(), &ext_manifest())?;
+    simulator_lockstep(&ext_manifest(), &simulator_manifest())
+}
+
+fn simulator_manifest() -> PathBuf {
+    crate::workspace_root().join("governance-ext/simulator/Cargo.toml")
+}
+
+/// The simulator (`okta-governance-simulator`) is released with the SDK: the same version,
+/// and an exact requirement on it.
+fn simulator_lockstep(ext: &Path, simulator: &Path) -> Result<()> {
+    let core = core_version(&manifest_version(ext)?).to_string();
+    let version = manifest_version(simulator)?;
+    anyhow::ensure!(
+        version == core,
+        "okta-governance-simulator {version} and okta-governance {core} must have the same \
+         version (`cargo xtask spec pin` moves both)"
+    );
+    let manifest: toml::Table = fs::read_to_string(simulator)?.parse()?;
+    let requirement = manifest
+        .get("dependencies")
+        .and_then(|d| d.get("okta-governance"))
+        .and_then(|d| d.get("version"))
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    anyhow::ensure!(
+        requirement == format!("={core}"),
+        "okta-governance-simulator must require exactly okta-governance `={core}`, not \
+         `{requirement}`"
+    );
+    Ok(())
+}
+
+/// Moves the simulator to the SDK's `core` version, with its requirement.
+fn set_simulator_version(simulator: &Path, core: &str) -> Result<()> {
+    let old = format!("version = \"={}\"", manifest_version(simulator)?);
+    anyhow::ensure!(
+        fs::read_to_string(simulator)?.matches(&old).count() == 1,
+        "expected one `{old}` (the requirement on okta-governance) in {}",
+        simulator.display()
+    );
+    set_manifest_version(simulator, core)?;
+    let text = fs::read_to_string(simulator)?;
+    fs::write(
+        simulator,
+        text.replace(&old, &format!("version = \"={core}\"")),
+    )?;
+    Ok(())
 }
 
 fn lockstep_of(client: &Path, ext: &Path) -> Result<()> {
@@ -215,6 +262,8 @@ pub fn pin(path: &str, url: Option<&str>, label: Option<&str>, commit: Option<&s
             let next = crate::diff::bumped_version(&current, &verdict, &new.label)?;
             // Both crates move together: one version, both changelogs.
             set_lockstep_version(&client_manifest(), &ext_manifest(), &next)?;
+            set_simulator_version(&simulator_manifest(), core_version(&next))?;
+            check_lockstep()?;
             let root = crate::workspace_root();
             let changelog = root.join("governance-client/CHANGELOG.md");
             let text = fs::read_to_string(&changelog).unwrap_or_else(|_| "# Changelog\n".into());
@@ -317,6 +366,39 @@ mod tests {
             .replace("\"=0.2.0\"", "\"0.2\"");
         fs::write(&ext, loose).unwrap();
         assert!(lockstep_of(&client, &ext)
+            .unwrap_err()
+            .to_string()
+            .contains("exactly"));
+        fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn the_simulator_moves_with_the_sdk() {
+        let dir = std::env::temp_dir().join(format!("xtask-simulator-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let ext = dir.join("ext.toml");
+        let simulator = dir.join("simulator.toml");
+        fs::write(
+            &ext,
+            "[package]\nname = \"okta-governance\"\nversion = \"0.2.0\"\n",
+        )
+        .unwrap();
+        fs::write(
+            &simulator,
+            "[package]\nname = \"okta-governance-simulator\"\nversion = \"0.1.0\"\n\n[dependencies]\nokta-governance = { path = \"..\", version = \"=0.1.0\" }\n",
+        )
+        .unwrap();
+        assert!(simulator_lockstep(&ext, &simulator)
+            .unwrap_err()
+            .to_string()
+            .contains("same version"));
+        set_simulator_version(&simulator, "0.2.0").unwrap();
+        simulator_lockstep(&ext, &simulator).unwrap();
+        let loose = fs::read_to_string(&simulator)
+            .unwrap()
+            .replace("\"=0.2.0\"", "\"0.2\"");
+        fs::write(&simulator, loose).unwrap();
+        assert!(simulator_lockstep(&ext, &simulator)
             .unwrap_err()
             .to_string()
             .contains("exactly"));

@@ -29,8 +29,8 @@ use futures_util::TryStreamExt;
 use okta_governance::labels::{self, Color};
 use okta_governance::orn::Orn;
 use okta_governance::prelude::*;
-use okta_governance::simulator::Simulator;
 use okta_governance::{ConfigBuilder, Scopes};
+use okta_governance_simulator::Simulator;
 use tracing_subscriber::layer::SubscriberExt;
 
 /// The operations this flow calls: the token asks for their scopes and no others.

@@ -199,8 +199,11 @@ impl UserSignIn {
         }
         let http = match &self.http {
             Some(http) => http.clone(),
-            None => crate::Governance::http_client_builder()
-                .and_then(|builder| builder.build().map_err(crate::error::transport))
+            None => crate::tls::client_builder()
+                .map_err(|e| AuthError::Unreachable {
+                    source: crate::error::cause(e),
+                })?
+                .build()
                 .map_err(|e| AuthError::Unreachable {
                     source: crate::error::cause(e),
                 })?,

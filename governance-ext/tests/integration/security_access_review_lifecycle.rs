@@ -10,8 +10,8 @@ use okta_governance::auth::Credentials;
 use okta_governance::client::prelude::*;
 use okta_governance::client::types;
 use okta_governance::security_access_reviews::{AccessAction, SecurityAccessReviewHandle};
-use okta_governance::simulator::{Simulator, DEFAULT_REDIRECT_URI};
 use okta_governance::{AuthError, Config, Error, Governance, OrgUrl, Scopes};
+use okta_governance_simulator::{Simulator, DEFAULT_REDIRECT_URI};
 
 use types::SecurityAccessReviewAccessItemRemediationStatus as Status;
 use types::SecurityAccessReviewSubAccessItemType as SubType;

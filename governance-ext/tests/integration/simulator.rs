@@ -9,8 +9,8 @@ use okta_governance::client::prelude::*;
 use okta_governance::client::types;
 use okta_governance::labels::{self, Color, LabelError};
 use okta_governance::orn::{Orn, Partition};
-use okta_governance::simulator::Simulator;
 use okta_governance::{AuthError, DpopMode, Error, Scopes};
+use okta_governance_simulator::Simulator;
 use serde_json::json;
 
 fn orns(org: &Simulator) -> (Orn, Orn) {
@@ -870,7 +870,7 @@ async fn every_duration_setting_is_bounded_and_refused_with_its_name() {
     // The largest accepted lifetime works end to end: the token handler does its arithmetic
     // without overflow.
     let org = Simulator::builder()
-        .token_lifetime(okta_governance::simulator::MAX_TOKEN_LIFETIME)
+        .token_lifetime(okta_governance_simulator::MAX_TOKEN_LIFETIME)
         .start()
         .await
         .unwrap();

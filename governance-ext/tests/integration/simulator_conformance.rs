@@ -9,8 +9,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use okta_governance::simulator::Simulator;
 use okta_governance::Scopes;
+use okta_governance_simulator::Simulator;
 use serde_json::{json, Value};
 
 struct Proxy {

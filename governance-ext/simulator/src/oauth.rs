@@ -14,13 +14,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use okta_governance_client::Operation;
+use okta_governance::client::Operation;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-use super::state::{lock, CodeRec, RefreshRec, Shared};
-use super::wire::{okta_error, Caller};
-use crate::scopes::Scopes;
+use crate::state::{lock, CodeRec, RefreshRec, Shared};
+use crate::wire::{okta_error, Caller};
+use okta_governance::Scopes;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// How far a proof's `iat` may lie from the server's clock.
@@ -89,7 +89,7 @@ fn verify_proof(
         return Err("iat is too far from the server's clock".into());
     }
     if let Some(token) = access_token {
-        let ath = URL_SAFE_NO_PAD.encode(crate::crypto::sha256(token.as_bytes()));
+        let ath = URL_SAFE_NO_PAD.encode(crate::sha256(token.as_bytes()));
         if text("ath") != Some(ath.as_str()) {
             return Err("ath does not match the access token".into());
         }
@@ -102,7 +102,7 @@ fn verify_proof(
     let jti = text("jti").ok_or("no jti")?;
     // A proof is accepted while its `iat` is within PROOF_SKEW of the clock: its `jti` needs
     // remembering that long after it was first seen.
-    let forget_at = super::state::later(Duration::from_secs(PROOF_SKEW.saturating_mul(2)));
+    let forget_at = crate::state::later(Duration::from_secs(PROOF_SKEW.saturating_mul(2)));
     if !lock(&shared.auth).use_jti(format!("dpop:{jti}"), forget_at) {
         return Err("jti was already used".into());
     }
@@ -357,7 +357,7 @@ pub(crate) async fn authorize(
             "The simulated org signs in the user named by login_hint (a user id or login of its directory).",
         );
     };
-    let code = match super::wire::random_chars(43) {
+    let code = match crate::wire::random_chars(43) {
         Ok(code) => code,
         Err(error) => return refuse("server_error", &error.to_string()),
     };
@@ -411,7 +411,7 @@ fn user_grant(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, Strin
         }
         let verifier = field("code_verifier");
         if !(43..=128).contains(&verifier.len())
-            || URL_SAFE_NO_PAD.encode(crate::crypto::sha256(verifier.as_bytes())) != code.challenge
+            || URL_SAFE_NO_PAD.encode(crate::sha256(verifier.as_bytes())) != code.challenge
         {
             return invalid_grant(
                 "PKCE verification failed: the code_verifier does not match the code_challenge.",
@@ -433,7 +433,7 @@ fn user_grant(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, Strin
         (record.user, record.scopes)
     };
     let refresh = if scopes.contains("offline_access") {
-        let token = match super::wire::random_chars(48) {
+        let token = match crate::wire::random_chars(48) {
             Ok(token) => token,
             Err(error) => return server_error(error),
         };
@@ -443,7 +443,7 @@ fn user_grant(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, Strin
                 user: user.clone(),
                 scopes: scopes.clone(),
                 jkt: jkt.clone(),
-                expires: super::state::later(super::state::REFRESH_IDLE),
+                expires: crate::state::later(crate::state::REFRESH_IDLE),
             },
         );
         Some(token)
@@ -493,7 +493,7 @@ fn verify_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result
         .ok_or("The client_assertion has no jti.")?;
     // Remembered until the assertion expires (at most an hour, plus the leeway).
     let left = number("exp").saturating_sub(now_secs()).min(3600) + 60;
-    let forget_at = super::state::later(Duration::from_secs(left));
+    let forget_at = crate::state::later(Duration::from_secs(left));
     if !lock(&shared.auth).use_jti(format!("assertion:{jti}"), forget_at) {
         return Err("The client_assertion jti was already used.".into());
     }
@@ -545,7 +545,7 @@ pub(crate) fn authenticate(
                 ));
             }
             Ok(Caller {
-                subject: super::sim_id("00u", 999),
+                subject: crate::sim_id("00u", 999),
             })
         }
         "Bearer" | "DPoP" => {

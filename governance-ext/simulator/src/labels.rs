@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::state::{lock, LabelRec, Org, Shared, ValueRec, COLORS};
-use super::wire::{body, filter, invalid, json_response, limit, not_found, page, query, Reply};
-use crate::orn::Orn;
+use crate::state::{lock, LabelRec, Org, Shared, ValueRec, COLORS};
+use crate::wire::{body, filter, invalid, json_response, limit, not_found, page, query, Reply};
+use okta_governance::orn::Orn;
 
 /// Label values one resource may carry.
 pub(crate) const MAX_VALUES_PER_RESOURCE: usize = 10;

@@ -15,8 +15,8 @@ use chrono::{DateTime, Months, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::state::{lock, AccessRec, HistoryRec, Org, ReviewRec, Shared, SubAccessRec, Target};
-use super::wire::{
+use crate::state::{lock, AccessRec, HistoryRec, Org, ReviewRec, Shared, SubAccessRec, Target};
+use crate::wire::{
     body, filter, invalid, json_response, limit, new_id, not_found, okta_error, page, query,
     Caller, Reply,
 };
@@ -238,7 +238,7 @@ fn accesses_of(shared: &Shared) -> Vec<AccessRec> {
                     sub(
                         "ENTITLEMENT_VALUE",
                         "Profile: System Administrator",
-                        &super::sim_id("esp", 1),
+                        &crate::sim_id("esp", 1),
                         "HIGH",
                         &["REVOKE_ACCESS"],
                         "Full administrative access",
@@ -246,7 +246,7 @@ fn accesses_of(shared: &Shared) -> Vec<AccessRec> {
                     sub(
                         "ENTITLEMENT_BUNDLE",
                         "Sales Operations",
-                        &super::sim_id("enb", 1),
+                        &crate::sim_id("enb", 1),
                         "LOW",
                         &["REVOKE_ACCESS"],
                         "Reports and dashboards",
@@ -312,7 +312,7 @@ fn accesses_of(shared: &Shared) -> Vec<AccessRec> {
                 "MEDIUM" => 2,
                 _ => 3,
             };
-            sub.target.id = format!("sai{rank}{}", super::wire::unique_chars(16));
+            sub.target.id = format!("sai{rank}{}", crate::wire::unique_chars(16));
         }
         access.sub.sort_by(|a, b| a.target.id.cmp(&b.target.id));
     }
@@ -762,7 +762,7 @@ pub(crate) async fn principal(
 }
 
 /// A directory user as `principal-profile-enriched`.
-fn profile(user: &super::Entry) -> Value {
+fn profile(user: &crate::Entry) -> Value {
     let (first, last) = user.name.split_once(' ').unwrap_or((&user.name, ""));
     let login = user.login();
     json!({

@@ -12,12 +12,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use okta_governance_client::Operation;
+use okta_governance::client::Operation;
 use serde_json::{json, Value};
 
-use super::state::{lock, Shared, Window};
-use super::{labels, oauth, reviews};
-use crate::error::AuthError;
+use crate::state::{lock, Shared, Window};
+use crate::{labels, oauth, reviews};
+use okta_governance::AuthError;
 
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -25,7 +25,7 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 /// like every secret the crate makes.
 pub(crate) fn random_chars(n: usize) -> Result<String, AuthError> {
     let mut bytes = vec![0u8; n];
-    crate::secret::random_bytes(&mut bytes)?;
+    crate::random_bytes(&mut bytes)?;
     Ok(bytes
         .iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
@@ -314,7 +314,7 @@ pub(crate) struct Caller {
 fn operations() -> &'static HashMap<(String, String), &'static Operation> {
     static MAP: OnceLock<HashMap<(String, String), &'static Operation>> = OnceLock::new();
     MAP.get_or_init(|| {
-        okta_governance_client::operations::OPERATIONS
+        okta_governance::client::operations::OPERATIONS
             .iter()
             .map(|op| ((op.method.to_string(), shape(op.path)), *op))
             .collect()
@@ -545,7 +545,7 @@ mod tests {
         // Leaving the names out must not merge two operations.
         assert_eq!(
             operations().len(),
-            okta_governance_client::operations::OPERATIONS.len()
+            okta_governance::client::operations::OPERATIONS.len()
         );
     }
 

@@ -1,9 +1,15 @@
-//! A simulated OIG org on `127.0.0.1`, speaking the real wire protocol: for the quickstart, for
-//! this crate's own tests, and for yours (feature `simulator`).
+//! A simulated Okta Identity Governance org on `127.0.0.1`, speaking the real wire protocol:
+//! for the `okta-governance` SDK's quickstart and examples, for its tests, and for yours. Use it
+//! as a dev-dependency:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! okta-governance-simulator = "0.1"
+//! ```
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), okta_governance::Error> {
-//! use okta_governance::simulator::Simulator;
+//! use okta_governance_simulator::Simulator;
 //! let org = Simulator::start().await?;          // random port, predefined labels present
 //! let okta = org.governance()?;                  // private_key_jwt, like a service app
 //! let all = okta.labels().list().collect().await?;
@@ -31,6 +37,7 @@
 
 // Handlers stop early with the error response they send; it is large, and it is the cold path.
 #![allow(clippy::result_large_err)]
+#![deny(missing_docs)]
 
 mod labels;
 mod oauth;
@@ -41,15 +48,50 @@ mod wire;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::SigningKey;
-use crate::config::ConfigBuilder;
-use crate::error::Error;
-use crate::orn::{Orn, Partition};
-use crate::scopes::Scopes;
-use crate::secret::Secret;
-use crate::{Config, Governance};
+use sha2::Digest as _;
+
+use okta_governance::orn::{Orn, Partition};
+use okta_governance::ConfigBuilder;
+use okta_governance::Error;
+use okta_governance::Scopes;
+use okta_governance::Secret;
+use okta_governance::SigningKey;
+use okta_governance::{Config, Governance};
 
 pub use state::Stats;
+
+/// [`Error::InvalidInput`] for a simulator setting out of range.
+fn invalid(field: impl Into<String>, value: Option<String>, limit: impl Into<String>) -> Error {
+    Error::InvalidInput {
+        field: field.into(),
+        value: value
+            .as_deref()
+            .map(okta_governance::client::error::redacted),
+        limit: limit.into(),
+    }
+}
+
+/// [`Error::Transport`]: the org's socket could not be set up.
+fn transport(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::Transport {
+        source: source.into(),
+    }
+}
+
+/// SHA-256 of `data` (PKCE challenges, DPoP `ath`).
+fn sha256(data: &[u8]) -> Vec<u8> {
+    sha2::Sha256::digest(data).to_vec()
+}
+
+/// Fills `buf` from the operating system's random source (tokens, codes, nonces).
+fn random_bytes(buf: &mut [u8]) -> Result<(), okta_governance::AuthError> {
+    getrandom::fill(buf).map_err(|_| okta_governance::AuthError::Signing {
+        what: "random value",
+        source: std::sync::Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(
+            "the system random source is unavailable",
+        )),
+    })
+}
 
 /// One entry of the simulated directory: an app, a group or a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,21 +308,21 @@ impl SimulatorBuilder {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !name_ok {
-            return Err(crate::error::invalid(
+            return Err(crate::invalid(
                 "org_name",
                 Some(self.org_name.clone()),
                 "1-63 lower-case letters, digits or `-`",
             ));
         }
         if self.limit == 0 {
-            return Err(crate::error::invalid(
+            return Err(crate::invalid(
                 "rate_limit.requests",
                 Some("0".into()),
                 "at least 1 request per window",
             ));
         }
         if self.window.is_zero() || self.window.subsec_nanos() != 0 {
-            return Err(crate::error::invalid(
+            return Err(crate::invalid(
                 "rate_limit.window",
                 Some(format!("{:?}", self.window)),
                 "whole seconds, at least 1 (X-Rate-Limit-Reset has one-second resolution)",
@@ -291,7 +333,7 @@ impl SimulatorBuilder {
                 matches!(u.scheme(), "http" | "https") && u.fragment().is_none() && u.has_host()
             });
             if !usable {
-                return Err(crate::error::invalid(
+                return Err(crate::invalid(
                     "redirect_uri",
                     Some(uri.chars().take(200).collect()),
                     "an absolute http or https URL without a fragment",
@@ -322,7 +364,7 @@ impl SimulatorBuilder {
         ];
         for (field, value, min, max) in bounded {
             if value < min || value > max {
-                return Err(crate::error::invalid(
+                return Err(crate::invalid(
                     field,
                     Some(format!("{value:?}")),
                     format!("from {min:?} to {max:?}"),
@@ -341,14 +383,17 @@ impl SimulatorBuilder {
         self.validate()?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
-            .map_err(crate::error::transport)?;
-        let address = listener.local_addr().map_err(crate::error::transport)?;
+            .map_err(crate::transport)?;
+        let address = listener.local_addr().map_err(crate::transport)?;
         let url = format!("http://{address}");
         let key = SigningKey::generate_es256()?;
         let key_id = "sim-key-1".to_string();
-        let jwk = serde_json::to_value(key.jwk(Some(&key_id)))
-            .and_then(serde_json::from_value)
-            .map_err(crate::error::transport)?;
+        let jwk = key.public_jwk(Some(&key_id)).and_then(|text| {
+            serde_json::from_str(&text).map_err(|e| okta_governance::ConfigError::Invalid {
+                field: "simulator key",
+                reason: e.to_string(),
+            })
+        })?;
         let client_id = sim_id("0oa", 900);
         let user_app_id = sim_id("0oa", 901);
         let api_token = Secret::new(format!("00{}", wire::random_chars(40)?));
@@ -480,7 +525,7 @@ impl Simulator {
     /// change scopes, DPoP or retries before building.
     pub fn config(&self) -> ConfigBuilder {
         Config::builder().org_url(self.url.clone()).private_key(
-            crate::PrivateKeyJwt::new(self.client_id.clone(), self.key.clone())
+            okta_governance::PrivateKeyJwt::new(self.client_id.clone(), self.key.clone())
                 .with_key_id(self.key_id.clone()),
         )
     }
@@ -504,7 +549,7 @@ impl Simulator {
     /// reviewers).
     pub fn issue_user_token(&self, user_id: &str, scopes: &Scopes) -> Result<Secret, Error> {
         if self.directory().user(user_id).is_none() {
-            return Err(crate::error::invalid(
+            return Err(crate::invalid(
                 "user_id",
                 Some(user_id.to_string()),
                 "must be a user of the simulated directory",

@@ -9,12 +9,12 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::jwk::Jwk;
 use serde_json::{json, Value};
 
-use super::wire::{new_id, random_chars};
-use super::Directory;
-use crate::error::{AuthError, Error};
-use crate::orn::Orn;
-use crate::scopes::Scopes;
-use crate::secret::Secret;
+use crate::wire::{new_id, random_chars};
+use crate::Directory;
+use okta_governance::orn::Orn;
+use okta_governance::Scopes;
+use okta_governance::Secret;
+use okta_governance::{AuthError, Error};
 
 /// The registered service app.
 pub(crate) struct ClientApp {
@@ -343,14 +343,14 @@ impl Shared {
         let org = Org {
             labels: vec![
                 predefined(
-                    &super::sim_id("lbc", 1),
-                    &super::sim_id("lbl", 1),
+                    &crate::sim_id("lbc", 1),
+                    &crate::sim_id("lbl", 1),
                     "Crown Jewel",
                     "green",
                 ),
                 predefined(
-                    &super::sim_id("lbc", 2),
-                    &super::sim_id("lbl", 2),
+                    &crate::sim_id("lbc", 2),
+                    &crate::sim_id("lbl", 2),
                     "Privileged",
                     "red",
                 ),
@@ -403,7 +403,7 @@ impl Shared {
     ) -> Result<(), Error> {
         let mut org = lock(&self.org);
         if org.value(value_id).is_none() {
-            return Err(crate::error::invalid(
+            return Err(crate::invalid(
                 "value_id",
                 Some(value_id.into()),
                 "must be the id of an existing label value",
@@ -411,8 +411,8 @@ impl Shared {
         }
         for orn in orns {
             let orn = orn.to_string();
-            if org.carried_after(&orn, [value_id]) > super::labels::MAX_VALUES_PER_RESOURCE {
-                return Err(crate::error::invalid(
+            if org.carried_after(&orn, [value_id]) > crate::labels::MAX_VALUES_PER_RESOURCE {
+                return Err(crate::invalid(
                     "resourceOrns",
                     Some(orn),
                     "a resource carries at most 10 label values",
