@@ -30,8 +30,12 @@ use okta_governance::paginate::{PageBounds, Paginate};
 use okta_governance::{AuthError, Config, DpopMode, Error, Governance, RetryConfig, SigningKey};
 use proptest::prelude::RngExt;
 use proptest::test_runner::{RngAlgorithm, TestRng};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+
+#[path = "common/raw_http.rs"]
+mod raw_http;
+use raw_http::{read_request, response, RawRequest};
 
 const TEAMS: &str = "/governance/api/v1/teams";
 const ASSIGN: &str = "/governance/api/v1/resource-labels/assign";
@@ -131,42 +135,6 @@ async fn start_org(seed: u64) -> Org {
     Org { url, ledger }
 }
 
-/// Reads one request (head and `Content-Length` body): (method, target, headers, body).
-async fn read_request(socket: &mut TcpStream) -> Option<(String, String, String, String)> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at;
-        }
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 || buf.len() > 64 * 1024 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    while buf.len() < head_end + 4 + length {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = String::from_utf8_lossy(&buf[head_end + 4..]).to_string();
-    let mut line = head.lines().next()?.split(' ');
-    let (method, target) = (line.next()?.to_string(), line.next()?.to_string());
-    Some((method, target, head, body))
-}
-
 fn pick(rng: &mut TestRng, table: &[(u32, Fault)]) -> Fault {
     let total: u32 = table.iter().map(|(w, _)| w).sum();
     let mut roll = rng.random_range(0..total);
@@ -204,7 +172,13 @@ const TOKEN_FAULTS: &[(u32, Fault)] = &[
 ];
 
 async fn serve(mut socket: TcpStream, mut rng: TestRng, ledger: Arc<Ledger>, org: String) {
-    let Some((method, target, head, body)) = read_request(&mut socket).await else {
+    let Some(RawRequest {
+        method,
+        target,
+        head,
+        body,
+    }) = read_request(&mut socket).await
+    else {
         return;
     };
     ledger.requests.fetch_add(1, Ordering::Relaxed);
@@ -331,19 +305,6 @@ fn ok_headers() -> Vec<(&'static str, String)> {
         ("x-rate-limit-remaining", "9999".into()),
         ("x-rate-limit-reset", (now + 60).to_string()),
     ]
-}
-
-fn response(status: u16, headers: &[(&str, String)], body: &str) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\ncontent-type: application/json\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.push_str(body);
-    out.into_bytes()
 }
 
 /// The page of teams the `after` cursor (a team id) asks for.

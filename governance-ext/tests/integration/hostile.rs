@@ -21,19 +21,17 @@ use okta_governance::{
 };
 use proptest::prelude::*;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
+
+use crate::raw_http::{read_request, response, RawRequest};
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // ---------------------------------------------------------------------------------------------
 // A raw HTTP server.
 
-/// One request as it arrived: the request line's target and the headers, unparsed.
-#[derive(Debug, Clone)]
-struct Seen {
-    target: String,
-    head: String,
-}
+/// One request as it arrived.
+type Seen = RawRequest;
 
 type Handler = Arc<dyn Fn(Seen) -> BoxFuture<'static, Vec<u8>> + Send + Sync>;
 
@@ -53,39 +51,10 @@ impl RawServer {
                 let handler = handler.clone();
                 let record = record.clone();
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    let head_end = loop {
-                        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break at;
-                        }
-                        match socket.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
+                    let Some(raw) = read_request(&mut socket).await else {
+                        return;
                     };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            let (name, value) = l.split_once(':')?;
-                            name.eq_ignore_ascii_case("content-length")
-                                .then(|| value.trim().parse().ok())?
-                        })
-                        .unwrap_or(0);
-                    while buf.len() < head_end + 4 + length {
-                        match socket.read(&mut chunk).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let target = head
-                        .lines()
-                        .next()
-                        .and_then(|l| l.split(' ').nth(1))
-                        .unwrap_or_default()
-                        .to_string();
-                    let request = Seen { target, head };
+                    let request = raw;
                     record.lock().unwrap().push(request.clone());
                     let response = handler(request).await;
                     let _ = socket.write_all(&response).await;
@@ -99,17 +68,6 @@ impl RawServer {
     fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
-}
-
-/// An HTTP/1.1 response with `headers` and a JSON or text `body`.
-fn response(status: u16, headers: &[(&str, String)], body: &str) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\ncontent-type: application/json\r\n", body.len());
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.push_str(body);
-    out.into_bytes()
 }
 
 fn handler<F>(f: F) -> Handler
@@ -1057,6 +1015,12 @@ async fn user_refreshes_report_the_servers_status_and_are_paced() {
     );
     let form = &refused.seen()[0];
     assert!(form.target.ends_with("/oauth2/v1/token"), "{form:?}");
+    assert_eq!(form.method, "POST");
+    assert!(
+        form.body.contains("grant_type=refresh_token") && form.body.contains("client_id=0oa1"),
+        "{}",
+        form.body
+    );
 
     // A budget of zero left until a reset 2-3 s away: the second refresh waits for it.
     let now_secs = || {

@@ -5,6 +5,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../common/raw_http.rs"]
+mod raw_http;
 
 mod auth_oidc;
 mod callback_listener;
