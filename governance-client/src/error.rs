@@ -417,12 +417,13 @@ pub enum AuthError {
     #[error("the server kept demanding a new DPoP nonce")]
     NonceLoop,
     /// The access token lacks a scope the operation requires.
-    #[error("operation {operation} needs scope {scopes} (the token was refused with 403 insufficient_scope)")]
+    #[error("operation {operation} needs scope {} (the token was refused with 403 insufficient_scope)", scopes.join(" "))]
     MissingScope {
         /// Operation id.
         operation: &'static str,
-        /// Required scopes, space separated.
-        scopes: String,
+        /// The scopes the operation requires (its `Operation::scopes`; empty when the
+        /// operation is not known).
+        scopes: &'static [&'static str],
     },
     /// The request was refused with 401 even after a fresh token.
     #[error("the org refused the credentials (401): {0}")]
@@ -503,26 +504,37 @@ pub enum SecurityAccessReviewError {
         id: String,
     },
     /// The review did not become active within the deadline given.
+    #[cfg(any(
+        feature = "my-security-access-reviews",
+        feature = "security-access-reviews"
+    ))]
     #[error("security access review {id} was still {status} after {} s", waited.as_secs())]
     NotActiveYet {
         /// The review's id.
         id: String,
         /// Its last status.
-        status: String,
+        status: crate::types::SecurityAccessReviewStatus,
         /// How long the caller waited.
         waited: Duration,
     },
     /// An access does not support the action asked for; nothing was sent.
-    #[error("access {access_id} ({access}) does not support {action}; it supports: {}", if supported.is_empty() { "no action".to_string() } else { supported.join(", ") })]
+    #[cfg(any(
+        feature = "my-security-access-reviews",
+        feature = "security-access-reviews"
+    ))]
+    #[error(
+        "access {access_id} ({access}) does not support {action}; it supports: {}",
+        supported_list(supported)
+    )]
     ActionNotSupported {
         /// The access's id.
         access_id: String,
         /// The access's name.
         access: String,
         /// The action asked for.
-        action: String,
+        action: crate::types::SecurityAccessReviewAccessItemSupportedAction,
         /// The actions the access lists.
-        supported: Vec<String>,
+        supported: Vec<crate::types::SecurityAccessReviewAccessItemSupportedAction>,
     },
     /// Remediation of some accesses was still in progress at the deadline.
     #[error("remediation of {} access(es) of review {id} still in progress after {} s", in_progress.len(), waited.as_secs())]
@@ -534,6 +546,24 @@ pub enum SecurityAccessReviewError {
         /// How long the caller waited.
         waited: Duration,
     },
+}
+
+/// The actions an access supports, for `Display`.
+#[cfg(any(
+    feature = "my-security-access-reviews",
+    feature = "security-access-reviews"
+))]
+fn supported_list(
+    supported: &[crate::types::SecurityAccessReviewAccessItemSupportedAction],
+) -> String {
+    if supported.is_empty() {
+        return "no action".to_string();
+    }
+    supported
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A value for `Display`: at most 64 characters.

@@ -246,6 +246,17 @@ impl fmt::Display for Orn {
     }
 }
 
+/// An ORN the org sent (a resource label's `orn`), parsed: the same checks as
+/// [`str::parse`], and an [`OrnError`] naming the part that does not fit.
+#[cfg(feature = "labels")]
+impl TryFrom<&crate::client::types::ResourceOrn> for Orn {
+    type Error = OrnError;
+
+    fn try_from(orn: &crate::client::types::ResourceOrn) -> Result<Self, OrnError> {
+        orn.as_str().parse()
+    }
+}
+
 impl FromStr for Orn {
     type Err = OrnError;
 
@@ -350,6 +361,17 @@ impl<'de> serde::Deserialize<'de> for Orn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "labels")]
+    #[test]
+    fn an_orn_from_the_org_parses_or_names_its_fault() {
+        use crate::client::types::ResourceOrn;
+        let good = ResourceOrn("orn:okta:idp:00o1:apps:slack:0oa1".into());
+        assert_eq!(Orn::try_from(&good).unwrap().to_string(), good.0);
+        let bad = ResourceOrn("urn:okta:idp:00o1:apps:slack:0oa1".into());
+        let error = Orn::try_from(&bad).unwrap_err();
+        assert!(error.to_string().contains("prefix"), "{error}");
+    }
 
     #[test]
     fn every_kind_round_trips_in_both_partitions() {

@@ -464,8 +464,8 @@ impl StackTransport {
                 Next::Refresh
             }
             403 if challenges.insufficient_scope => {
-                let operation = call.operation.map(|op| (op.id, op.scopes.join(" ")));
-                let (operation, scopes) = operation.unwrap_or(("unknown", String::new()));
+                let operation = call.operation.map(|op| (op.id, op.scopes));
+                let (operation, scopes) = operation.unwrap_or(("unknown", &[]));
                 Next::Done(Err(AuthError::MissingScope { operation, scopes }.into()))
             }
             429 => {

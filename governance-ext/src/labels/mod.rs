@@ -77,6 +77,12 @@ pub enum Color {
     Gray,
 }
 
+impl std::fmt::Display for Color {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Color {
     /// The API's spelling.
     pub fn as_str(self) -> &'static str {
@@ -91,6 +97,37 @@ impl Color {
             Color::Beige => "beige",
             Color::Gray => "gray",
         }
+    }
+
+    /// The colour the API spells `name` (`"red"`, any case), if it is one of these.
+    pub fn from_api(name: &str) -> Option<Self> {
+        [
+            Color::Red,
+            Color::Orange,
+            Color::Yellow,
+            Color::Green,
+            Color::Blue,
+            Color::Purple,
+            Color::Teal,
+            Color::Beige,
+            Color::Gray,
+        ]
+        .into_iter()
+        .find(|color| color.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// The background colour of a label value, as the org returned it: `None` when it has
+    /// none, or one this version does not know (Okta may add colours).
+    pub fn of(value: &types::LabelValue) -> Option<Self> {
+        let name = value
+            .metadata
+            .as_ref()?
+            .additional_properties
+            .as_ref()?
+            .background_color
+            .as_ref()?
+            .as_str()?;
+        Self::from_api(name)
     }
 
     fn metadata(self) -> Result<types::LabelMetadata, Error> {
@@ -260,7 +297,7 @@ impl Labels {
             let mut orns: Vec<Orn> = Vec::new();
             for holder in &holders {
                 if let Some(orn) = &holder.orn {
-                    orns.push(orn.as_str().parse()?);
+                    orns.push(Orn::try_from(orn)?);
                 }
             }
             let part = self
@@ -334,6 +371,31 @@ impl Labels {
 mod tests {
     use super::update::{pointer_token, Change};
     use super::*;
+
+    #[test]
+    fn a_value_colour_reads_back_as_a_color() {
+        for color in [Color::Red, Color::Teal, Color::Gray] {
+            let value: types::LabelValue = serde_json::from_value(serde_json::json!({
+                "labelValueId": "lbl0123456789abcdefg", "name": "High",
+                "metadata": {"additionalProperties": {"backgroundColor": color.as_str().to_uppercase()}}
+            }))
+            .unwrap();
+            assert_eq!(Color::of(&value), Some(color));
+            assert_eq!(color.to_string(), color.as_str());
+        }
+        for metadata in [
+            serde_json::json!(null),
+            serde_json::json!({}),
+            serde_json::json!({"additionalProperties": {"backgroundColor": "ultraviolet"}}),
+            serde_json::json!({"additionalProperties": {"backgroundColor": 7}}),
+        ] {
+            let value: types::LabelValue = serde_json::from_value(serde_json::json!({
+                "labelValueId": "lbl0123456789abcdefg", "name": "High", "metadata": metadata
+            }))
+            .unwrap();
+            assert_eq!(Color::of(&value), None);
+        }
+    }
     use crate::dedup::unique;
 
     fn id(text: &str) -> types::LabelValueId {

@@ -141,13 +141,20 @@ impl SecurityAccessReviewHandle {
             .await
     }
 
-    /// The sub-accesses of one access (its groups, entitlements, …), streamed.
-    pub fn sub_accesses(&self, access_id: &str) -> List<types::SecurityAccessReviewSubAccessItem> {
+    /// The sub-accesses of one access (its groups, entitlements, …), streamed. The access is
+    /// named by its generated id (`item.id`) or its text.
+    pub fn sub_accesses(
+        &self,
+        access_id: impl AccessIdLike,
+    ) -> List<types::SecurityAccessReviewSubAccessItem> {
         owned_list!(
             self,
             list_security_access_review_sub_accesses,
             list_my_security_access_review_sub_accesses,
-            [id = self.id.clone(), access = access_id.to_string()],
+            [
+                id = self.id.clone(),
+                access = access_id.id_str().to_string()
+            ],
             |b| b
                 .security_access_review_id(id)
                 .security_access_review_access_id(access)

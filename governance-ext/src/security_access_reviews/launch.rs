@@ -342,7 +342,7 @@ mod tests {
         assert_eq!(polls, [0, 1, 3, 7, 15, 30, 45, 60]);
         assert!(
             matches!(&error, Error::SecurityAccessReview(SecurityAccessReviewError::NotActiveYet { status, waited, .. })
-                if status == "PENDING" && *waited == Duration::from_secs(60)),
+                if *status == types::SecurityAccessReviewStatus::Pending && *waited == Duration::from_secs(60)),
             "{error:?}"
         );
 

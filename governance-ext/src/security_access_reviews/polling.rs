@@ -70,7 +70,7 @@ where
         |status, waited| {
             SecurityAccessReviewError::NotActiveYet {
                 id: id.to_string(),
-                status: status.to_string(),
+                status,
                 waited,
             }
             .into()

@@ -18,8 +18,8 @@ pub(super) fn check_supported<T: AccessTarget + ?Sized>(
     Err(SecurityAccessReviewError::ActionNotSupported {
         access_id: access.target_id().to_string(),
         access: access.target_name().to_string(),
-        action: action.to_string(),
-        supported: supported.iter().map(ToString::to_string).collect(),
+        action: action.clone(),
+        supported: supported.to_vec(),
     }
     .into())
 }

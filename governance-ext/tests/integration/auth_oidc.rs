@@ -365,7 +365,7 @@ async fn scope_errors_are_typed() {
     match Governance::new(config).unwrap().list_labels().send().await {
         Err(Error::Auth(AuthError::MissingScope { operation, scopes })) => {
             assert_eq!(operation, "listLabels");
-            assert_eq!(scopes, "okta.governance.labels.read");
+            assert_eq!(scopes, ["okta.governance.labels.read"]);
         }
         other => panic!("expected MissingScope, got {other:?}"),
     }

@@ -134,7 +134,7 @@ async fn an_error_review_is_a_typed_error_and_a_deadline_stops_polling() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::SecurityAccessReview(SecurityAccessReviewError::NotActiveYet { id, status, .. }) if id == ID && status == "PENDING"),
+        matches!(&error, Error::SecurityAccessReview(SecurityAccessReviewError::NotActiveYet { id, status, .. }) if id == ID && *status == okta_governance::client::types::SecurityAccessReviewStatus::Pending),
         "{error:?}"
     );
     assert_eq!(
@@ -278,7 +278,7 @@ async fn acting_on_selected_accesses_refuses_unsupported_actions_before_sending(
         if let Err(error) = &outcome.result {
             assert!(
                 matches!(&**error, Error::SecurityAccessReview(SecurityAccessReviewError::ActionNotSupported { access_id, supported, .. })
-                    if access_id == SLACK && supported == &["FLAG_FOR_MANUAL_REMEDIATION"]),
+                    if access_id == SLACK && supported == &[okta_governance::client::types::SecurityAccessReviewAccessItemSupportedAction::FlagForManualRemediation]),
                 "{error:?}"
             );
             assert!(error.to_string().contains("Slack"), "{error}");

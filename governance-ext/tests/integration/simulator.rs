@@ -201,7 +201,7 @@ async fn scopes_are_checked_at_the_token_endpoint_and_per_operation() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::Auth(AuthError::MissingScope { operation: "createLabel", scopes }) if scopes == "okta.governance.labels.manage"),
+        matches!(&error, Error::Auth(AuthError::MissingScope { operation: "createLabel", scopes }) if scopes == &["okta.governance.labels.manage"]),
         "{error}"
     );
 }
