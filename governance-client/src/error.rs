@@ -98,6 +98,9 @@ pub enum Error {
     /// A security access review flow cannot go on (see [`SecurityAccessReviewError`]).
     #[error(transparent)]
     SecurityAccessReview(#[from] SecurityAccessReviewError),
+    /// An access-certification campaign flow cannot go on (see [`CampaignError`]).
+    #[error(transparent)]
+    Campaign(#[from] CampaignError),
     /// Still rate limited after the allowed retries (or the reset lies past the deadline).
     #[error("rate limited by Okta after {retries} retries{}", reset_in.map(|r| format!("; the window resets in {} s", r.as_secs())).unwrap_or_default())]
     RateLimited {
@@ -543,6 +546,51 @@ pub enum SecurityAccessReviewError {
         id: String,
         /// The accesses still `IN_PROGRESS`.
         in_progress: Vec<String>,
+        /// How long the caller waited.
+        waited: Duration,
+    },
+}
+
+/// An access-certification campaign flow that cannot go on for a reason of the campaign's
+/// state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CampaignError {
+    /// The campaign reached the `ERROR` state (Okta could not launch it).
+    #[error("campaign {id} failed to launch (status ERROR)")]
+    Failed {
+        /// The campaign's id.
+        id: String,
+    },
+    /// The campaign did not reach the status waited for within the deadline.
+    #[cfg(feature = "campaigns")]
+    #[error("campaign {id} was still {status} after {} s (waiting for {wanted})", waited.as_secs())]
+    NotYet {
+        /// The campaign's id.
+        id: String,
+        /// Its last status.
+        status: crate::types::CampaignStatus,
+        /// The status waited for.
+        wanted: crate::types::CampaignStatus,
+        /// How long the caller waited.
+        waited: Duration,
+    },
+    /// Only a campaign that never launched (`SCHEDULED`) can be deleted; nothing was sent.
+    #[cfg(feature = "campaigns")]
+    #[error("campaign {id} is {status}: only a campaign that never launched can be deleted")]
+    Launched {
+        /// The campaign's id.
+        id: String,
+        /// Its status.
+        status: crate::types::CampaignStatus,
+    },
+    /// Remediation of some reviews was still open at the deadline.
+    #[error("remediation of {} review(s) of campaign {id} still open after {} s", open.len(), waited.as_secs())]
+    RemediationPending {
+        /// The campaign's id.
+        id: String,
+        /// The reviews whose remediation is still `OPEN`.
+        open: Vec<String>,
         /// How long the caller waited.
         waited: Duration,
     },

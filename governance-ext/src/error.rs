@@ -13,7 +13,8 @@
 //! [`Error::is_auth`], [`Error::retry_after`], [`Error::invalid_field`].
 
 pub use okta_governance_client::error::{
-    ApiError, AuthError, Cause, ConfigError, Error, LabelError, SecurityAccessReviewError,
+    ApiError, AuthError, CampaignError, Cause, ConfigError, Error, LabelError,
+    SecurityAccessReviewError,
 };
 
 /// A [`Cause`] from an error or a message.
@@ -48,7 +49,8 @@ pub(crate) fn transport(source: impl Into<Box<dyn std::error::Error + Send + Syn
 #[cfg(any(
     feature = "labels",
     feature = "security-access-reviews",
-    feature = "my-security-access-reviews"
+    feature = "my-security-access-reviews",
+    all(feature = "campaigns", feature = "reviews")
 ))]
 pub(crate) fn typed<T: TryFrom<String>>(field: &'static str, value: &str) -> Result<T, Error>
 where
@@ -61,7 +63,11 @@ where
 /// A generated type from its `types::builder` builder (the way to construct generated types:
 /// they are `#[non_exhaustive]`), or [`Error::InvalidInput`] naming `field` with what the
 /// builder refused.
-#[cfg(any(feature = "labels", feature = "security-access-reviews"))]
+#[cfg(any(
+    feature = "labels",
+    feature = "security-access-reviews",
+    all(feature = "campaigns", feature = "reviews")
+))]
 pub(crate) fn built<T, B>(field: &'static str, builder: B) -> Result<T, Error>
 where
     T: TryFrom<B>,

@@ -97,6 +97,59 @@ filter_type!(
     "A filter for the security-access-review lists."
 );
 
+filter_type!(CampaignFilter, "A filter for `listCampaigns`.");
+filter_type!(
+    ReviewFilter,
+    "A filter for a campaign's reviews (`listReviews`; the campaign is added by the handle)."
+);
+
+impl CampaignFilter {
+    /// Campaigns named `name` (`name eq "…"`).
+    pub fn name(name: &str) -> Self {
+        Self::term(format!("name eq {}", quote(name)))
+    }
+
+    /// Campaigns in a status (`status eq "ACTIVE"`).
+    #[cfg(feature = "campaigns")]
+    pub fn status(status: okta_governance_client::types::CampaignStatus) -> Self {
+        Self::term(format!("status eq {}", quote(&status.to_string())))
+    }
+}
+
+impl ReviewFilter {
+    /// The reviews of one campaign (`campaignId eq "…"`).
+    pub fn campaign(id: &str) -> Self {
+        Self::term(format!("campaignId eq {}", quote(id)))
+    }
+
+    /// Reviews with a decision (`decision eq "UNREVIEWED"`, `"APPROVE"`, `"REVOKE"`).
+    #[cfg(feature = "reviews")]
+    pub fn decision(decision: okta_governance_client::types::Decision) -> Self {
+        Self::term(format!("decision eq {}", quote(&decision.to_string())))
+    }
+
+    /// Reviews assigned to one reviewer (`reviewerId eq "…"`).
+    pub fn reviewer(user_id: &str) -> Self {
+        Self::term(format!("reviewerId eq {}", quote(user_id)))
+    }
+
+    /// Reviews of one principal (`principalId eq "…"`).
+    pub fn principal(user_id: &str) -> Self {
+        Self::term(format!("principalId eq {}", quote(user_id)))
+    }
+
+    /// Reviews at one reviewer level of a multi-level campaign (`reviewerLevel eq "FIRST"`).
+    #[cfg(feature = "reviews")]
+    pub fn reviewer_level(level: okta_governance_client::types::ReviewerLevelType) -> Self {
+        Self::term(format!("reviewerLevel eq {}", quote(&level.to_string())))
+    }
+
+    /// Reviews of one resource (`resourceId eq "…"`).
+    pub fn resource(resource_id: &str) -> Self {
+        Self::term(format!("resourceId eq {}", quote(resource_id)))
+    }
+}
+
 impl LabelFilter {
     /// Labels with a value whose name starts with `prefix` (`values.name sw "…"`).
     pub fn name_starts_with(prefix: &str) -> Self {

@@ -7,9 +7,13 @@ mod body;
 #[cfg(any(
     feature = "labels",
     feature = "security-access-reviews",
-    feature = "my-security-access-reviews"
+    feature = "my-security-access-reviews",
+    all(feature = "campaigns", feature = "reviews")
 ))]
 pub mod bulk;
+#[cfg(all(feature = "campaigns", feature = "reviews"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "campaigns", feature = "reviews"))))]
+pub mod campaigns;
 pub mod config;
 mod crypto;
 #[cfg(any(feature = "labels", feature = "security-access-reviews"))]
@@ -23,6 +27,12 @@ pub mod labels;
 pub mod org;
 pub mod orn;
 pub mod paginate;
+#[cfg(any(
+    all(feature = "campaigns", feature = "reviews"),
+    feature = "security-access-reviews",
+    feature = "my-security-access-reviews"
+))]
+mod polling;
 pub mod prelude;
 pub mod retry;
 pub mod scopes;

@@ -465,6 +465,8 @@ pub fn check_all(build: bool) -> Result<()> {
     // admin feature.
     cargo("check", sdk, Some(&with("my-security-access-reviews")))?;
     cargo("check", sdk, Some(&with(LEAN)))?;
+    // The campaign flow: both tags it calls.
+    cargo("check", sdk, Some(&with("campaigns,reviews")))?;
     // The other backends: aws-lc-rs for signing and TLS, and no TLS of the SDK's own.
     cargo(
         "check",

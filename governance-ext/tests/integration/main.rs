@@ -10,6 +10,7 @@ mod raw_http;
 
 mod auth_oidc;
 mod callback_listener;
+mod campaigns;
 mod conformance;
 mod errors;
 mod hostile;
