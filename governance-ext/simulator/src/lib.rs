@@ -29,6 +29,8 @@
 //! | labels | predefined `Crown Jewel` and `Privileged`; ≤ 10 custom keys, ≤ 10 values per key, names 1-50 characters, unique case-insensitively; PATCH operations; delete only when unassigned |
 //! | resource labels | assign / unassign (1-10 ORNs × 1-10 values, ≤ 10 values per resource), list with `orn` / `labelValueId` / `resourceType eq` filters and `after` paging |
 //! | security access reviews | create answers 202 `PENDING`, `ACTIVE` after a configurable delay; get, list, stats, principal, history (paged, each action and comment with who did it), review actions listed and taken (`CLOSE_REVIEW`, `RESTORE_ALL_ACCESS`, which brings revoked accesses back through `IN_PROGRESS`); per principal one access per app, each with `supportedActions`, `manualRemediationTypes`, `subAccessTypes`, sub-accesses (a group, an entitlement value, an entitlement bundle; paged by priority, `name` / `resourceType` filters) and anomalies (usage history, assignment method, past decisions); actions on accesses and sub-accesses answered 202, revokes and restores `IN_PROGRESS` until done after a configurable delay, flags `PENDING_MANUAL_*` at once; comments |
+//! | campaigns | create (the body kept as sent), list (`name eq`, `status eq`), get, delete (only `SCHEDULED`; else 409); launch answers 202 with `Location` and creates one review per user and target resource, assigned to the `USER` reviewer (the fallback reviewer for the reviewer's own), `LAUNCHING` then `ACTIVE` after the review activation delay; end answers 202, `COMPLETED`, and remediates revoked (and, with `noResponse: DENY`, unanswered) reviews unless `skipRemediation` |
+//! | campaign reviews | list (`campaignId`, `reviewerId`, `principalId`, `resourceId`, `decision`, `reviewerLevel` with `eq`, joined by `and`), get (with the reviewer's note), reassign (1-50 reviews of an active campaign, a note of 1-300 characters); decisions come from [`Simulator::decide`], as the public API has no operation for them |
 //! | reviewer's side | the same operations under `/my/security-access-reviews`, answered only to the review's reviewers (a user token whose subject is one of them), everyone else Okta's 403 E0000006 |
 //! | everywhere | `X-Okta-Request-Id`, Okta error bodies, `Link` and `_links.next` pointing at the `-admin` host |
 //!
@@ -39,6 +41,7 @@
 #![allow(clippy::result_large_err)]
 #![deny(missing_docs)]
 
+mod campaigns;
 mod labels;
 mod oauth;
 mod reviews;
@@ -59,6 +62,30 @@ use okta_governance::SigningKey;
 use okta_governance::{Config, Governance};
 
 pub use state::Stats;
+
+/// A reviewer's decision, for [`Simulator::decide`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Decision {
+    /// Keep the access.
+    Approve,
+    /// Remove it (remediated when the campaign ends).
+    Revoke,
+}
+
+/// What a [`Simulator::decide`] rule sees of a review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReviewSeen {
+    /// The review's id.
+    pub id: String,
+    /// The user whose access is reviewed.
+    pub principal: String,
+    /// The app or group reviewed.
+    pub resource: String,
+    /// The reviewer it is assigned to.
+    pub reviewer: String,
+}
 
 /// [`Error::InvalidInput`] for a simulator setting out of range.
 fn invalid(field: impl Into<String>, value: Option<String>, limit: impl Into<String>) -> Error {
@@ -541,6 +568,40 @@ impl Simulator {
     /// Fails only when the system random source does (the token is random).
     pub fn issue_token(&self, scopes: &Scopes) -> Result<Secret, Error> {
         Ok(self.shared.issue_token(scopes, None, "test")?)
+    }
+
+    /// Decides reviews of a campaign as simulated reviewers would in Okta's UI (the public
+    /// API has no operation for it): `rule` sees each undecided review and answers a decision
+    /// and an optional note, or `None` to leave it. Returns how many were decided.
+    pub fn decide(
+        &self,
+        campaign_id: &str,
+        mut rule: impl FnMut(&ReviewSeen) -> Option<(Decision, Option<String>)>,
+    ) -> usize {
+        let mut state = state::lock(&self.shared.campaigns);
+        let mut decided = 0;
+        for review in state
+            .reviews
+            .values_mut()
+            .filter(|r| r.campaign == campaign_id && r.decision == "UNREVIEWED")
+        {
+            let seen = ReviewSeen {
+                id: review.id.clone(),
+                principal: review.principal.clone(),
+                resource: review.resource.clone(),
+                reviewer: review.reviewer.clone(),
+            };
+            if let Some((decision, note)) = rule(&seen) {
+                review.decision = match decision {
+                    Decision::Approve => "APPROVE",
+                    Decision::Revoke => "REVOKE",
+                };
+                review.decided = Some(chrono::Utc::now());
+                review.note = note;
+                decided += 1;
+            }
+        }
+        decided
     }
 
     /// An access token for the user `user_id` of the directory (as if they had signed in to an

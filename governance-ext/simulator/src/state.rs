@@ -310,6 +310,7 @@ pub(crate) struct Window {
 pub(crate) struct Shared {
     pub settings: Settings,
     pub org: Mutex<Org>,
+    pub campaigns: Mutex<crate::campaigns::CampaignState>,
     pub auth: Mutex<AuthState>,
     pub windows: Mutex<HashMap<&'static str, Window>>,
     pub counters: Counters,
@@ -360,6 +361,7 @@ impl Shared {
         Ok(Self {
             settings,
             org: Mutex::new(org),
+            campaigns: Mutex::default(),
             auth: Mutex::new(AuthState {
                 nonce: random_chars(22)?,
                 ..AuthState::default()

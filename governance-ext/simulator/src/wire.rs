@@ -453,6 +453,34 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/governance/api/v1/resource-labels/unassign",
             post(labels::unassign),
         )
+        .route(
+            crate::campaigns::CAMPAIGNS,
+            get(crate::campaigns::list).post(crate::campaigns::create),
+        )
+        .route(
+            "/governance/api/v1/campaigns/{campaignId}",
+            get(crate::campaigns::get_one).delete(crate::campaigns::delete),
+        )
+        .route(
+            "/governance/api/v1/campaigns/{campaignId}/launch",
+            post(crate::campaigns::launch),
+        )
+        .route(
+            "/governance/api/v1/campaigns/{campaignId}/end",
+            post(crate::campaigns::end),
+        )
+        .route(
+            "/governance/api/v1/campaigns/{campaignId}/reviews/reassign",
+            post(crate::campaigns::reassign),
+        )
+        .route(
+            crate::campaigns::REVIEWS,
+            get(crate::campaigns::list_reviews),
+        )
+        .route(
+            "/governance/api/v1/reviews/{reviewId}",
+            get(crate::campaigns::get_review),
+        )
         .route(reviews::ADMIN, get(reviews::list).post(reviews::create))
         .route(reviews::MY, get(reviews::my_list));
     // Every operation on one review serves both sides.

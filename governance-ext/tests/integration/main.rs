@@ -11,6 +11,7 @@ mod raw_http;
 mod auth_oidc;
 mod callback_listener;
 mod campaigns;
+mod campaigns_simulated;
 mod conformance;
 mod errors;
 mod hostile;

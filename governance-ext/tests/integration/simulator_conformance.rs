@@ -459,6 +459,98 @@ async fn every_simulator_answer_validates_against_the_pinned_spec() {
     s.expect(404, "GET", &format!("{reviews}/sarnotthere000000000"), None)
         .await;
 
+    // Access-certification campaigns and their reviews.
+    let campaigns = "/governance/api/v1/campaigns";
+    let definition = json!({
+        "name": "Quarterly Salesforce access review",
+        "scheduleSettings": {"type": "ONE_OFF", "startDate": "2027-01-04T09:00:00Z", "durationInDays": 14, "timeZone": "Europe/Paris"},
+        "resourceSettings": {"type": "APPLICATION", "targetResources": [{"resourceId": directory.apps[0].id, "resourceType": "APPLICATION"}]},
+        "reviewerSettings": {"type": "USER", "reviewerId": directory.users[1].id, "fallBackReviewerId": directory.users[2].id},
+        "remediationSettings": {"accessApproved": "NO_ACTION", "accessRevoked": "DENY", "noResponse": "NO_ACTION"}
+    });
+    let campaign = s
+        .expect(201, "POST", campaigns, Some(definition.clone()))
+        .await;
+    let campaign_id = campaign["id"].as_str().unwrap().to_string();
+    s.expect(
+        200,
+        "GET",
+        &format!(
+            "{campaigns}?filter={}",
+            encode("name eq \"Quarterly Salesforce access review\"")
+        ),
+        None,
+    )
+    .await;
+    s.expect(
+        202,
+        "POST",
+        &format!("{campaigns}/{campaign_id}/launch"),
+        None,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let active = s
+        .expect(200, "GET", &format!("{campaigns}/{campaign_id}"), None)
+        .await;
+    assert_eq!(active["status"], "ACTIVE");
+    let listed = s
+        .expect(
+            200,
+            "GET",
+            &format!(
+                "/governance/api/v1/reviews?limit=2&filter={}",
+                encode(&format!("campaignId eq \"{campaign_id}\""))
+            ),
+            None,
+        )
+        .await;
+    let review_id = listed["data"][0]["id"].as_str().unwrap().to_string();
+    org.decide(&campaign_id, |_| {
+        Some((
+            okta_governance_simulator::Decision::Revoke,
+            Some("left".into()),
+        ))
+    });
+    s.expect(
+        200,
+        "GET",
+        &format!("/governance/api/v1/reviews/{review_id}"),
+        None,
+    )
+    .await;
+    s.expect(
+        200,
+        "POST",
+        &format!("{campaigns}/{campaign_id}/reviews/reassign"),
+        Some(json!({"reviewerId": directory.users[2].id, "reviewIds": [review_id], "note": "Reviewer left"})),
+    )
+    .await;
+    s.expect(
+        202,
+        "POST",
+        &format!("{campaigns}/{campaign_id}/end"),
+        Some(json!({"skipRemediation": false})),
+    )
+    .await;
+    s.expect(409, "DELETE", &format!("{campaigns}/{campaign_id}"), None)
+        .await;
+    let unlaunched = s.expect(201, "POST", campaigns, Some(definition)).await;
+    s.expect(
+        204,
+        "DELETE",
+        &format!("{campaigns}/{}", unlaunched["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    s.expect(
+        404,
+        "GET",
+        &format!("{campaigns}/icinotthere000000000"),
+        None,
+    )
+    .await;
+
     // Credentials and scopes.
     s.token = org
         .issue_token(&Scopes::new(["okta.governance.labels.read"]))
