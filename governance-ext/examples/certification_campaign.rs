@@ -11,9 +11,11 @@
 //! reviews to another reviewer, ends the campaign with remediation, waits until remediation
 //! settles, and writes every decision as CSV (`--csv PATH`, default stdout).
 //!
-//! Against a configured org it is read-only: it lists the org's campaigns with the progress of
-//! each active one. Real reviewers decide in Okta's UI; the public API has no operation for a
-//! decision.
+//! Against a configured org it is read-only unless told otherwise: it lists the org's campaigns
+//! with the progress of each active one. With `--yes --file PATH` it applies the campaign in
+//! `PATH` (creating it only if no campaign has its name), launches it if it is still
+//! scheduled, waits until it is active and prints its progress. Real reviewers decide in
+//! Okta's UI; the public API has no operation for a decision.
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -34,7 +36,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(source) = sources.sources().last() {
         println!("Okta configuration found in {source}: listing campaigns (read-only).");
         let okta = Governance::new(sources.build()?)?;
-        return read_only(&okta).await;
+        let file = args
+            .iter()
+            .position(|a| a == "--file")
+            .and_then(|i| args.get(i + 1).cloned());
+        return match (args.iter().any(|a| a == "--yes"), file) {
+            (true, Some(file)) => launch_from_file(&okta, &file).await,
+            _ => read_only(&okta).await,
+        };
     }
 
     let org = Simulator::builder()
@@ -144,6 +153,24 @@ fn label(applied: &okta_governance::campaigns::Applied) -> &'static str {
         okta_governance::campaigns::Applied::Created(_) => "created",
         _ => "already there, nothing created",
     }
+}
+
+/// A configured org, told to write: applies the file, launches a scheduled campaign, waits.
+async fn launch_from_file(okta: &Governance, file: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let applied = okta.campaigns().apply_file(file).await?;
+    let id = applied.campaign().id.to_string();
+    println!(
+        "{} {id} ({})",
+        label(&applied),
+        applied.campaign().name.as_str()
+    );
+    let campaign = okta.campaign(&id);
+    if campaign.details().await?.status == types::CampaignStatus::Scheduled {
+        campaign.launch().await?;
+    }
+    campaign.wait_until_active(Duration::from_secs(900)).await?;
+    println!("active: {}", campaign.progress().await?);
+    Ok(())
 }
 
 /// A configured org: its campaigns, and the progress of each active one. Nothing is changed.

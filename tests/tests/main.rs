@@ -3,6 +3,7 @@
 //! every example of the spec decoded into its generated type. They read the spec through
 //! `oig-spec`, not the generator; the tests that need the generator are `tests/surface`'s.
 
+mod campaign_limits;
 mod client;
 mod client_internals;
 mod spec_examples;

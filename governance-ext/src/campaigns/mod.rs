@@ -26,6 +26,52 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The typed builder is the spec's own, generated: `types::CampaignMutable::builder()`, with
+//! one builder per settings object (resources: apps, groups or both; principal scope;
+//! reviewers, with multi-level reviewers and fallbacks; a one-off or recurring schedule;
+//! remediation; notifications). A value out of a string's range cannot be built; [`validate`]
+//! checks the rest of [`LIMITS`] and what each type needs, naming the field:
+//!
+//! ```no_run
+//! # async fn run(okta: okta_governance::Governance) -> Result<(), okta_governance::Error> {
+//! use okta_governance::client::types;
+//! let campaign: types::CampaignMutable = types::CampaignMutable::builder()
+//!     .name("Q1 Salesforce access")
+//!     .schedule_settings(
+//!         types::ScheduleSettingsMutable::builder()
+//!             .type_(types::ScheduleType::OneOff)
+//!             .start_date("2027-01-04T09:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap())
+//!             .duration_in_days(14.0)
+//!             .time_zone("Europe/Paris"),
+//!     )
+//!     .resource_settings(
+//!         types::ResourceSettingsMutable::builder()
+//!             .type_(types::CampaignResourceType::Application)
+//!             .target_resources(Some(
+//!                 serde_json::from_value::<types::TargetResourcesRequest>(
+//!                     serde_json::json!([{"resourceId": "0oa1salesforce000000"}]),
+//!                 )
+//!                 .unwrap(),
+//!             )),
+//!     )
+//!     .reviewer_settings(
+//!         types::ReviewerSettingsMutable::builder()
+//!             .type_(types::CampaignReviewerType::User)
+//!             .reviewer_id(Some("00u1owner00000000000".try_into().unwrap()))
+//!             .fall_back_reviewer_id(Some("00u1fallback00000000".try_into().unwrap())),
+//!     )
+//!     .remediation_settings(
+//!         types::RemediationSettings::builder()
+//!             .access_approved(types::ApprovedRemediationAction::NoAction)
+//!             .access_revoked(types::RevokedRemediationAction::Deny)
+//!             .no_response(types::NoResponseRemediationAction::NoAction),
+//!     )
+//!     .try_into()
+//!     .expect("every required setting is given");
+//! okta.campaigns().create(campaign).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! Reviewers decide in Okta's UI: the public API has no operation for a reviewer's decision.
 //! Needs the `campaigns` and `reviews` features, the scopes
 //! `okta.governance.accessCertifications.read` and `.manage`, and an admin role that may manage
@@ -47,7 +93,7 @@ use crate::paginate::List;
 
 pub use handle::{CampaignHandle, Progress, Remediation, ReportRow};
 pub use reassign::{Reassign, ReassignBuilder, ReviewId, MAX_REVIEWS_PER_CALL};
-pub use validate::validate;
+pub use validate::{validate, Limit, LimitKind, LIMITS};
 
 /// The campaign calls of a client: `okta.campaigns()`. Owns a clone of the client.
 #[derive(Debug, Clone)]
