@@ -1,5 +1,6 @@
 //! Access-certification campaigns and their reviews: create, list, get, launch (one review per
-//! user and target resource, assigned by the reviewer settings), `LAUNCHING` then `ACTIVE`,
+//! user in the principal scope and target resource, assigned to the `USER` reviewer, or to the
+//! fallback reviewer for the reviewer's own access), `LAUNCHING` then `ACTIVE`,
 //! reassign, end (revoked reviews remediated), delete before launch. Reviewers' decisions come
 //! from the tests ([`Simulator::decide`](crate::Simulator::decide)): the public API has none.
 
@@ -300,12 +301,26 @@ pub(crate) async fn launch(State(shared): State<Arc<Shared>>, Path(id): Path<Str
         .unwrap_or_default()
         .to_string();
     let fallback = settings["fallBackReviewerId"].as_str().map(str::to_string);
+    // The principals: `principalScopeSettings.userIds` when given (else every user of the
+    // directory), less `excludedUserIds`.
+    let scope = &campaign.body["principalScopeSettings"];
+    let listed = |key: &str| -> Option<Vec<String>> {
+        scope[key].as_array().map(|ids| {
+            ids.iter()
+                .filter_map(|id| id.as_str().map(str::to_string))
+                .collect()
+        })
+    };
+    let only = listed("userIds");
+    let excluded = listed("excludedUserIds").unwrap_or_default();
     let users: Vec<String> = shared
         .settings
         .directory
         .users
         .iter()
         .map(|u| u.id.clone())
+        .filter(|id| only.as_ref().is_none_or(|only| only.contains(id)))
+        .filter(|id| !excluded.contains(id))
         .collect();
     for resource in &resources {
         for user in &users {

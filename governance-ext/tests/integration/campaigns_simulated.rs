@@ -98,6 +98,26 @@ async fn a_quarterly_campaign_runs_end_to_end_under_a_tight_rate_limit() {
         .unwrap();
     assert_eq!(revoked.note.as_deref(), Some("No longer in sales"));
     assert!(rows.iter().all(|r| r.reviewer.is_some()));
+    // A campaign whose principal scope excludes users reviews only the others.
+    let mut scoped: types::CampaignMutable = okta_governance::campaigns::read_file(&file).unwrap();
+    scoped.name = "Scoped review".try_into().unwrap();
+    scoped.principal_scope_settings = Some(
+        serde_json::from_value(serde_json::json!({
+            "type": "USERS", "excludedUserIds": [directory.users[0].id]
+        }))
+        .unwrap(),
+    );
+    let scoped = okta.campaigns().create(scoped).await.unwrap();
+    let scoped = okta.campaign(scoped.id.as_str());
+    scoped.launch().await.unwrap();
+    scoped
+        .wait_until_active(Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        scoped.progress().await.unwrap().total,
+        directory.users.len() - 1
+    );
     // A campaign that ran cannot be deleted.
     assert!(campaign.delete().await.is_err());
     // The limit was in force (the same operations ran many times, one per second each) and
