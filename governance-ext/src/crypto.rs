@@ -235,11 +235,8 @@ impl Signer {
         let rng = SystemRandom::new();
         match self {
             Self::Rsa(pair) => {
-                let PublicParts::Rsa { n, .. } = self.public_parts() else {
-                    return Err(());
-                };
-                let length = n.iter().skip_while(|b| **b == 0).count();
-                let mut signature = vec![0u8; length];
+                // A signature is as long as the modulus.
+                let mut signature = vec![0u8; pair.public_key().modulus_len()];
                 pair.sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)
                     .map_err(|_| ())?;
                 Ok(signature)

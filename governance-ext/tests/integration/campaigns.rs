@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use okta_governance::campaigns::{Applied, Progress, Reassign, Remediation, ReportRow};
 use okta_governance::error::CampaignError;
-use okta_governance::{Config, Error, Governance};
+use okta_governance::Error;
+
+use crate::common::default_client as client;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -32,17 +34,6 @@ fn review(n: usize, reviewer: &str, decision: &str, remediation: &str) -> Value 
 
 fn page(items: Vec<Value>) -> Value {
     json!({"data": items, "_links": {"self": {"href": "https://acme.okta.com/governance/api/v1/reviews"}}})
-}
-
-fn client(org: &MockServer) -> Governance {
-    Governance::new(
-        Config::builder()
-            .org_url(org.uri())
-            .bearer_token("token")
-            .build()
-            .unwrap(),
-    )
-    .unwrap()
 }
 
 fn definition() -> &'static str {

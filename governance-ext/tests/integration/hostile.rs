@@ -994,20 +994,25 @@ async fn user_refreshes_report_the_servers_status_and_are_paced() {
         )
     }))
     .await;
-    let org = OrgUrl::parse(&refused.url).unwrap();
-    let okta = Governance::new(
-        Config::builder()
-            .org_url(&org)
-            .credentials(Credentials::User(UserTokens::from_refresh_token(
-                &org,
-                "0oa1",
-                "refresh-1",
-            )))
-            .dpop(DpopMode::Never)
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    // A signed-in user's client of `url`: tokens from a refresh token, no DPoP.
+    let user_client = |url: &str| {
+        let org = OrgUrl::parse(url).unwrap();
+        Governance::new(
+            Config::builder()
+                .org_url(&org)
+                .credentials(Credentials::User(UserTokens::from_refresh_token(
+                    &org,
+                    "0oa1",
+                    "refresh-1",
+                )))
+                .dpop(DpopMode::Never)
+                .refresh_margin(Duration::from_secs(5))
+                .build()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let okta = user_client(&refused.url);
     let error = okta.authenticate().await.unwrap_err();
     assert!(
         matches!(&error, Error::Auth(AuthError::TokenEndpoint { status: 401, error, .. }) if error == "invalid_client"),
@@ -1042,21 +1047,7 @@ async fn user_refreshes_report_the_servers_status_and_are_paced() {
         )
     }))
     .await;
-    let org = OrgUrl::parse(&paced.url).unwrap();
-    let okta = Governance::new(
-        Config::builder()
-            .org_url(&org)
-            .credentials(Credentials::User(UserTokens::from_refresh_token(
-                &org,
-                "0oa1",
-                "refresh-1",
-            )))
-            .dpop(DpopMode::Never)
-            .refresh_margin(Duration::from_secs(5))
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    let okta = user_client(&paced.url);
     okta.authenticate().await.unwrap();
     // The token lives 1 s: after it, the next call refreshes, and waits for the window.
     tokio::time::sleep(Duration::from_millis(1100)).await;
