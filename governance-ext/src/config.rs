@@ -499,7 +499,20 @@ fn env_settings(vars: impl Iterator<Item = (String, String)>) -> Settings {
     .collect()
 }
 
+/// Why an `okta.yaml` cannot be read in a build without the `yaml` feature.
+#[cfg(not(feature = "yaml"))]
+const YAML_OFF: &str =
+    "reading okta.yaml needs the `yaml` feature of okta-governance, which this build leaves out";
+
+/// In a build without YAML, a file that exists is refused (never skipped: its settings would be
+/// lost without a word).
+#[cfg(not(feature = "yaml"))]
+fn yaml_settings(_text: &str) -> Result<Settings, String> {
+    Err(YAML_OFF.into())
+}
+
 /// `okta.client.*` of an `okta.yaml` as settings.
+#[cfg(feature = "yaml")]
 fn yaml_settings(text: &str) -> Result<Settings, String> {
     // Only the position of a syntax error: the parser's message can quote the file's text,
     // and the file may hold a key or a token.
@@ -543,6 +556,7 @@ mod tests {
     use url::Url;
 
     /// Whether `text` holds any 12 consecutive bytes of `secret`.
+    #[cfg(feature = "yaml")]
     fn leaks(text: &str, secret: &str) -> bool {
         secret
             .as_bytes()
@@ -550,6 +564,7 @@ mod tests {
             .any(|w| text.contains(std::str::from_utf8(w).unwrap_or("\u{0}")))
     }
 
+    #[cfg(feature = "yaml")]
     proptest::proptest! {
         #[test]
         fn any_configuration_text_is_refused_or_read_without_panicking(
@@ -603,6 +618,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "yaml")]
     fn secret_looking_values_never_reach_an_error_from_any_source() {
         let body = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSeCrEtKeYmAtErIaL".repeat(3);
         let secrets = [
@@ -716,6 +732,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "yaml")]
     fn precedence_is_file_then_env_then_explicit() {
         let mut builder = ConfigBuilder::default();
         builder.apply(
@@ -743,6 +760,33 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "yaml"))]
+    fn without_yaml_a_file_that_exists_is_refused_naming_the_feature() {
+        let dir = std::env::temp_dir().join(format!("oig-config-noyaml-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("okta.yaml");
+        std::fs::write(
+            &file,
+            "okta:\n  client:\n    orgUrl: https://file.okta.com\n",
+        )
+        .unwrap();
+        // A missing file is no source, as with YAML.
+        let builder = ConfigBuilder::default()
+            .apply_file(dir.join("absent.yaml"))
+            .unwrap();
+        assert!(builder.sources().is_empty());
+        let err = builder.apply_file(&file).unwrap_err();
+        let ConfigError::File { path, reason, .. } = &err else {
+            panic!("not a file error: {err:?}")
+        };
+        assert_eq!(path, &file);
+        assert!(reason.contains("`yaml` feature"), "{reason}");
+        assert!(err.to_string().contains("`yaml` feature"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    #[cfg(feature = "yaml")]
     fn files_are_applied_by_value_and_recorded_as_sources() {
         let dir = std::env::temp_dir().join(format!("oig-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -793,10 +837,12 @@ mod tests {
         ] {
             assert_eq!(config.ssws_token("00x").build().unwrap().org(), &org);
         }
-        assert!(crate::auth::user::UserSignIn::new(&org, "0oa", "http://localhost:1/cb").is_ok());
-        assert!(
-            crate::auth::user::UserSignIn::new("ftp://x", "0oa", "http://localhost:1/cb").is_err()
-        );
+        #[cfg(feature = "user-sign-in")]
+        {
+            use crate::auth::user::UserSignIn;
+            assert!(UserSignIn::new(&org, "0oa", "http://localhost:1/cb").is_ok());
+            assert!(UserSignIn::new("ftp://x", "0oa", "http://localhost:1/cb").is_err());
+        }
     }
 
     #[test]

@@ -202,6 +202,8 @@ impl Campaigns {
     /// `campaign-mutable` shape (the API's own field names: `name`, `scheduleSettings`,
     /// `resourceSettings`, …). A file that does not read, or does not fit the shape, is
     /// [`Error::InvalidInput`] naming the file and the field (`scheduleSettings.startDate`).
+    /// YAML needs the `yaml` feature (on by default); without it the file is read as JSON, and
+    /// anything else is refused with a reason that names the feature.
     pub async fn apply_file(&self, path: impl AsRef<Path>) -> Result<Applied, Error> {
         let campaign = read_file(path.as_ref())?;
         self.apply(campaign).await
@@ -242,8 +244,16 @@ pub fn read_file(path: &Path) -> Result<types::CampaignMutable, Error> {
 
 /// A campaign definition from YAML or JSON text: `Err((field path, reason))`.
 pub(crate) fn read_text(text: &str) -> Result<types::CampaignMutable, (String, String)> {
+    #[cfg(feature = "yaml")]
     let value: serde_json::Value = serde_yaml_ng::from_str(text)
         .map_err(|e| (String::new(), format!("not YAML or JSON: {e}")))?;
+    #[cfg(not(feature = "yaml"))]
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        (
+            String::new(),
+            format!("not JSON ({e}; YAML needs the `yaml` feature of okta-governance)"),
+        )
+    })?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let field = e.path().to_string();
         let field = if field == "." { String::new() } else { field };

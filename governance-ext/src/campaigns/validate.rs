@@ -426,8 +426,9 @@ mod tests {
     fn limits_inside_lists_name_the_item() {
         // A length the generated types enforce is refused when the value is read, naming the
         // item; the table checks it again for values built another way.
+        // JSON, which is YAML too: the test holds with and without the `yaml` feature.
         let (field, _) = crate::campaigns::read_text(
-            "principalScopeSettings:\n  type: USERS\n  userIds: [00u1, 00u12345678901234567890]\n",
+            r#"{"principalScopeSettings": {"type": "USERS", "userIds": ["00u1", "00u12345678901234567890"]}}"#,
         )
         .unwrap_err();
         assert_eq!(field, "principalScopeSettings.userIds[1]");
@@ -457,12 +458,21 @@ mod tests {
     #[test]
     fn files_name_the_field_that_does_not_fit() {
         let (field, reason) = crate::campaigns::read_text(
-            "name: x\nscheduleSettings:\n  type: ONE_OFF\n  startDate: yesterday\n",
+            r#"{"name": "x", "scheduleSettings": {"type": "ONE_OFF", "startDate": "yesterday"}}"#,
         )
         .unwrap_err();
         assert_eq!(field, "scheduleSettings.startDate", "{reason}");
-        let (field, _) = crate::campaigns::read_text("name: \"\"\n").unwrap_err();
+        let (field, _) = crate::campaigns::read_text(r#"{"name": ""}"#).unwrap_err();
         assert_eq!(field, "name");
         assert!(crate::campaigns::read_text("[").is_err());
+        // The same in YAML: read with the `yaml` feature, refused naming it without.
+        let yaml = "name: x\nscheduleSettings:\n  type: ONE_OFF\n  startDate: yesterday\n";
+        let (field, reason) = crate::campaigns::read_text(yaml).unwrap_err();
+        if cfg!(feature = "yaml") {
+            assert_eq!(field, "scheduleSettings.startDate", "{reason}");
+        } else {
+            assert_eq!(field, "", "{reason}");
+            assert!(reason.contains("`yaml` feature"), "{reason}");
+        }
     }
 }
