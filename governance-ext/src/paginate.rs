@@ -526,6 +526,52 @@ impl<T, F> Clone for List<T, F> {
     }
 }
 
+/// A [`List`] over one generated list operation, for the flows: `$okta` is cloned into the
+/// list; for each page `$start` makes the request from the client named by `$client`, the
+/// caller's filter (named by `$filter`, converted by `$wrap`) is set on it when there is one,
+/// and [`fetch_page`] sends it. `$initial` is a fixed filter, if any.
+#[cfg_attr(
+    not(any(
+        feature = "labels",
+        feature = "security-access-reviews",
+        feature = "my-security-access-reviews",
+        all(feature = "campaigns", feature = "reviews")
+    )),
+    allow(
+        unused_macros,
+        reason = "the flows call it; a build without them has none"
+    )
+)]
+macro_rules! operation_list {
+    ($okta:expr, $initial:expr, |$client:ident| $start:expr, |$filter:ident| $wrap:expr) => {{
+        let okta = $okta.clone();
+        $crate::paginate::List::new($initial, move |filter, cursor, limit| {
+            let $client = okta.clone();
+            async move {
+                let builder = $start;
+                let builder = match filter {
+                    Some($filter) => builder.filter($wrap),
+                    None => builder,
+                };
+                $crate::paginate::fetch_page(builder, cursor, limit).await
+            }
+        })
+    }};
+}
+#[cfg_attr(
+    not(any(
+        feature = "labels",
+        feature = "security-access-reviews",
+        feature = "my-security-access-reviews",
+        all(feature = "campaigns", feature = "reviews")
+    )),
+    allow(
+        unused_imports,
+        reason = "the flows call it; a build without them has none"
+    )
+)]
+pub(crate) use operation_list;
+
 impl<T: Send + 'static, F> List<T, F> {
     /// A list whose pages `fetch(filter, cursor, page_size)` requests (with [`fetch_page`]),
     /// from a client it owns; `filter` is a fixed filter, if any.

@@ -139,17 +139,8 @@ impl Governance {
 impl Campaigns {
     /// The org's campaigns (those the list's filter matches).
     pub fn list(&self) -> List<types::CampaignSparse, CampaignFilter> {
-        let okta = self.okta.clone();
-        List::new(None, move |filter, cursor, limit| {
-            let okta = okta.clone();
-            async move {
-                let builder = okta.list_campaigns();
-                let builder = match filter {
-                    Some(filter) => builder.filter(filter),
-                    None => builder,
-                };
-                crate::paginate::fetch_page(builder, cursor, limit).await
-            }
+        crate::paginate::operation_list!(self.okta, None, |okta| okta.list_campaigns(), |filter| {
+            filter
         })
     }
 

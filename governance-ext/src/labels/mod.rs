@@ -352,18 +352,12 @@ impl Labels {
         &self,
         filter: Option<ResourceLabelFilter>,
     ) -> List<types::ResourceLabel, F> {
-        let okta = self.okta.clone();
-        List::new(filter.map(String::from), move |filter, cursor, limit| {
-            let okta = okta.clone();
-            async move {
-                let builder = okta.list_label_resources();
-                let builder = match filter {
-                    Some(filter) => builder.filter(types::ScimFilter(filter)),
-                    None => builder,
-                };
-                crate::paginate::fetch_page(builder, cursor, limit).await
-            }
-        })
+        crate::paginate::operation_list!(
+            self.okta,
+            filter.map(String::from),
+            |okta| okta.list_label_resources(),
+            |filter| types::ScimFilter(filter)
+        )
     }
 }
 

@@ -32,18 +32,12 @@ impl SecurityAccessReviews {
 
     /// The org's security access reviews (those the list's filter matches).
     pub fn list(&self) -> List<types::SecurityAccessReviewSparse, SecurityAccessReviewFilter> {
-        let okta = self.okta.clone();
-        List::new(None, move |filter, cursor, limit| {
-            let okta = okta.clone();
-            async move {
-                let builder = okta.list_security_access_reviews();
-                let builder = match filter {
-                    Some(filter) => builder.filter(filter),
-                    None => builder,
-                };
-                crate::paginate::fetch_page(builder, cursor, limit).await
-            }
-        })
+        crate::paginate::operation_list!(
+            self.okta,
+            None,
+            |okta| okta.list_security_access_reviews(),
+            |filter| filter
+        )
     }
 }
 

@@ -159,18 +159,12 @@ impl SecurityAccessReviews {
     #[cfg(feature = "my-security-access-reviews")]
     #[cfg_attr(docsrs, doc(cfg(feature = "my-security-access-reviews")))]
     pub fn mine(&self) -> List<types::SecurityAccessReviewSparse, SecurityAccessReviewFilter> {
-        let okta = self.okta.clone();
-        List::new(None, move |filter, cursor, limit| {
-            let okta = okta.clone();
-            async move {
-                let builder = okta.list_my_security_access_reviews();
-                let builder = match filter {
-                    Some(filter) => builder.filter(filter),
-                    None => builder,
-                };
-                crate::paginate::fetch_page(builder, cursor, limit).await
-            }
-        })
+        crate::paginate::operation_list!(
+            self.okta,
+            None,
+            |okta| okta.list_my_security_access_reviews(),
+            |filter| filter
+        )
     }
 
     #[cfg(feature = "security-access-reviews")]

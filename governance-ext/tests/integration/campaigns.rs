@@ -65,28 +65,18 @@ async fn an_invalid_campaign_is_refused_before_sending() {
     let dir = std::env::temp_dir().join(format!("oig-campaign-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bad.yaml");
-    std::fs::write(
-        &file,
-        definition().replace("durationInDays: 14", "durationInDays: 0"),
-    )
-    .unwrap();
-    let error = okta.campaigns().apply_file(&file).await.unwrap_err();
-    assert_eq!(
-        error.invalid_field(),
-        Some("scheduleSettings.durationInDays"),
-        "{error}"
-    );
-    std::fs::write(
-        &file,
-        definition().replace("type: ONE_OFF", "type: SOMETIMES"),
-    )
-    .unwrap();
-    let error = okta.campaigns().apply_file(&file).await.unwrap_err();
-    assert_eq!(
-        error.invalid_field(),
-        Some("scheduleSettings.type"),
-        "{error}"
-    );
+    for (from, to, field) in [
+        (
+            "durationInDays: 14",
+            "durationInDays: 0",
+            "scheduleSettings.durationInDays",
+        ),
+        ("type: ONE_OFF", "type: SOMETIMES", "scheduleSettings.type"),
+    ] {
+        std::fs::write(&file, definition().replace(from, to)).unwrap();
+        let error = okta.campaigns().apply_file(&file).await.unwrap_err();
+        assert_eq!(error.invalid_field(), Some(field), "{error}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(org.received_requests().await.unwrap().is_empty());
 }
