@@ -326,8 +326,12 @@ mod tests {
 
     #[test]
     fn rsa_keys_sign_rs256_that_verify_elsewhere() {
-        let pem = pem::parse(include_str!("auth/testdata/rsa2048.pem")).unwrap();
-        let signer = Signer::rsa_pkcs8(pem.contents()).unwrap();
+        use rustls_pki_types::pem::PemObject as _;
+        let der = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(include_bytes!(
+            "auth/testdata/rsa2048.pem"
+        ))
+        .unwrap();
+        let signer = Signer::rsa_pkcs8(der.secret_pkcs8_der()).unwrap();
         assert_eq!(signer.rsa_bits(), Some(2048));
         let token = sign_jws(
             &serde_json::json!({"alg": "RS256"}),

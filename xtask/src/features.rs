@@ -30,11 +30,16 @@ pub struct Plan {
     /// The generated types -> the features whose operations reach them (empty: reached by no
     /// operation).
     pub types: BTreeMap<String, BTreeSet<String>>,
-    /// The features that compile a type validating a `pattern` (with `regress`): each of them
-    /// turns the client's optional `regress` dependency on, so a build whose types have no
-    /// pattern does not compile a regex engine.
-    pub regress: BTreeSet<String>,
+    /// For each of the client's [`TYPE_DEPENDENCIES`], the features that compile a type using
+    /// it: each of them turns that optional dependency on, so a build whose types have no
+    /// `pattern` does not compile a regex engine, and one without a `uuid` field no UUID crate.
+    pub dependencies: BTreeMap<&'static str, BTreeSet<String>>,
 }
+
+/// The client's optional dependencies that only some generated types use: `regress` (a
+/// `pattern` checked in `FromStr`) and `uuid` (`format: uuid`). A generated item uses one when
+/// it names the crate (`::regress::Regex`, `::uuid::Uuid`).
+pub const TYPE_DEPENDENCIES: [&str; 2] = ["regress", "uuid"];
 
 impl Plan {
     /// Operations and types compiled with `features` on: `(operations, types, all types)`.
@@ -127,8 +132,8 @@ pub fn plan(file: &syn::File, ops: &[OpSurface]) -> Result<Plan> {
                 .filter(|i| *i != name && type_names.contains(i)),
         );
     };
-    // The types whose items use `regress` (a `pattern` checked in `FromStr`).
-    let mut patterned: BTreeSet<String> = BTreeSet::new();
+    // The types whose items use each of the optional dependencies.
+    let mut users: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
     for item in types_mod {
         let owner = match item {
             Item::Impl(block) => self_type(block),
@@ -136,8 +141,10 @@ pub fn plan(file: &syn::File, ops: &[OpSurface]) -> Result<Plan> {
         };
         if let Some(owner) = owner.filter(|o| type_names.contains(o)) {
             let idents = idents_of(|v| v.visit_item(item));
-            if idents.contains("regress") {
-                patterned.insert(owner.clone());
+            for dependency in TYPE_DEPENDENCIES {
+                if idents.contains(dependency) {
+                    users.entry(dependency).or_default().insert(owner.clone());
+                }
             }
             add_refs(owner, idents);
         }
@@ -199,12 +206,15 @@ pub fn plan(file: &syn::File, ops: &[OpSurface]) -> Result<Plan> {
     for name in &type_names {
         plan.types.entry(name.clone()).or_default();
     }
-    // A type compiled with any of its features needs `regress` with each of them; a type
+    // A type compiled with any of its features needs the dependency with each of them; a type
     // reached by no operation is compiled only with every feature, so one of them suffices.
-    for name in &patterned {
-        match plan.types.get(name) {
-            Some(features) if !features.is_empty() => plan.regress.extend(features.iter().cloned()),
-            _ => plan.regress.extend(plan.features.iter().next().cloned()),
+    for (dependency, names) in users {
+        let with = plan.dependencies.entry(dependency).or_default();
+        for name in &names {
+            match plan.types.get(name) {
+                Some(features) if !features.is_empty() => with.extend(features.iter().cloned()),
+                _ => with.extend(plan.features.iter().next().cloned()),
+            }
         }
     }
     Ok(plan)
@@ -369,11 +379,13 @@ pub fn client_features(plan: &Plan) -> String {
         .collect();
     out.push_str(&format!("default = [{}]\n", all.join(", ")));
     for (feature, ops, types) in plan.sizes() {
-        let deps = if plan.regress.contains(&feature) {
-            "\"dep:regress\""
-        } else {
-            ""
-        };
+        let deps: Vec<String> = plan
+            .dependencies
+            .iter()
+            .filter(|(_, features)| features.contains(&feature))
+            .map(|(dependency, _)| format!("\"dep:{dependency}\""))
+            .collect();
+        let deps = deps.join(", ");
         out.push_str(&format!(
             "## {ops} operations, {types} types\n{feature} = [{deps}]\n"
         ));
@@ -555,8 +567,9 @@ mod tests {
     fn file() -> syn::File {
         syn::parse_quote! {
             pub mod types {
-                pub struct Label { pub value: Value }
+                pub struct Label { pub value: Value, pub id: LabelId }
                 pub struct Value(String);
+                pub struct LabelId(pub ::uuid::Uuid);
                 pub struct Review { pub name: String, pub label: Option<Label>, pub reviewer: Reviewer }
                 pub struct Reviewer(String);
                 impl std::str::FromStr for Reviewer {
@@ -628,16 +641,26 @@ mod tests {
     }
 
     #[test]
-    fn only_the_features_that_compile_a_pattern_turn_regress_on() {
+    fn only_the_features_that_compile_a_type_using_an_optional_dependency_turn_it_on() {
         let plan = plan(&file(), &ops()).unwrap();
         assert_eq!(plan.types["Reviewer"], set(&["security-access-reviews"]));
-        assert_eq!(plan.regress, set(&["security-access-reviews"]));
+        assert_eq!(
+            plan.dependencies["regress"],
+            set(&["security-access-reviews"])
+        );
+        assert_eq!(
+            plan.dependencies["uuid"],
+            set(&["labels", "security-access-reviews"])
+        );
         let manifest = client_features(&plan);
         assert!(
-            manifest.contains("\nsecurity-access-reviews = [\"dep:regress\"]\n"),
+            manifest.contains("\nsecurity-access-reviews = [\"dep:regress\", \"dep:uuid\"]\n"),
             "{manifest}"
         );
-        assert!(manifest.contains("\nlabels = []\n"), "{manifest}");
+        assert!(
+            manifest.contains("\nlabels = [\"dep:uuid\"]\n"),
+            "{manifest}"
+        );
     }
 
     #[test]

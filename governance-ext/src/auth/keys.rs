@@ -9,6 +9,7 @@ use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use rustls_pki_types::pem::{self, PemObject, SectionKind};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -60,6 +61,37 @@ fn invalid(reason: impl Into<String>) -> ConfigError {
     }
 }
 
+/// The first private key block of a PEM text (PKCS#1, SEC1 or PKCS#8), decoded. The messages
+/// name the problem (a missing END line, bad base64), never the text.
+fn first_private_key(pem: &[u8]) -> Result<(SectionKind, Zeroizing<Vec<u8>>), ConfigError> {
+    for section in <(SectionKind, Vec<u8>) as PemObject>::pem_slice_iter(pem) {
+        let (kind, der) = section.map_err(|e| {
+            invalid(match e {
+                pem::Error::MissingSectionEnd { .. } => "bad PEM: a block has no END line",
+                pem::Error::IllegalSectionStart { .. } => "bad PEM: a BEGIN line is malformed",
+                pem::Error::Base64Decode(_) => "bad PEM: a block's body is not base64",
+                pem::Error::SectionTooLarge => "bad PEM: a block is larger than 256 MB",
+                _ => "bad PEM",
+            })
+        })?;
+        let der = Zeroizing::new(der);
+        if matches!(
+            kind,
+            SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey | SectionKind::PrivateKey
+        ) {
+            return Ok((kind, der));
+        }
+    }
+    let encrypted = std::str::from_utf8(pem).is_ok_and(|t| t.contains("ENCRYPTED PRIVATE KEY"));
+    Err(invalid(if encrypted {
+        "the PEM key is encrypted (`ENCRYPTED PRIVATE KEY`): it must be decrypted first \
+         (`openssl pkcs8 -topk8 -nocrypt`)"
+    } else {
+        "no supported PEM private key: expected an `RSA PRIVATE KEY`, `EC PRIVATE KEY` or \
+         `PRIVATE KEY` block"
+    }))
+}
+
 fn refused(e: KeyError) -> ConfigError {
     match e {
         KeyError::TooSmall => invalid(format!(
@@ -78,19 +110,18 @@ impl SigningKey {
     }
 
     /// A PEM private key: RSA (`BEGIN RSA PRIVATE KEY` or PKCS#8) or EC P-256 (PKCS#8 or
-    /// `BEGIN EC PRIVATE KEY`).
+    /// `BEGIN EC PRIVATE KEY`). Other blocks in the text (a certificate beside the key) are
+    /// passed over; the first private key is used.
     pub fn from_pem(pem: &str) -> Result<Self, ConfigError> {
         let pem = Zeroizing::new(pem.trim().to_string());
         if !pem.contains("PRIVATE KEY") {
             return Err(invalid("not a PEM private key (no `PRIVATE KEY` block)"));
         }
-        // pem's message names the problem (a missing line, bad base64), never the content.
-        let block = pem::parse(pem.as_bytes()).map_err(|e| invalid(format!("bad PEM: {e}")))?;
-        let der = Zeroizing::new(block.contents().to_vec());
-        let signer = match block.tag() {
-            "RSA PRIVATE KEY" => Signer::rsa_pkcs1(&der).map_err(refused)?,
-            "EC PRIVATE KEY" => Signer::ec_sec1(&der).map_err(refused)?,
-            "PRIVATE KEY" => match Signer::rsa_pkcs8(&der) {
+        let (kind, der) = first_private_key(pem.as_bytes())?;
+        let signer = match kind {
+            SectionKind::RsaPrivateKey => Signer::rsa_pkcs1(&der).map_err(refused)?,
+            SectionKind::EcPrivateKey => Signer::ec_sec1(&der).map_err(refused)?,
+            _ => match Signer::rsa_pkcs8(&der) {
                 Ok(signer) => signer,
                 // An RSA key that reads but is refused (too short) says why.
                 Err(KeyError::TooSmall) => return Err(refused(KeyError::TooSmall)),
@@ -100,13 +131,6 @@ impl SigningKey {
                     )
                 })?,
             },
-            other => {
-                return Err(invalid(format!(
-                    "a PEM `{}` block is not a supported private key (RSA PRIVATE KEY, EC \
-                     PRIVATE KEY or PRIVATE KEY; an encrypted key must be decrypted first)",
-                    okta_governance_client::error::redacted(other)
-                )))
-            }
         };
         Self::checked(signer)
     }
@@ -356,7 +380,22 @@ fn member(value: &Option<String>, name: &str) -> Result<Zeroizing<Vec<u8>>, Conf
     URL_SAFE_NO_PAD
         .decode(value)
         .map(Zeroizing::new)
-        .map_err(|e| invalid(format!("JWK member `{name}` is not base64url: {e}")))
+        // base64's own message can quote a symbol of the value: only its position is kept.
+        .map_err(|e| {
+            let problem = match e {
+                base64::DecodeError::InvalidByte(at, _) => {
+                    format!("a character outside the URL-safe alphabet at offset {at}")
+                }
+                base64::DecodeError::InvalidLastSymbol { offset: at, .. } => {
+                    format!("a last character with stray bits at offset {at}")
+                }
+                base64::DecodeError::InvalidLength(length) => {
+                    format!("{length} symbols, a length no encoding has")
+                }
+                base64::DecodeError::InvalidPadding => "padding (base64url here has none)".into(),
+            };
+            invalid(format!("JWK member `{name}` is not base64url: {problem}"))
+        })
 }
 
 #[cfg(test)]
@@ -453,8 +492,8 @@ pub(crate) mod tests {
         // An EC JWK with the private scalar gives the same public key back.
         let public: serde_json::Value =
             serde_json::from_str(&sec1.public_jwk(None).unwrap()).unwrap();
-        let block = pem::parse(include_str!("testdata/ec-sec1.pem")).unwrap();
-        let d = &block.contents()[7..39];
+        let (_, block) = first_private_key(include_bytes!("testdata/ec-sec1.pem")).unwrap();
+        let d = &block[7..39];
         let jwk = serde_json::json!({
             "kty": "EC", "crv": "P-256", "x": public["x"], "y": public["y"],
             "d": URL_SAFE_NO_PAD.encode(d),
@@ -471,6 +510,52 @@ pub(crate) mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("decrypted first"), "{err}");
+    }
+
+    #[test]
+    fn a_key_beside_other_blocks_is_found_and_broken_pem_is_named_not_quoted() {
+        let pem = ec_pem();
+        let bundle = format!("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n{pem}");
+        assert_eq!(
+            SigningKey::from_pem(&bundle).unwrap().algorithm(),
+            SigningAlgorithm::Es256
+        );
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        for (text, expected) in [
+            (
+                format!("-----BEGIN PRIVATE KEY-----\n{body}\n"),
+                "has no END line",
+            ),
+            (
+                format!("-----BEGIN PRIVATE KEY-----\n{body}!!\n-----END PRIVATE KEY-----"),
+                "not base64",
+            ),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----"
+                    .to_string(),
+                "no supported PEM private key",
+            ),
+        ] {
+            let err = SigningKey::from_pem(&text).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(shown.contains(expected), "{shown}");
+            for window in body.as_bytes().windows(12) {
+                assert!(
+                    !shown.contains(std::str::from_utf8(window).unwrap()),
+                    "{shown}"
+                );
+            }
+        }
+        // A JWK member that is not base64url is named by its position, never its symbols.
+        let err =
+            SigningKey::from_jwk(r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"sEcReT+/"}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("`d` is not base64url") && err.contains("offset 6"),
+            "{err}"
+        );
+        assert!(!err.contains('+') && !err.contains("sEcReT"), "{err}");
     }
 
     #[test]
