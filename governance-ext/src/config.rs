@@ -22,10 +22,14 @@ use std::time::Duration;
 
 use crate::auth::{Credentials, DpopMode, PrivateKeyJwt, SigningKey};
 use crate::error::ConfigError;
+use crate::files::ReadError;
 use crate::org::{IntoOrgUrl, OrgUrl};
 use crate::retry::RetryConfig;
 use crate::scopes::Scopes;
 use crate::secret::Secret;
+
+/// The largest `okta.yaml` read, in bytes.
+const MAX_CONFIG_FILE: u64 = 1024 * 1024;
 
 /// Everything the client needs to reach an org, checked: made only by [`ConfigBuilder::build`]
 /// (or [`Config::from_env`]), read through its accessors.
@@ -163,10 +167,10 @@ impl ConfigBuilder {
     }
 
     /// Applies an `okta.yaml` file if it exists (over what is set already); a file that
-    /// exists but cannot be read or parsed is an error naming it.
+    /// exists but cannot be read or parsed, or holds more than 1 MiB, is an error naming it.
     pub fn apply_file(mut self, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        match std::fs::read_to_string(path) {
+        match crate::files::read_text(path, MAX_CONFIG_FILE) {
             Ok(text) => {
                 let settings = yaml_settings(&text).map_err(|reason| ConfigError::File {
                     path: path.to_path_buf(),
@@ -176,12 +180,26 @@ impl ConfigBuilder {
                 self.sources.push(ConfigSource::File(path.to_path_buf()));
                 self.apply(settings);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(ReadError::Io(e)) => {
                 return Err(ConfigError::File {
                     path: path.to_path_buf(),
                     reason: "it cannot be read".into(),
                     source: Some(crate::error::cause(e)),
+                })
+            }
+            Err(ReadError::TooLarge) => {
+                return Err(ConfigError::File {
+                    path: path.to_path_buf(),
+                    reason: format!("it is larger than {MAX_CONFIG_FILE} bytes"),
+                    source: None,
+                })
+            }
+            Err(ReadError::NotText) => {
+                return Err(ConfigError::File {
+                    path: path.to_path_buf(),
+                    reason: "it is not UTF-8 text".into(),
+                    source: None,
                 })
             }
         }
@@ -554,6 +572,27 @@ fn yaml_settings(text: &str) -> Result<Settings, String> {
 mod tests {
     use super::*;
     use url::Url;
+
+    /// The files a configuration names are read under a limit that names itself: a device
+    /// that never ends is refused, not read into memory.
+    #[cfg(unix)]
+    #[test]
+    fn configuration_and_key_files_are_read_under_a_limit() {
+        match ConfigBuilder::default().apply_file("/dev/zero") {
+            Err(ConfigError::File { path, reason, .. }) => {
+                assert_eq!(path, Path::new("/dev/zero"));
+                assert!(reason.contains("larger than 1048576 bytes"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = SigningKey::from_text_or_path("/dev/zero")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("privateKey") && err.contains("larger than 65536 bytes"),
+            "{err}"
+        );
+    }
 
     /// Whether `text` holds any 12 consecutive bytes of `secret`.
     #[cfg(feature = "yaml")]

@@ -19,6 +19,7 @@ mod crypto;
 #[cfg(any(feature = "labels", feature = "security-access-reviews"))]
 mod dedup;
 pub mod error;
+mod files;
 pub mod filter;
 mod governance;
 #[cfg(feature = "labels")]

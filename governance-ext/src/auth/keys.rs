@@ -201,12 +201,19 @@ impl SigningKey {
                  (not shown: it may be key material)",
             ));
         }
-        let text = Zeroizing::new(std::fs::read_to_string(trimmed).map_err(|e| {
-            invalid(format!(
-                "cannot read key file {}: {e}",
-                okta_governance_client::error::redacted(trimmed)
-            ))
-        })?);
+        let shown = okta_governance_client::error::redacted(trimmed);
+        let text = crate::files::read_text(trimmed.as_ref(), MAX_KEY_FILE).map_err(|e| {
+            invalid(match e {
+                crate::files::ReadError::Io(e) => format!("cannot read key file {shown}: {e}"),
+                crate::files::ReadError::TooLarge => format!(
+                    "key file {shown} is larger than {MAX_KEY_FILE} bytes, the most a PEM or JWK \
+                     key takes"
+                ),
+                crate::files::ReadError::NotText => {
+                    format!("key file {shown} is not text (PEM or JWK; DER is not read)")
+                }
+            })
+        })?;
         if text.trim_start().starts_with('{') {
             Self::from_jwk(&text)
         } else {
@@ -354,6 +361,9 @@ fn plausible_path(value: &str) -> bool {
 
 /// The smallest RSA modulus Okta accepts for `private_key_jwt`.
 pub const MIN_RSA_BITS: usize = 2048;
+
+/// The largest key file read, in bytes: a PEM of a 16,384-bit RSA key is about 13 KiB.
+const MAX_KEY_FILE: u64 = 64 * 1024;
 
 #[derive(Deserialize)]
 struct PrivateJwk {

@@ -210,16 +210,13 @@ pub fn read_file(path: &Path) -> Result<types::CampaignMutable, Error> {
     let refused = |limit: String| {
         crate::error::invalid("campaign file", Some(path.display().to_string()), limit)
     };
-    let size = std::fs::metadata(path)
-        .map_err(|e| refused(format!("cannot be read: {e}")))?
-        .len();
-    if size > MAX_FILE {
-        return Err(refused(format!(
-            "must be at most {MAX_FILE} bytes ({size})"
-        )));
-    }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| refused(format!("cannot be read: {e}")))?;
+    let text = crate::files::read_text(path, MAX_FILE).map_err(|e| {
+        refused(match e {
+            crate::files::ReadError::Io(e) => format!("cannot be read: {e}"),
+            crate::files::ReadError::TooLarge => format!("must be at most {MAX_FILE} bytes"),
+            crate::files::ReadError::NotText => "must be UTF-8 text".to_string(),
+        })
+    })?;
     read_text(&text).map_err(|(field, reason)| {
         crate::error::invalid(
             if field.is_empty() {

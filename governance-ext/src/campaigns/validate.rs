@@ -455,6 +455,15 @@ mod tests {
         );
     }
 
+    /// A path to an endless device is refused at the file limit, not read to the end.
+    #[cfg(unix)]
+    #[test]
+    fn a_campaign_file_is_read_under_its_limit() {
+        let err = crate::campaigns::read_file(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(err.invalid_field(), Some("campaign file"));
+        assert!(err.to_string().contains("at most 1048576 bytes"), "{err}");
+    }
+
     #[test]
     fn files_name_the_field_that_does_not_fit() {
         let (field, reason) = crate::campaigns::read_text(
