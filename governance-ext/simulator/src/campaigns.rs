@@ -178,14 +178,38 @@ pub(crate) async fn create(State(shared): State<Arc<Shared>>, raw: Bytes) -> Rep
     if !(1..=255).contains(&name_len) {
         return Err(invalid("name: must be 1 to 255 characters"));
     }
-    if campaign["reviewerSettings"]["type"] == "USER"
-        && campaign["reviewerSettings"]["reviewerId"]
-            .as_str()
-            .is_none()
-    {
-        return Err(invalid(
-            "reviewerSettings.reviewerId: required for a USER reviewer",
-        ));
+    // The reviewer types the simulated org assigns: a USER, or the fallback reviewer for a
+    // RESOURCE_OWNER or REVIEWER_EXPRESSION campaign (its resources have no owners and it
+    // evaluates no expression, which is when Okta assigns the fallback reviewer). GROUP and
+    // MULTI_LEVEL are refused by name rather than launched with nobody to review.
+    let reviewer = &campaign["reviewerSettings"];
+    let needs = |field: &str, kind: &str| -> Result<(), Response> {
+        match reviewer[field].as_str() {
+            Some(_) => Ok(()),
+            None => Err(invalid(format!(
+                "reviewerSettings.{field}: required for a {kind} reviewer"
+            ))),
+        }
+    };
+    match reviewer["type"].as_str() {
+        Some("USER") => needs("reviewerId", "USER")?,
+        Some("RESOURCE_OWNER") => needs("fallBackReviewerId", "RESOURCE_OWNER")?,
+        Some("REVIEWER_EXPRESSION") => {
+            needs("reviewerScopeExpression", "REVIEWER_EXPRESSION")?;
+            needs("fallBackReviewerId", "REVIEWER_EXPRESSION")?
+        }
+        Some(kind @ ("GROUP" | "MULTI_LEVEL")) => {
+            return Err(invalid(format!(
+                "reviewerSettings.type: {kind} reviewers are not simulated (USER, \
+                 RESOURCE_OWNER and REVIEWER_EXPRESSION are)"
+            )))
+        }
+        _ => {
+            return Err(invalid(
+                "reviewerSettings.type: must be USER, GROUP, REVIEWER_EXPRESSION, \
+                 RESOURCE_OWNER or MULTI_LEVEL",
+            ))
+        }
     }
     let id = new_id("ici");
     let now = Utc::now();
@@ -296,11 +320,14 @@ pub(crate) async fn launch(State(shared): State<Arc<Shared>>, Path(id): Path<Str
                 .collect()
         })
         .unwrap_or_default();
-    let reviewer = settings["reviewerId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     let fallback = settings["fallBackReviewerId"].as_str().map(str::to_string);
+    // A USER campaign's reviewer; for the other simulated types (checked when created), no
+    // resource owner or expression names anyone here, so the fallback reviewer reviews.
+    let reviewer = match settings["type"].as_str() {
+        Some("USER") => settings["reviewerId"].as_str().map(str::to_string),
+        _ => fallback.clone(),
+    }
+    .unwrap_or_default();
     // The principals: `principalScopeSettings.userIds` when given (else every user of the
     // directory), less `excludedUserIds`.
     let scope = &campaign.body["principalScopeSettings"];

@@ -340,7 +340,12 @@ pub fn validate(campaign: &types::CampaignMutable) -> Result<(), Error> {
     match reviewer["type"].as_str().unwrap_or_default() {
         kind @ "USER" => needs("reviewerId", kind)?,
         kind @ "GROUP" => needs("reviewerGroupId", kind)?,
-        kind @ "REVIEWER_EXPRESSION" => needs("reviewerScopeExpression", kind)?,
+        // Both fall back to `fallBackReviewerId` when they find no reviewer (the spec requires it).
+        kind @ "REVIEWER_EXPRESSION" => {
+            needs("reviewerScopeExpression", kind)?;
+            needs("fallBackReviewerId", kind)?
+        }
+        kind @ "RESOURCE_OWNER" => needs("fallBackReviewerId", kind)?,
         kind @ "MULTI_LEVEL" => needs("reviewerLevels", kind)?,
         _ => {}
     }
@@ -411,6 +416,18 @@ mod tests {
             (
                 serde_json::json!({"reviewerSettings": {"type": "GROUP", "reviewerId": null}}),
                 "reviewerSettings.reviewerGroupId",
+            ),
+            (
+                serde_json::json!({"reviewerSettings": {"type": "RESOURCE_OWNER", "reviewerId": null}}),
+                "reviewerSettings.fallBackReviewerId",
+            ),
+            (
+                serde_json::json!({"reviewerSettings": {"type": "REVIEWER_EXPRESSION", "reviewerId": null, "reviewerScopeExpression": "user.profile.managerId"}}),
+                "reviewerSettings.fallBackReviewerId",
+            ),
+            (
+                serde_json::json!({"reviewerSettings": {"type": "REVIEWER_EXPRESSION", "reviewerId": null, "fallBackReviewerId": "00u1fallback00000000"}}),
+                "reviewerSettings.reviewerScopeExpression",
             ),
             (
                 serde_json::json!({"scheduleSettings": {"type": "RECURRING"}}),

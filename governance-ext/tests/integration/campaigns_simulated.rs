@@ -131,3 +131,74 @@ async fn a_quarterly_campaign_runs_end_to_end_under_a_tight_rate_limit() {
     assert!(stats.rate_limited <= 2, "{stats:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The reviewer types the simulated org assigns besides `USER`: a resource-owner campaign
+/// (no simulated resource has an owner) and an expression campaign (no expression is
+/// evaluated) go to the fallback reviewer, as Okta assigns them when neither finds anyone.
+/// Group and multi-level reviewers are refused by name, never launched with nobody to review.
+#[tokio::test]
+async fn other_reviewer_types_go_to_the_fallback_reviewer_or_are_refused_by_name() {
+    let org = Simulator::builder()
+        .review_activation(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let okta = org.governance().unwrap();
+    let directory = org.directory();
+    let fallback = directory.users[1].id.clone();
+    let campaign = |name: &str, reviewer: serde_json::Value| -> types::CampaignMutable {
+        serde_json::from_value(serde_json::json!({
+            "name": name,
+            "scheduleSettings": {"type": "ONE_OFF", "startDate": "2030-01-01T00:00:00Z",
+                                 "durationInDays": 14, "timeZone": "Europe/Paris"},
+            "resourceSettings": {"type": "APPLICATION", "targetResources": [
+                {"resourceId": directory.apps[0].id, "resourceType": "APPLICATION"}]},
+            "reviewerSettings": reviewer,
+            "remediationSettings": {"accessApproved": "NO_ACTION", "accessRevoked": "DENY",
+                                    "noResponse": "NO_ACTION"}
+        }))
+        .unwrap()
+    };
+    for (name, reviewer) in [
+        (
+            "By owner",
+            serde_json::json!({"type": "RESOURCE_OWNER", "fallBackReviewerId": fallback}),
+        ),
+        (
+            "By manager",
+            serde_json::json!({"type": "REVIEWER_EXPRESSION", "fallBackReviewerId": fallback,
+                               "reviewerScopeExpression": "user.profile.managerId"}),
+        ),
+    ] {
+        let created = okta
+            .campaigns()
+            .create(campaign(name, reviewer))
+            .await
+            .unwrap();
+        let handle = okta.campaign(created.id.as_str());
+        handle.launch().await.unwrap();
+        handle
+            .wait_until_active(Duration::from_secs(30))
+            .await
+            .unwrap();
+        let reviews = handle.reviews().collect().await.unwrap();
+        assert_eq!(reviews.len(), directory.users.len(), "{name}");
+        for review in &reviews {
+            let reviewer = review.reviewer_profile.as_ref().map(|p| p.id.to_string());
+            assert_eq!(reviewer.as_deref(), Some(fallback.as_str()), "{name}");
+        }
+    }
+    let refused = okta
+        .campaigns()
+        .create(campaign(
+            "By group",
+            serde_json::json!({"type": "GROUP", "reviewerGroupId": directory.groups[0].id}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(400), "{refused}");
+    assert!(
+        format!("{refused:?}").contains("GROUP reviewers are not simulated"),
+        "{refused:?}"
+    );
+}
