@@ -170,39 +170,31 @@ impl ConfigBuilder {
     /// exists but cannot be read or parsed, or holds more than 1 MiB, is an error naming it.
     pub fn apply_file(mut self, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        match crate::files::read_text(path, MAX_CONFIG_FILE) {
-            Ok(text) => {
-                let settings = yaml_settings(&text).map_err(|reason| ConfigError::File {
+        let text = match crate::files::read_text(path, MAX_CONFIG_FILE) {
+            Ok(text) => text,
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(self),
+            Err(e) => {
+                let (reason, source) = match e {
+                    ReadError::Io(e) => ("it cannot be read".into(), Some(crate::error::cause(e))),
+                    ReadError::TooLarge => {
+                        (format!("it is larger than {MAX_CONFIG_FILE} bytes"), None)
+                    }
+                    ReadError::NotText => ("it is not UTF-8 text".into(), None),
+                };
+                return Err(ConfigError::File {
                     path: path.to_path_buf(),
                     reason,
-                    source: None,
-                })?;
-                self.sources.push(ConfigSource::File(path.to_path_buf()));
-                self.apply(settings);
+                    source,
+                });
             }
-            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(ReadError::Io(e)) => {
-                return Err(ConfigError::File {
-                    path: path.to_path_buf(),
-                    reason: "it cannot be read".into(),
-                    source: Some(crate::error::cause(e)),
-                })
-            }
-            Err(ReadError::TooLarge) => {
-                return Err(ConfigError::File {
-                    path: path.to_path_buf(),
-                    reason: format!("it is larger than {MAX_CONFIG_FILE} bytes"),
-                    source: None,
-                })
-            }
-            Err(ReadError::NotText) => {
-                return Err(ConfigError::File {
-                    path: path.to_path_buf(),
-                    reason: "it is not UTF-8 text".into(),
-                    source: None,
-                })
-            }
-        }
+        };
+        let settings = yaml_settings(&text).map_err(|reason| ConfigError::File {
+            path: path.to_path_buf(),
+            reason,
+            source: None,
+        })?;
+        self.sources.push(ConfigSource::File(path.to_path_buf()));
+        self.apply(settings);
         Ok(self)
     }
 

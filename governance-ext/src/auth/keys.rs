@@ -63,8 +63,8 @@ fn invalid(reason: impl Into<String>) -> ConfigError {
 
 /// The first private key block of a PEM text (PKCS#1, SEC1 or PKCS#8), decoded. The messages
 /// name the problem (a missing END line, bad base64), never the text.
-fn first_private_key(pem: &[u8]) -> Result<(SectionKind, Zeroizing<Vec<u8>>), ConfigError> {
-    for section in <(SectionKind, Vec<u8>) as PemObject>::pem_slice_iter(pem) {
+fn first_private_key(pem: &str) -> Result<(SectionKind, Zeroizing<Vec<u8>>), ConfigError> {
+    for section in <(SectionKind, Vec<u8>) as PemObject>::pem_slice_iter(pem.as_bytes()) {
         let (kind, der) = section.map_err(|e| {
             invalid(match e {
                 pem::Error::MissingSectionEnd { .. } => "bad PEM: a block has no END line",
@@ -82,8 +82,7 @@ fn first_private_key(pem: &[u8]) -> Result<(SectionKind, Zeroizing<Vec<u8>>), Co
             return Ok((kind, der));
         }
     }
-    let encrypted = std::str::from_utf8(pem).is_ok_and(|t| t.contains("ENCRYPTED PRIVATE KEY"));
-    Err(invalid(if encrypted {
+    Err(invalid(if pem.contains("ENCRYPTED PRIVATE KEY") {
         "the PEM key is encrypted (`ENCRYPTED PRIVATE KEY`): it must be decrypted first \
          (`openssl pkcs8 -topk8 -nocrypt`)"
     } else {
@@ -117,7 +116,7 @@ impl SigningKey {
         if !pem.contains("PRIVATE KEY") {
             return Err(invalid("not a PEM private key (no `PRIVATE KEY` block)"));
         }
-        let (kind, der) = first_private_key(pem.as_bytes())?;
+        let (kind, der) = first_private_key(&pem)?;
         let signer = match kind {
             SectionKind::RsaPrivateKey => Signer::rsa_pkcs1(&der).map_err(refused)?,
             SectionKind::EcPrivateKey => Signer::ec_sec1(&der).map_err(refused)?,
@@ -502,7 +501,7 @@ pub(crate) mod tests {
         // An EC JWK with the private scalar gives the same public key back.
         let public: serde_json::Value =
             serde_json::from_str(&sec1.public_jwk(None).unwrap()).unwrap();
-        let (_, block) = first_private_key(include_bytes!("testdata/ec-sec1.pem")).unwrap();
+        let (_, block) = first_private_key(include_str!("testdata/ec-sec1.pem")).unwrap();
         let d = &block[7..39];
         let jwk = serde_json::json!({
             "kty": "EC", "crv": "P-256", "x": public["x"], "y": public["y"],
